@@ -1,1 +1,2 @@
-export const ENGINE_PLACEHOLDER = true;
+export * from './priority';
+export type { FalcoAlert } from './alert';
