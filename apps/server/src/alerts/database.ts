@@ -1,0 +1,54 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataSource } from 'typeorm';
+import { AlertRecord } from './alert.entity';
+import { CreateAlerts1732300000000 } from './migrations/1732300000000-create-alerts';
+
+export type DatabaseSettings =
+  | { driver: 'sqlite'; path: string; synchronous: 'FULL' | 'NORMAL'; busyTimeoutMs: number }
+  | { driver: 'postgres'; url: string };
+
+export const ENTITIES = [AlertRecord];
+export const MIGRATIONS = [CreateAlerts1732300000000];
+
+/**
+ * Opens the store and brings its schema up to date with migrations (never `synchronize`).
+ * SQLite runs in WAL mode; `synchronous=FULL` (the default) makes every commit survive a
+ * power cut, which is what "200 only after durably stored" promises.
+ */
+export async function openDatabase(settings: DatabaseSettings): Promise<DataSource> {
+  const dataSource =
+    settings.driver === 'sqlite'
+      ? new DataSource({
+          type: 'sqlite',
+          database: prepareSqlitePath(settings.path),
+          entities: ENTITIES,
+          migrations: MIGRATIONS,
+          migrationsRun: false,
+          synchronize: false,
+          enableWAL: true,
+          busyTimeout: settings.busyTimeoutMs,
+          logging: false,
+        })
+      : new DataSource({
+          type: 'postgres',
+          url: settings.url,
+          entities: ENTITIES,
+          migrations: MIGRATIONS,
+          migrationsRun: false,
+          synchronize: false,
+          logging: false,
+        });
+  await dataSource.initialize();
+  if (settings.driver === 'sqlite') {
+    await dataSource.query(`PRAGMA synchronous = ${settings.synchronous}`);
+    await dataSource.query('PRAGMA foreign_keys = ON');
+  }
+  await dataSource.runMigrations({ transaction: 'each' });
+  return dataSource;
+}
+
+function prepareSqlitePath(path: string): string {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  return path;
+}

@@ -1,0 +1,84 @@
+import { DataSource } from 'typeorm';
+import type { Clock } from '../common/clock';
+import type { AppLogger } from '../logging/logger';
+import { AlertRecord } from './alert.entity';
+
+export interface RetentionSettings {
+  maxAgeMs: number;
+  /** 0 = no cap by count. */
+  maxAlerts: number;
+  intervalMs: number;
+}
+
+/**
+ * Bounded storage: alerts older than the maximum age, and the oldest beyond the maximum count,
+ * are deleted in small chunks so a sweep never holds the write lock for long.
+ */
+export class RetentionService {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+    private readonly settings: RetentionSettings,
+    private readonly logger: AppLogger,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.sweep().catch((err: unknown) => this.logger.error({ err }, 'retention sweep failed')), this.settings.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Deletes what retention no longer allows; returns how many alerts went. */
+  async sweep(): Promise<number> {
+    this.running ??= this.sweepOnce().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async sweepOnce(): Promise<number> {
+    let deleted = 0;
+    if (this.settings.maxAgeMs > 0) {
+      const cutoff = this.clock.nowMs() - this.settings.maxAgeMs;
+      deleted += await this.deleteInChunks('a.received_at < :cutoff', { cutoff });
+    }
+    if (this.settings.maxAlerts > 0) {
+      const boundary = await this.dataSource
+        .getRepository(AlertRecord)
+        .createQueryBuilder('a')
+        .select('a.id', 'id')
+        .orderBy('a.id', 'DESC')
+        .offset(this.settings.maxAlerts)
+        .limit(1)
+        .getRawOne<{ id: number }>();
+      if (boundary) deleted += await this.deleteInChunks('a.id <= :boundary', { boundary: boundary.id });
+    }
+    if (deleted > 0) this.logger.info({ deleted }, 'retention removed old alerts');
+    return deleted;
+  }
+
+  private async deleteInChunks(condition: string, parameters: Record<string, unknown>): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const chunk = this.dataSource.getRepository(AlertRecord).createQueryBuilder('a').select('a.id').where(condition).orderBy('a.id').limit(CHUNK);
+      const result = await this.dataSource
+        .createQueryBuilder()
+        .delete()
+        .from(AlertRecord)
+        .where(`id IN (${chunk.getQuery()})`)
+        .setParameters(parameters)
+        .execute();
+      const affected = result.affected ?? 0;
+      total += affected;
+      if (affected < CHUNK) return total;
+    }
+  }
+}
+
+const CHUNK = 5000;

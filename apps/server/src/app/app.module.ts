@@ -1,0 +1,96 @@
+import { type DynamicModule, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { AlertQueryService } from '../alerts/alert-query.service';
+import { AlertWriter } from '../alerts/alert-writer';
+import { AlertsController } from '../alerts/alerts.controller';
+import { openDatabase } from '../alerts/database';
+import { RetentionService } from '../alerts/retention.service';
+import { Clock } from '../common/clock';
+import type { AppConfig } from '../config/config.schema';
+import { FalcoCompatServer } from '../ingest/falco-compat.server';
+import { IngestController } from '../ingest/ingest.controller';
+import { IngestService } from '../ingest/ingest.service';
+import type { AppLogger } from '../logging/logger';
+import { Metrics } from '../metrics/metrics';
+import { MetricsController } from '../metrics/metrics.controller';
+import { ErrorFilter } from '../web/error.filter';
+import { HealthController } from '../web/health.controller';
+import { databaseSettings, enrichmentSettings, metricsSettings, retentionSettings } from './settings';
+import { APP_CONFIG, LOGGER } from './tokens';
+
+/** Starts and stops what runs beside the HTTP API, in dependency order. */
+class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(FalcoCompatServer) private readonly compat: FalcoCompatServer,
+    @Inject(RetentionService) private readonly retention: RetentionService,
+    @Inject(AlertWriter) private readonly writer: AlertWriter,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.retention.sweep();
+    this.retention.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.retention.stop();
+    await this.compat.close();
+    // Everything acknowledged is already committed; this waits for in-flight batches.
+    await this.writer.drain();
+    await this.dataSource.destroy();
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, logger: AppLogger): DynamicModule {
+    return {
+      module: AppModule,
+      controllers: [IngestController, AlertsController, MetricsController, HealthController],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: LOGGER, useValue: logger },
+        Clock,
+        { provide: DataSource, useFactory: () => openDatabase(databaseSettings(config)) },
+        { provide: Metrics, useFactory: () => new Metrics(metricsSettings(config), (label) => logger.error({ label }, 'invalid Prometheus label name skipped')) },
+        {
+          provide: AlertWriter,
+          useFactory: (dataSource: DataSource, clock: Clock, metrics: Metrics) =>
+            new AlertWriter(dataSource, clock, { maxBatch: 500, maxPending: 20_000 }, {
+              batchCommitted: (rows, seconds) => {
+                metrics.storeWriteSeconds.observe(seconds);
+                metrics.ingestBatchSize.observe(rows);
+                metrics.alertsStored.inc(rows);
+              },
+              batchFailed: (rows, err) => {
+                metrics.storeFailures.inc();
+                logger.error({ code: 'STORE_UNAVAILABLE', rows, err }, 'alert batch could not be committed');
+              },
+            }),
+          inject: [DataSource, Clock, Metrics],
+        },
+        {
+          provide: IngestService,
+          useFactory: (writer: AlertWriter, metrics: Metrics, clock: Clock) =>
+            new IngestService(writer, metrics, clock, { enrichment: enrichmentSettings(config), defaultCluster: config.peregrine.cluster_name }),
+          inject: [AlertWriter, Metrics, Clock],
+        },
+        { provide: AlertQueryService, useFactory: (dataSource: DataSource) => new AlertQueryService(dataSource), inject: [DataSource] },
+        {
+          provide: RetentionService,
+          useFactory: (dataSource: DataSource, clock: Clock) => new RetentionService(dataSource, clock, retentionSettings(config), logger),
+          inject: [DataSource, Clock],
+        },
+        {
+          provide: FalcoCompatServer,
+          useFactory: (ingest: IngestService, metrics: Metrics) =>
+            new FalcoCompatServer(ingest, metrics, logger, { address: config.listenaddress, port: config.listenport, maxBodyBytes: config.peregrine.ingest.max_body_bytes }),
+          inject: [IngestService, Metrics],
+        },
+        { provide: APP_FILTER, useFactory: () => new ErrorFilter(logger) },
+        Lifecycle,
+      ],
+    };
+  }
+}

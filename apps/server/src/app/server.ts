@@ -1,0 +1,96 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { parseJson } from '../common/json';
+import type { AppConfig } from '../config/config.schema';
+import { FalcoCompatServer } from '../ingest/falco-compat.server';
+import { type AppLogger, NestPinoLogger } from '../logging/logger';
+import { AppModule } from './app.module';
+
+export interface RunningServer {
+  readonly app: NestFastifyApplication;
+  /** `http://host:port` of the dashboard and API. */
+  readonly mainUrl: string;
+  /** `http://host:port` of the falcosidekick-compatible listener. */
+  readonly compatUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Composes and starts the whole product: the Nest app (API + dashboard) on the main port and
+ * the falcosidekick-compatible listener. Used by `peregrine serve` and by integration tests,
+ * so tests run exactly what users run.
+ */
+export async function startServer(config: AppConfig, logger: AppLogger): Promise<RunningServer> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.peregrine.ingest.max_body_bytes,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
+    bodyParser: false,
+    logger: new NestPinoLogger(logger.child({ component: 'nest' })),
+    abortOnError: false,
+  });
+  // Numbers must survive digit for digit (int64 ns), and nesting is bounded: our parser, not Nest's.
+  app.useBodyParser('application/json', { bodyLimit: config.peregrine.ingest.max_body_bytes }, (_request: FastifyRequest, body: Buffer) => parseJson(body.toString('utf8')));
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+    logger.debug({ port: config.peregrine.port, method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+  });
+  await registerDashboard(app, config, logger);
+
+  await app.init();
+  await app.listen({ port: config.peregrine.port, host: hostOf(config.peregrine.address) });
+  const compat = app.get(FalcoCompatServer);
+  await compat.listen();
+
+  const mainUrl = urlOf(fastify.server.address());
+  const compatUrl = urlOf(compat.server.server.address());
+  logger.info({ mainUrl, compatUrl }, 'Peregrine is listening');
+  return {
+    app,
+    mainUrl,
+    compatUrl,
+    close: async () => {
+      await app.close();
+    },
+  };
+}
+
+/** Where the built dashboard is: configured, or `apps/ui/dist` next to this package. */
+export function dashboardDirectory(config: AppConfig): string | undefined {
+  const candidates = config.peregrine.ui_dir !== '' ? [resolve(config.peregrine.ui_dir)] : [resolve(__dirname, '../../../ui/dist'), resolve(__dirname, '../../../../apps/ui/dist')];
+  return candidates.find((dir) => existsSync(join(dir, 'index.html')));
+}
+
+async function registerDashboard(app: NestFastifyApplication, config: AppConfig, logger: AppLogger): Promise<void> {
+  const root = dashboardDirectory(config);
+  const fastify = app.getHttpAdapter().getInstance();
+  if (!root) {
+    logger.warn({ code: 'UI_NOT_BUILT' }, 'dashboard assets not found (run `npm run build`); the API still serves');
+    return;
+  }
+  await fastify.register(fastifyStatic, { root, prefix: '/', wildcard: false, index: ['index.html'] });
+  // Client-side routes (e.g. /alerts/…) load the app shell; API paths keep their JSON 404.
+  fastify.setNotFoundHandler(async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    if (request.method === 'GET' && !path.startsWith('/api/') && !path.includes('.')) return reply.type('text/html; charset=utf-8').sendFile('index.html');
+    return reply.code(404).type('application/json').send({ statusCode: 404, code: 'NOT_FOUND', message: `no route for ${request.method} ${path}` });
+  });
+}
+
+function hostOf(address: string): string {
+  return address === '' ? '::' : address;
+}
+
+function urlOf(address: ReturnType<import('node:net').Server['address']>): string {
+  if (address === null || typeof address === 'string') return String(address);
+  const host = address.address === '::' || address.address === '0.0.0.0' ? '127.0.0.1' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}

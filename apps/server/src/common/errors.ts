@@ -1,0 +1,48 @@
+/**
+ * Every error Peregrine reports has a stable `code` (for logs, metrics, API clients and tests)
+ * and a human message. The HTTP layer maps codes to statuses; nothing else knows about HTTP.
+ */
+export type ErrorCode =
+  | 'BODY_NOT_JSON'
+  | 'BODY_TOO_DEEP'
+  | 'BODY_NOT_OBJECT'
+  | 'BODY_TOO_LARGE'
+  | 'UNSUPPORTED_CONTENT_TYPE'
+  | 'METHOD_NOT_ALLOWED'
+  | 'INVALID_FIELD'
+  | 'MISSING_FIELD'
+  | 'STORE_UNAVAILABLE'
+  | 'STORE_OVERLOADED'
+  | 'NOT_FOUND'
+  | 'CONFIG_INVALID';
+
+export class PeregrineError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** Seconds the client should wait before retrying, for transient failures. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'PeregrineError';
+  }
+}
+
+const statusByCode: Record<ErrorCode, number> = {
+  BODY_NOT_JSON: 400,
+  BODY_TOO_DEEP: 400,
+  BODY_NOT_OBJECT: 400,
+  BODY_TOO_LARGE: 413,
+  UNSUPPORTED_CONTENT_TYPE: 415,
+  METHOD_NOT_ALLOWED: 405,
+  INVALID_FIELD: 400,
+  MISSING_FIELD: 400,
+  STORE_UNAVAILABLE: 503,
+  STORE_OVERLOADED: 503,
+  NOT_FOUND: 404,
+  CONFIG_INVALID: 500,
+};
+
+export function httpStatusOf(error: PeregrineError): number {
+  return statusByCode[error.code];
+}

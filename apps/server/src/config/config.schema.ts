@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema. Keys are falcosidekick's where falcosidekick has the setting
+ * (same YAML keys, same env names: key path upper-cased with `.` → `_`), and live under
+ * `peregrine.` where the setting is ours. Every leaf has a default so that every leaf has an
+ * env name, as in falcosidekick (viper binds env only for keys with defaults).
+ */
+const port = z.number().int().min(1, 'must be a port between 1 and 65535').max(65535, 'must be a port between 1 and 65535');
+const duration = z.string().regex(/^\d+(ms|s|m|h|d|w)?$/, 'must be a duration such as 90s, 15m, 12h, 30d or 2w (plain number: seconds)');
+const ipOrEmpty = z.string().refine((v) => v === '' || isIp(v), 'must be an IP address (or empty for every interface)');
+
+export const configSchema = z.object({
+  listenaddress: ipOrEmpty.default(''),
+  listenport: port.default(2801),
+  debug: z.boolean().default(false),
+  customfields: z.record(z.string(), z.string()).default({}),
+  templatedfields: z.record(z.string(), z.string()).default({}),
+  customtags: z.array(z.string()).default([]),
+  bracketreplacer: z.string().default(''),
+  outputfieldformat: z.string().default(''),
+  prometheus: z
+    .object({
+      extralabels: z.string().default(''),
+      legacynames: z.boolean().default(false),
+    })
+    .default({ extralabels: '', legacynames: false }),
+  peregrine: z
+    .object({
+      address: ipOrEmpty.default(''),
+      port: port.default(2802),
+      cluster_name: z.string().max(255).default('default'),
+      /** Built dashboard assets; empty = `apps/ui/dist` next to the server. */
+      ui_dir: z.string().default(''),
+      db: z
+        .object({
+          driver: z.enum(['sqlite', 'postgres']).default('sqlite'),
+          path: z.string().min(1).default('./data/peregrine.db'),
+          url: z.string().default(''),
+          synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
+          busy_timeout_ms: z.number().int().min(0).default(5000),
+        })
+        .default({ driver: 'sqlite', path: './data/peregrine.db', url: '', synchronous: 'FULL', busy_timeout_ms: 5000 }),
+      retention: z
+        .object({
+          max_age: duration.default('720h'),
+          max_alerts: z.number().int().min(0).default(1_000_000),
+        })
+        .default({ max_age: '720h', max_alerts: 1_000_000 }),
+      ingest: z
+        .object({
+          max_body_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
+        })
+        .default({ max_body_bytes: 4 * 1024 * 1024 }),
+      log: z
+        .object({
+          level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+        })
+        .default({ level: 'info' }),
+    })
+    .default({
+      address: '',
+      port: 2802,
+      cluster_name: 'default',
+      ui_dir: '',
+      db: { driver: 'sqlite', path: './data/peregrine.db', url: '', synchronous: 'FULL', busy_timeout_ms: 5000 },
+      retention: { max_age: '720h', max_alerts: 1_000_000 },
+      ingest: { max_body_bytes: 4 * 1024 * 1024 },
+      log: { level: 'info' },
+    }),
+});
+
+export type AppConfig = z.infer<typeof configSchema>;
+
+/** Keys whose values are masked wherever configuration is shown or logged. */
+export const SECRET_KEYS: ReadonlySet<string> = new Set(['peregrine.db.url']);
+
+function isIp(value: string): boolean {
+  const v4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+  return v4.test(value) || (value.includes(':') && /^[0-9a-fA-F:.]+$/.test(value));
+}

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import type { FalcoAlert } from '@peregrine/engine';
+import { type JsonValue, stringifyJson } from '../common/json';
+import type { ReceivedAlert } from './falco-alert';
+import type { TemplatedField } from './go-template';
+
+export interface EnrichmentSettings {
+  customFields: Readonly<Record<string, string>>;
+  customTags: readonly string[];
+  templatedFields: readonly TemplatedField[];
+  bracketReplacer: string;
+  outputFieldFormat: string;
+}
+
+/** The alert after enrichment, with the instant kept exact for the store. */
+export interface EnrichedAlert extends FalcoAlert {
+  output_fields: Record<string, JsonValue>;
+  timeNs: bigint;
+}
+
+export const TEST_RULE = 'Test rule';
+const TRUNCATE_WHEN_LARGER_THAN = 4096;
+const TRUNCATE_FIELDS_LONGER_THAN = 512;
+const TRUNCATED_LENGTH = 507;
+const TRUNCATION_MARK = '[...]';
+
+/**
+ * falcosidekick's enrichment, step for step and in its order (sidekick-features §3.4), so that
+ * alerts leave Peregrine as they would leave falcosidekick. Pure apart from the UUID source.
+ */
+export function enrichAlert(received: ReceivedAlert, settings: EnrichmentSettings, newUuid: () => string = randomUUID): EnrichedAlert {
+  const outputFields: Record<string, JsonValue> = { ...received.output_fields };
+  for (const [key, value] of Object.entries(settings.customFields)) outputFields[key] = value;
+
+  const tags = [...received.tags, ...settings.customTags];
+  let source = received.source;
+  if (received.rule === TEST_RULE) source = 'internal';
+  if (source === '') source = 'syscalls';
+  const uuid = received.uuid ?? newUuid();
+
+  const templated: Record<string, string> = {};
+  for (const field of settings.templatedFields) {
+    const rendered = field.render(outputFields);
+    templated[field.name] = rendered;
+    outputFields[field.name] = rendered;
+  }
+
+  tags.sort();
+
+  const renamedFields = settings.bracketReplacer === '' ? outputFields : replaceBrackets(outputFields, settings.bracketReplacer);
+
+  let output = received.output;
+  if (settings.outputFieldFormat !== '') {
+    output = reformatOutput(output, settings.outputFieldFormat, { customFields: settings.customFields, templated, tags });
+  }
+
+  const alert: EnrichedAlert = {
+    uuid,
+    output,
+    priority: received.priority,
+    rule: received.rule,
+    time: received.time.text,
+    output_fields: renamedFields,
+    source,
+    tags,
+    hostname: received.hostname,
+    timeNs: received.time.ns,
+  };
+  truncateLargeAlert(alert);
+  return alert;
+}
+
+function replaceBrackets(fields: Record<string, JsonValue>, replacer: string): Record<string, JsonValue> {
+  const renamed: Record<string, JsonValue> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    renamed[key.includes('[') ? key.replaceAll('[', replacer).replaceAll(']', '') : key] = value;
+  }
+  return renamed;
+}
+
+/** `HH:MM:SS.nnnnnnnnn: Priority rest`, the line Falco writes; other outputs are left alone. */
+const CLASSIC_FALCO_OUTPUT = /^[\d:]+\.\d+: \S+ /;
+
+interface FormatContext {
+  customFields: Readonly<Record<string, string>>;
+  templated: Readonly<Record<string, string>>;
+  tags: readonly string[];
+}
+
+function reformatOutput(output: string, format: string, context: FormatContext): string {
+  if (!CLASSIC_FALCO_OUTPUT.test(output)) return output;
+  const [stamp = '', priority = '', ...rest] = output.split(' ');
+  const pairs = (fields: Readonly<Record<string, string>>): string =>
+    Object.keys(fields)
+      .sort()
+      .map((key) => `${key}=${fields[key]}`)
+      .join(' ');
+  const replacements: Record<string, string> = {
+    '<timestamp>': stamp.replace(/:$/, ''),
+    '<priority>': priority.charAt(0).toUpperCase() + priority.slice(1).toLowerCase(),
+    '<output>': rest.join(' '),
+    '<custom_fields>': pairs(context.customFields),
+    '<templated_fields>': pairs(context.templated),
+    '<tags>': context.tags.join(','),
+  };
+  let formatted = format;
+  for (const [placeholder, value] of Object.entries(replacements)) formatted = formatted.replaceAll(placeholder, value);
+  return formatted.replace(/(\s*\(\s*\))+\s*$/, '').trimEnd();
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * falcosidekick keeps chat messages and log lines bounded: when the serialised alert exceeds
+ * 4096 bytes, long string fields are cut (and the same text in `output` with them).
+ */
+function truncateLargeAlert(alert: EnrichedAlert): void {
+  const { timeNs: _timeNs, ...serialisable } = alert;
+  if (encoder.encode(stringifyJson(serialisable)).length <= TRUNCATE_WHEN_LARGER_THAN) return;
+  for (const [key, value] of Object.entries(alert.output_fields)) {
+    if (typeof value !== 'string') continue;
+    const bytes = encoder.encode(value);
+    if (bytes.length <= TRUNCATE_FIELDS_LONGER_THAN) continue;
+    // Cut on a character boundary: a UTF-8 continuation byte is 10xxxxxx.
+    let end = TRUNCATED_LENGTH;
+    while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
+    const truncated = decoder.decode(bytes.subarray(0, end)) + TRUNCATION_MARK;
+    alert.output_fields[key] = truncated;
+    alert.output = alert.output.replaceAll(value, truncated);
+  }
+}

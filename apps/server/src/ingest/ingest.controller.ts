@@ -1,0 +1,33 @@
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { PeregrineError } from '../common/errors';
+import type { JsonValue } from '../common/json';
+import { clusterOf } from './cluster';
+import { IngestService } from './ingest.service';
+
+/** The Falco ingest on the main port, and falcosidekick-ui's add-event API for existing sidekicks. */
+@Controller()
+export class IngestController {
+  constructor(private readonly ingest: IngestService) {}
+
+  @Post('api/v1/alerts')
+  @HttpCode(200)
+  async ingestAlert(@Body() body: JsonValue, @Req() request: FastifyRequest): Promise<{ uuid: string }> {
+    return { uuid: (await this.ingest.ingestFalcoAlert(body, { cluster: clusterOf(request) })).uuid };
+  }
+
+  /** `{"event": {...}, "outputs": [...]}` as falcosidekick's WebUI output posts it; answers as falcosidekick-ui. */
+  @Post(['api/v1/events/add', 'api/v1', ''])
+  @HttpCode(200)
+  async addEvent(@Body() body: JsonValue, @Req() request: FastifyRequest): Promise<string> {
+    await this.ingest.ingestFalcoAlert(eventOf(body), { cluster: clusterOf(request), keepUuid: true });
+    return '{}';
+  }
+}
+
+function eventOf(body: JsonValue): JsonValue {
+  if (body === null || typeof body !== 'object' || Array.isArray(body) || !('event' in body) || body['event'] === undefined) {
+    throw new PeregrineError('MISSING_FIELD', 'body must be {"event": <Falco alert>, "outputs": [...]}');
+  }
+  return body['event'];
+}

@@ -1,0 +1,40 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import type { AppLogger } from '../logging/logger';
+import { replyFor, toPeregrineError } from './http-errors';
+
+export interface ErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+}
+
+/** Coded errors become `{statusCode, code, message}` JSON; nothing else leaks out. */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  constructor(private readonly logger: AppLogger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    sendError(reply, exception, this.logger);
+  }
+}
+
+export function sendError(reply: FastifyReply, exception: unknown, logger: AppLogger): FastifyReply {
+  const coded = toPeregrineError(exception);
+  if (coded) {
+    const { status, retryAfterSeconds } = replyFor(coded);
+    if (retryAfterSeconds) reply.header('Retry-After', String(retryAfterSeconds));
+    return reply.code(status).type('application/json').send({ statusCode: status, code: coded.code, message: coded.message } satisfies ErrorBody);
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    return reply.code(status).type('application/json').send({ statusCode: status, code: status === 404 ? 'NOT_FOUND' : 'HTTP_ERROR', message: exception.message } satisfies ErrorBody);
+  }
+  const status = (exception as { statusCode?: number })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return reply.code(status).type('application/json').send({ statusCode: status, code: 'BAD_REQUEST', message: (exception as Error).message } satisfies ErrorBody);
+  }
+  logger.error({ err: exception }, 'unexpected error');
+  return reply.code(500).type('application/json').send({ statusCode: 500, code: 'INTERNAL', message: 'internal error' } satisfies ErrorBody);
+}

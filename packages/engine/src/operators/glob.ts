@@ -1,0 +1,92 @@
+import type { Operator } from './operator';
+import { stringOnly, stringTest } from './operator';
+
+/**
+ * Shell-style wildcard match of the whole value (fnmatch without flags, as libsinsp uses):
+ * `*` any run of characters (including `/`), `?` one character, `[abc]`, `[a-z]`, `[!x]` or
+ * `[^x]` a character class, `\x` a literal x. Matching uses the classic single-backtrack-point
+ * algorithm: O(pattern × value) worst case, no exponential blow-up.
+ */
+type GlobToken = { kind: 'star' } | { kind: 'any' } | { kind: 'char'; char: string } | { kind: 'class'; negated: boolean; test: (c: string) => boolean };
+
+export function compileGlob(pattern: string, ignoreCase: boolean): (value: string) => boolean {
+  const source = ignoreCase ? pattern.toLowerCase() : pattern;
+  const tokens: GlobToken[] = [];
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i] ?? '';
+    if (c === '*') {
+      if (tokens[tokens.length - 1]?.kind !== 'star') tokens.push({ kind: 'star' });
+    } else if (c === '?') tokens.push({ kind: 'any' });
+    else if (c === '\\' && i + 1 < source.length) tokens.push({ kind: 'char', char: source[++i] ?? '' });
+    else if (c === '[') {
+      const parsed = parseClass(source, i);
+      if (parsed === undefined) tokens.push({ kind: 'char', char: '[' });
+      else {
+        tokens.push(parsed.token);
+        i = parsed.end;
+      }
+    } else tokens.push({ kind: 'char', char: c });
+  }
+  const matchOne = (token: GlobToken, c: string): boolean =>
+    token.kind === 'any' || (token.kind === 'char' ? token.char === c : token.kind === 'class' ? token.test(c) !== token.negated : false);
+
+  return (input: string): boolean => {
+    const value = ignoreCase ? input.toLowerCase() : input;
+    let t = 0;
+    let v = 0;
+    let starToken = -1;
+    let starValue = 0;
+    while (v < value.length) {
+      const token = tokens[t];
+      if (token !== undefined && token.kind !== 'star' && matchOne(token, value[v] ?? '')) {
+        t++;
+        v++;
+      } else if (token?.kind === 'star') {
+        starToken = t++;
+        starValue = v;
+      } else if (starToken >= 0) {
+        t = starToken + 1;
+        v = ++starValue;
+      } else return false;
+    }
+    while (tokens[t]?.kind === 'star') t++;
+    return t === tokens.length;
+  };
+}
+
+function parseClass(source: string, open: number): { token: GlobToken; end: number } | undefined {
+  let i = open + 1;
+  let negated = false;
+  if (source[i] === '!' || source[i] === '^') {
+    negated = true;
+    i++;
+  }
+  const ranges: Array<[string, string]> = [];
+  let first = true;
+  while (i < source.length && (source[i] !== ']' || first)) {
+    const low = source[i] ?? '';
+    if (source[i + 1] === '-' && source[i + 2] !== undefined && source[i + 2] !== ']') {
+      ranges.push([low, source[i + 2] ?? '']);
+      i += 3;
+    } else {
+      ranges.push([low, low]);
+      i++;
+    }
+    first = false;
+  }
+  if (i >= source.length) return undefined;
+  return { token: { kind: 'class', negated, test: (c) => ranges.some(([lo, hi]) => c >= lo && c <= hi) }, end: i };
+}
+
+function globOperator(name: 'glob' | 'iglob', ignoreCase: boolean): Operator {
+  return {
+    name,
+    arity: 'binary',
+    description: ignoreCase ? 'the value matches the wildcard pattern, ignoring case' : 'the value matches the wildcard pattern',
+    supports: stringOnly,
+    compile: ([pattern]) => stringTest(compileGlob(String(pattern), ignoreCase)),
+  };
+}
+
+export const globMatchOperator = globOperator('glob', false);
+export const iglobOperator = globOperator('iglob', true);

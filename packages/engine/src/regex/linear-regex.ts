@@ -1,0 +1,296 @@
+/**
+ * A linear-time regular-expression matcher for Falco's `regex` operator.
+ *
+ * libsinsp compiles `regex` operands with RE2 in POSIX mode and requires the whole value to match
+ * (ANCHOR_BOTH). Rule text is untrusted input, so a backtracking engine (JavaScript's RegExp) is
+ * not acceptable: `(a+)+$` must not stall the event loop. This module parses the POSIX-egrep
+ * dialect RE2 accepts in that mode and runs it as a Thompson NFA (a set of states advanced one
+ * character at a time), which is O(pattern × value) whatever the pattern.
+ *
+ * Supported: literals, `.`, `[...]` with ranges, negation and `[:class:]` names, `|`, `( )`,
+ * `*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}` (n, m ≤ 1000 as in RE2), `^`, `$` (line anchors, as
+ * RE2 with posix_syntax and without one_line), and escapes of punctuation plus `\n \t \r \f \v`.
+ * Like RE2 in POSIX mode, Perl classes (`\d`, `\w`, ...), non-greedy operators and `(?...)`
+ * groups are rejected.
+ */
+
+type CharTest = (codePoint: number) => boolean;
+
+type Instruction =
+  | { op: 'char'; test: CharTest }
+  | { op: 'split'; x: number; y: number }
+  | { op: 'jmp'; to: number }
+  | { op: 'lineStart' }
+  | { op: 'lineEnd' }
+  | { op: 'match' };
+
+/** A program fragment built by the parser: instructions with relative jump targets. */
+type Fragment = Instruction[];
+
+const MAX_REPEAT = 1000;
+const MAX_PROGRAM = 50_000;
+
+export class RegexSyntaxError extends Error {}
+
+const POSIX_CLASSES: Readonly<Record<string, CharTest>> = {
+  alnum: (c) => isIn(c, 48, 57) || isIn(c, 65, 90) || isIn(c, 97, 122),
+  alpha: (c) => isIn(c, 65, 90) || isIn(c, 97, 122),
+  ascii: (c) => c <= 0x7f,
+  blank: (c) => c === 32 || c === 9,
+  cntrl: (c) => c < 32 || c === 127,
+  digit: (c) => isIn(c, 48, 57),
+  graph: (c) => isIn(c, 33, 126),
+  lower: (c) => isIn(c, 97, 122),
+  print: (c) => isIn(c, 32, 126),
+  punct: (c) => isIn(c, 33, 47) || isIn(c, 58, 64) || isIn(c, 91, 96) || isIn(c, 123, 126),
+  space: (c) => c === 32 || isIn(c, 9, 13),
+  upper: (c) => isIn(c, 65, 90),
+  word: (c) => isIn(c, 48, 57) || isIn(c, 65, 90) || isIn(c, 97, 122) || c === 95,
+  xdigit: (c) => isIn(c, 48, 57) || isIn(c, 65, 70) || isIn(c, 97, 102),
+};
+
+function isIn(c: number, low: number, high: number): boolean {
+  return c >= low && c <= high;
+}
+
+const SIMPLE_ESCAPES: Readonly<Record<string, number>> = { n: 10, t: 9, r: 13, f: 12, v: 11, a: 7 };
+
+class RegexParser {
+  private i = 0;
+  constructor(private readonly source: string) {}
+
+  parse(): Fragment {
+    const fragment = this.parseAlternation();
+    if (this.i < this.source.length) throw new RegexSyntaxError(`unexpected ')' at offset ${this.i}`);
+    return fragment;
+  }
+
+  private parseAlternation(): Fragment {
+    let left = this.parseConcatenation();
+    while (this.source[this.i] === '|') {
+      this.i++;
+      const right = this.parseConcatenation();
+      // split L1, L2 ; L1: left ; jmp end ; L2: right ; end:
+      left = [{ op: 'split', x: 1, y: left.length + 2 }, ...left, { op: 'jmp', to: right.length + 1 }, ...right];
+      this.checkSize(left);
+    }
+    return left;
+  }
+
+  private parseConcatenation(): Fragment {
+    const parts: Instruction[] = [];
+    while (this.i < this.source.length && this.source[this.i] !== '|' && this.source[this.i] !== ')') {
+      parts.push(...this.parseRepetition());
+      this.checkSize(parts);
+    }
+    return parts;
+  }
+
+  private parseRepetition(): Fragment {
+    let atom = this.parseAtom();
+    for (;;) {
+      const c = this.source[this.i];
+      if (c === '*') {
+        this.i++;
+        atom = star(atom);
+      } else if (c === '+') {
+        this.i++;
+        atom = [...atom, ...star(atom)];
+      } else if (c === '?') {
+        this.i++;
+        atom = optional(atom);
+      } else if (c === '{' && /^\{\d+(,\d*)?\}/.test(this.source.slice(this.i))) {
+        const match = /^\{(\d+)(,(\d*))?\}/.exec(this.source.slice(this.i));
+        if (match === null) break;
+        this.i += match[0].length;
+        const min = Number(match[1]);
+        const max = match[2] === undefined ? min : match[3] === '' || match[3] === undefined ? Infinity : Number(match[3]);
+        if (min > MAX_REPEAT || (max !== Infinity && (max > MAX_REPEAT || max < min))) throw new RegexSyntaxError(`bad repetition {${match[0].slice(1, -1)}}`);
+        atom = repeat(atom, min, max);
+      } else break;
+      if (this.source[this.i] === '?') throw new RegexSyntaxError('non-greedy repetition is not POSIX syntax');
+      this.checkSize(atom);
+    }
+    return atom;
+  }
+
+  private parseAtom(): Fragment {
+    const c = this.source[this.i];
+    if (c === undefined) throw new RegexSyntaxError('unexpected end of pattern');
+    if (c === '(') {
+      this.i++;
+      if (this.source[this.i] === '?') throw new RegexSyntaxError('(? groups are not POSIX syntax');
+      const inner = this.parseAlternation();
+      if (this.source[this.i] !== ')') throw new RegexSyntaxError('missing )');
+      this.i++;
+      return inner;
+    }
+    if (c === '*' || c === '+' || c === '?') throw new RegexSyntaxError(`missing argument to repetition operator '${c}'`);
+    this.i++;
+    if (c === '.') return [{ op: 'char', test: (cp) => cp !== 10 }];
+    if (c === '^') return [{ op: 'lineStart' }];
+    if (c === '$') return [{ op: 'lineEnd' }];
+    if (c === '[') return [{ op: 'char', test: this.parseClass() }];
+    if (c === '\\') {
+      const cp = this.parseEscape();
+      return [{ op: 'char', test: (x) => x === cp }];
+    }
+    const cp = this.source.codePointAt(this.i - 1) ?? 0;
+    if (cp > 0xffff) this.i++;
+    return [{ op: 'char', test: (x) => x === cp }];
+  }
+
+  private parseEscape(): number {
+    const e = this.source[this.i];
+    if (e === undefined) throw new RegexSyntaxError('trailing backslash');
+    this.i++;
+    const simple = SIMPLE_ESCAPES[e];
+    if (simple !== undefined) return simple;
+    if (/[0-9A-Za-z]/.test(e)) throw new RegexSyntaxError(`invalid escape sequence \\${e}`);
+    return e.codePointAt(0) ?? 0;
+  }
+
+  private parseClass(): CharTest {
+    let negated = false;
+    if (this.source[this.i] === '^') {
+      negated = true;
+      this.i++;
+    }
+    const tests: CharTest[] = [];
+    let first = true;
+    for (;;) {
+      const c = this.source[this.i];
+      if (c === undefined) throw new RegexSyntaxError('missing ]');
+      if (c === ']' && !first) {
+        this.i++;
+        break;
+      }
+      first = false;
+      if (c === '[' && this.source[this.i + 1] === ':') {
+        const close = this.source.indexOf(':]', this.i + 2);
+        const name = close < 0 ? '' : this.source.slice(this.i + 2, close);
+        const test = POSIX_CLASSES[name];
+        if (test === undefined) throw new RegexSyntaxError(`invalid character class [:${name}:]`);
+        tests.push(test);
+        this.i = close + 2;
+        continue;
+      }
+      const low = this.classChar();
+      if (this.source[this.i] === '-' && this.source[this.i + 1] !== ']' && this.source[this.i + 1] !== undefined) {
+        this.i++;
+        const high = this.classChar();
+        if (high < low) throw new RegexSyntaxError('invalid character class range');
+        tests.push((cp) => cp >= low && cp <= high);
+      } else tests.push((cp) => cp === low);
+    }
+    return (cp) => tests.some((t) => t(cp)) !== negated && (!negated || cp !== 10);
+  }
+
+  private classChar(): number {
+    const c = this.source[this.i];
+    if (c === '\\') {
+      this.i++;
+      return this.parseEscape();
+    }
+    const cp = this.source.codePointAt(this.i) ?? 0;
+    this.i += cp > 0xffff ? 2 : 1;
+    return cp;
+  }
+
+  private checkSize(fragment: Fragment): void {
+    if (fragment.length > MAX_PROGRAM) throw new RegexSyntaxError('pattern too large');
+  }
+}
+
+/** x* : L: split body, end ; body ; jmp L ; end: */
+function star(body: Fragment): Fragment {
+  return [{ op: 'split', x: 1, y: body.length + 2 }, ...body, { op: 'jmp', to: -(body.length + 1) }];
+}
+function optional(body: Fragment): Fragment {
+  return [{ op: 'split', x: 1, y: body.length + 1 }, ...body];
+}
+function repeat(body: Fragment, min: number, max: number): Fragment {
+  const out: Instruction[] = [];
+  for (let k = 0; k < min; k++) out.push(...body);
+  if (max === Infinity) out.push(...star(body));
+  else for (let k = min; k < max; k++) out.push(...optional(body));
+  if (out.length > MAX_PROGRAM) throw new RegexSyntaxError('pattern too large');
+  return out;
+}
+
+/** Resolves relative jump offsets of a fragment into absolute instruction indexes. */
+function link(fragment: Fragment): Instruction[] {
+  const program: Instruction[] = fragment.map((ins, pc) => {
+    if (ins.op === 'split') return { op: 'split', x: pc + ins.x, y: pc + ins.y };
+    if (ins.op === 'jmp') return { op: 'jmp', to: pc + ins.to };
+    return ins;
+  });
+  program.push({ op: 'match' });
+  return program;
+}
+
+/**
+ * Compiles `pattern`; the returned function tells whether the whole `value` matches.
+ * Throws RegexSyntaxError on an invalid pattern (callers turn it into a coded load error).
+ */
+export function compileLinearRegex(pattern: string): (value: string) => boolean {
+  const program = link(new RegexParser(pattern).parse());
+  const size = program.length;
+  // Two generations of state sets, reused across calls; `mark` avoids clearing between steps.
+  let current = new Int32Array(size);
+  let next = new Int32Array(size);
+  const seen = new Int32Array(size);
+  let generation = 0;
+
+  const addState = (list: Int32Array, count: number, pc: number, text: string, at: number): number => {
+    // Iterative epsilon closure with an explicit stack (no recursion on long programs).
+    const stack: number[] = [pc];
+    while (stack.length > 0) {
+      const state = stack.pop() ?? 0;
+      if (seen[state] === generation) continue;
+      seen[state] = generation;
+      const ins = program[state];
+      if (ins === undefined) continue;
+      switch (ins.op) {
+        case 'jmp':
+          stack.push(ins.to);
+          break;
+        case 'split':
+          stack.push(ins.y, ins.x);
+          break;
+        case 'lineStart':
+          if (at === 0 || text.charCodeAt(at - 1) === 10) stack.push(state + 1);
+          break;
+        case 'lineEnd':
+          if (at === text.length || text.charCodeAt(at) === 10) stack.push(state + 1);
+          break;
+        default:
+          list[count++] = state;
+      }
+    }
+    return count;
+  };
+
+  return (text: string): boolean => {
+    generation++;
+    let count = addState(current, 0, 0, text, 0);
+    let at = 0;
+    while (at < text.length && count > 0) {
+      const cp = text.codePointAt(at) ?? 0;
+      const width = cp > 0xffff ? 2 : 1;
+      generation++;
+      let nextCount = 0;
+      for (let k = 0; k < count; k++) {
+        const state = current[k] ?? 0;
+        const ins = program[state];
+        if (ins?.op === 'char' && ins.test(cp)) nextCount = addState(next, nextCount, state + 1, text, at + width);
+      }
+      [current, next] = [next, current];
+      count = nextCount;
+      at += width;
+    }
+    if (at < text.length) return false;
+    for (let k = 0; k < count; k++) if (program[current[k] ?? 0]?.op === 'match') return true;
+    return false;
+  };
+}
