@@ -17,6 +17,7 @@ import { MetricsController } from '../metrics/metrics.controller';
 import { ErrorFilter } from '../web/error.filter';
 import { HealthController } from '../web/health.controller';
 import { databaseSettings, enrichmentSettings, metricsSettings, retentionSettings } from './settings';
+import { dashboardDirectory } from './dashboard';
 import { APP_CONFIG, LOGGER } from './tokens';
 
 /** Starts and stops what runs beside the HTTP API, in dependency order. */
@@ -88,7 +89,7 @@ export class AppModule {
             new FalcoCompatServer(ingest, metrics, logger, { address: config.listenaddress, port: config.listenport, maxBodyBytes: config.peregrine.ingest.max_body_bytes }),
           inject: [IngestService, Metrics],
         },
-        { provide: APP_FILTER, useFactory: () => new ErrorFilter(logger) },
+        { provide: APP_FILTER, useFactory: () => new ErrorFilter(logger, dashboardDirectory(config) !== undefined) },
         Lifecycle,
       ],
     };

@@ -1,7 +1,4 @@
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import fastifyStatic from '@fastify/static';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -10,6 +7,7 @@ import type { AppConfig } from '../config/config.schema';
 import { FalcoCompatServer } from '../ingest/falco-compat.server';
 import { type AppLogger, NestPinoLogger } from '../logging/logger';
 import { AppModule } from './app.module';
+import { dashboardDirectory, registerDashboard } from './dashboard';
 
 export interface RunningServer {
   readonly app: NestFastifyApplication;
@@ -43,7 +41,7 @@ export async function startServer(config: AppConfig, logger: AppLogger): Promise
   fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
     logger.debug({ port: config.peregrine.port, method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
-  await registerDashboard(app, config, logger);
+  await registerDashboard(app, dashboardDirectory(config), logger);
 
   await app.init();
   await app.listen({ port: config.peregrine.port, host: hostOf(config.peregrine.address) });
@@ -61,28 +59,6 @@ export async function startServer(config: AppConfig, logger: AppLogger): Promise
       await app.close();
     },
   };
-}
-
-/** Where the built dashboard is: configured, or `apps/ui/dist` next to this package. */
-export function dashboardDirectory(config: AppConfig): string | undefined {
-  const candidates = config.peregrine.ui_dir !== '' ? [resolve(config.peregrine.ui_dir)] : [resolve(__dirname, '../../../ui/dist'), resolve(__dirname, '../../../../apps/ui/dist')];
-  return candidates.find((dir) => existsSync(join(dir, 'index.html')));
-}
-
-async function registerDashboard(app: NestFastifyApplication, config: AppConfig, logger: AppLogger): Promise<void> {
-  const root = dashboardDirectory(config);
-  const fastify = app.getHttpAdapter().getInstance();
-  if (!root) {
-    logger.warn({ code: 'UI_NOT_BUILT' }, 'dashboard assets not found (run `npm run build`); the API still serves');
-    return;
-  }
-  await fastify.register(fastifyStatic, { root, prefix: '/', wildcard: false, index: ['index.html'] });
-  // Client-side routes (e.g. /alerts/…) load the app shell; API paths keep their JSON 404.
-  fastify.setNotFoundHandler(async (request, reply) => {
-    const path = request.url.split('?')[0] ?? '/';
-    if (request.method === 'GET' && !path.startsWith('/api/') && !path.includes('.')) return reply.type('text/html; charset=utf-8').sendFile('index.html');
-    return reply.code(404).type('application/json').send({ statusCode: 404, code: 'NOT_FOUND', message: `no route for ${request.method} ${path}` });
-  });
 }
 
 function hostOf(address: string): string {

@@ -1,5 +1,5 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, NotFoundException } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppLogger } from '../logging/logger';
 import { replyFor, toPeregrineError } from './http-errors';
 
@@ -12,10 +12,19 @@ export interface ErrorBody {
 /** Coded errors become `{statusCode, code, message}` JSON; nothing else leaks out. */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
-  constructor(private readonly logger: AppLogger) {}
+  constructor(
+    private readonly logger: AppLogger,
+    /** Serve the dashboard's shell for unknown non-API GETs (client-side routes). */
+    private readonly dashboardShell = false,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    if (this.dashboardShell && exception instanceof NotFoundException && isClientRoute(http.getRequest<FastifyRequest>())) {
+      void reply.type('text/html; charset=utf-8').sendFile('index.html');
+      return;
+    }
     sendError(reply, exception, this.logger);
   }
 }
@@ -37,4 +46,9 @@ export function sendError(reply: FastifyReply, exception: unknown, logger: AppLo
   }
   logger.error({ err: exception }, 'unexpected error');
   return reply.code(500).type('application/json').send({ statusCode: 500, code: 'INTERNAL', message: 'internal error' } satisfies ErrorBody);
+}
+
+function isClientRoute(request: FastifyRequest): boolean {
+  const path = request.url.split('?')[0] ?? '/';
+  return request.method === 'GET' && !path.startsWith('/api/') && !path.split('/').pop()?.includes('.');
 }

@@ -1,0 +1,28 @@
+/** Every request of the dashboard goes through here: relative URLs (sub-path safe), JSON, coded errors. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  const response = await fetch(path.replace(/^\//, ''), { headers: { accept: 'application/json' }, ...(signal ? { signal } : {}) });
+  if (!response.ok) {
+    let code = 'HTTP_ERROR';
+    let message = response.statusText;
+    try {
+      const body = (await response.json()) as { code?: string; message?: string };
+      code = body.code ?? code;
+      message = body.message ?? message;
+    } catch {
+      // Not JSON: keep the status text.
+    }
+    throw new ApiError(response.status, code, message);
+  }
+  return (await response.json()) as T;
+}

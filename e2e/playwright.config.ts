@@ -1,0 +1,48 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { defineConfig } from '@playwright/test';
+
+// The product is started exactly as users start it (the built CLI, SQLite, stock settings) on
+// ports of its own, with a throw-away database, and driven in Debian's Chromium.
+const mainPort = Number(process.env.E2E_MAIN_PORT ?? 32802);
+const compatPort = Number(process.env.E2E_COMPAT_PORT ?? 32801);
+const dataDir = mkdtempSync(join(tmpdir(), 'peregrine-e2e-'));
+const chromium = process.env.PEREGRINE_CHROMIUM ?? '/usr/bin/chromium';
+
+export const urls = { main: `http://127.0.0.1:${mainPort}`, compat: `http://127.0.0.1:${compatPort}` };
+
+export default defineConfig({
+  testDir: './tests',
+  outputDir: './test-results',
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [['list']],
+  timeout: 30_000,
+  use: {
+    baseURL: urls.main,
+    launchOptions: {
+      executablePath: chromium,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    },
+    trace: 'retain-on-failure',
+  },
+  webServer: {
+    command: 'node apps/server/bin/peregrine.js serve',
+    cwd: resolve(__dirname, '..'),
+    url: `${urls.main}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    env: {
+      PEREGRINE_PORT: String(mainPort),
+      LISTENPORT: String(compatPort),
+      LISTENADDRESS: '127.0.0.1',
+      PEREGRINE_ADDRESS: '127.0.0.1',
+      PEREGRINE_DB_PATH: join(dataDir, 'peregrine.db'),
+      E2E_COMPAT_URL: urls.compat,
+    },
+  },
+});

@@ -1,0 +1,47 @@
+import { expect, test } from '@playwright/test';
+
+const compatUrl = `http://127.0.0.1:${process.env.E2E_COMPAT_PORT ?? 32801}`;
+
+test('the dashboard shows an alert that Falco posted to the falcosidekick-compatible port', async ({ page, request }) => {
+  const rule = `Terminal shell in container — e2e ${Date.now()} 日本語`;
+  const posted = await request.post(`${compatUrl}/`, {
+    headers: { 'content-type': 'application/json' },
+    data: {
+      time: '2026-11-23T10:11:12.123456789Z',
+      rule,
+      priority: 'Warning',
+      source: 'syscall',
+      hostname: 'node-1',
+      output: '10:11:12.123456789: Warning A shell was spawned (user=root)',
+      output_fields: { 'evt.time': 1795435872123456789, 'proc.name': 'bash', 'k8s.ns.name': 'prod' },
+      tags: ['shell', 'container'],
+    },
+  });
+  expect(posted.status()).toBe(200);
+
+  await page.goto('/');
+  await expect(page.getByRole('heading', { name: 'Peregrine' })).toBeVisible();
+  const table = page.getByRole('table', { name: 'Latest alerts' });
+  const row = table.getByRole('row').filter({ hasText: rule });
+  await expect(row).toBeVisible();
+  await expect(row).toContainText('Warning');
+  await expect(row).toContainText('node-1');
+});
+
+test('refresh picks up the built-in test alert posted after the page loaded', async ({ page, request }) => {
+  await page.goto('/');
+  await expect(page.getByRole('heading', { name: 'Latest alerts' })).toBeVisible();
+  const before = await page.getByRole('row').filter({ hasText: 'This is a test from falcosidekick' }).count();
+  expect((await request.post(`${compatUrl}/test`)).status()).toBe(200);
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await expect(page.getByRole('row').filter({ hasText: 'This is a test from falcosidekick' })).toHaveCount(before + 1);
+});
+
+test('health and metrics answer on both ports', async ({ request }) => {
+  for (const base of ['', compatUrl]) {
+    const health = await request.get(`${base}/healthz`);
+    expect(await health.text()).toBe('{"status": "ok"}');
+    const metrics = await request.get(`${base}/metrics`);
+    expect(await metrics.text()).toContain('falcosecurity_falcosidekick_inputs_total{source="requests",status="accepted"}');
+  }
+});

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// The README's commands: `npm start`, `npm test` and `npm run bench` all come here first, so each
+// works on a fresh clone: it installs what is missing (npm ci when node_modules is absent or
+// older than package-lock.json, Debian Chromium for e2e), builds, then runs.
+// Only Node built-ins are used here: nothing is installed yet when this runs.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const lockMarker = join(root, 'node_modules', '.peregrine-lock.sha256');
+const CHROMIUM = process.env.PEREGRINE_CHROMIUM ?? '/usr/bin/chromium';
+
+function run(command, args, options = {}) {
+  console.error(`\n▶ ${[command, ...args].join(' ')}`);
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...options.env } });
+  if (result.error) throw result.error;
+  if (result.status !== 0) {
+    console.error(`✗ ${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+function lockHash() {
+  return createHash('sha256').update(readFileSync(join(root, 'package-lock.json'))).digest('hex');
+}
+
+function ensureDependencies() {
+  const wanted = lockHash();
+  const installed = existsSync(lockMarker) ? readFileSync(lockMarker, 'utf8').trim() : '';
+  if (installed === wanted && existsSync(join(root, 'node_modules', '.bin', 'tsc'))) return;
+  console.error(installed === '' ? 'node_modules is missing: installing with npm ci' : 'package-lock.json changed: reinstalling with npm ci');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+  writeFileSync(lockMarker, `${wanted}\n`);
+}
+
+function canInstallDebianPackages() {
+  return process.getuid?.() === 0 && existsSync('/usr/bin/apt-get');
+}
+
+/** Installs Debian packages that are missing (only as root on Debian; otherwise says what to install). */
+export function ensureDebianPackages(packages) {
+  const missing = packages.filter(({ binary }) => !existsSync(binary));
+  if (missing.length === 0) return;
+  const names = missing.map((p) => p.name);
+  if (!canInstallDebianPackages()) {
+    console.error(`Missing: ${missing.map((p) => p.binary).join(', ')}. Install the Debian packages ${names.join(' ')} (or set PEREGRINE_CHROMIUM).`);
+    process.exit(1);
+  }
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...names], { env: { DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+function build() {
+  run('npx', ['tsc', '-b', 'apps/server']);
+  run('npm', ['run', 'build', '-w', 'apps/ui']);
+}
+
+const command = process.argv[2];
+switch (command) {
+  case 'start': {
+    ensureDependencies();
+    build();
+    run('node', ['apps/server/bin/peregrine.js', 'serve', ...process.argv.slice(3)]);
+    break;
+  }
+  case 'test': {
+    ensureDependencies();
+    ensureDebianPackages([{ name: 'chromium', binary: CHROMIUM }]);
+    run('npx', ['eslint', '--max-warnings', '0', '.']);
+    build();
+    run('npx', ['tsc', '-p', 'apps/ui', '--noEmit']);
+    run('npx', ['tsc', '-p', 'e2e', '--noEmit']);
+    run('npx', ['vitest', 'run']);
+    run('npx', ['playwright', 'test', '-c', 'e2e/playwright.config.ts'], { env: { PEREGRINE_CHROMIUM: CHROMIUM } });
+    console.error('\n✓ every test passed');
+    break;
+  }
+  case 'bench': {
+    ensureDependencies();
+    build();
+    run('node', ['scripts/bench.mjs', ...process.argv.slice(3)]);
+    break;
+  }
+  default:
+    console.error('usage: node scripts/bootstrap.mjs start|test|bench');
+    process.exit(2);
+}
