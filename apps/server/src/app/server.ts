@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { parseJson } from '../common/json';
+import { parseJson, stringifyJson } from '../common/json';
 import type { AppConfig } from '../config/config.schema';
 import { FalcoCompatServer } from '../ingest/falco-compat.server';
 import { type AppLogger, NestPinoLogger } from '../logging/logger';
@@ -35,9 +35,12 @@ export async function startServer(config: AppConfig, logger: AppLogger): Promise
     abortOnError: false,
   });
   // Numbers must survive digit for digit (int64 ns), and nesting is bounded: our parser, not Nest's.
-  app.useBodyParser('application/json', { bodyLimit: config.peregrine.ingest.max_body_bytes }, (_request: FastifyRequest, body: Buffer) => parseJson(body.toString('utf8')));
+  // Async on purpose: Nest completes a parser through its promise (or a `done` argument), not a plain return.
+  app.useBodyParser('application/json', { bodyLimit: config.peregrine.ingest.max_body_bytes }, async (_request: FastifyRequest, body: Buffer) => parseJson(body.toString('utf8')));
 
   const fastify = app.getHttpAdapter().getInstance();
+  // Replies carry stored alerts: int64 numbers must go out as they came in.
+  fastify.setReplySerializer((payload) => stringifyJson(payload));
   fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
     logger.debug({ port: config.peregrine.port, method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });

@@ -92,11 +92,12 @@ function readYaml(file: string, problems: string[], origins: Map<string, string>
 }
 
 function recordOrigins(node: unknown, path: string[], file: string, lineCounter: LineCounter, origins: Map<string, string>): void {
-  if (!node || typeof node !== 'object' || !('items' in node) || !Array.isArray((node as { items: unknown }).items)) return;
+  if (!node || typeof node !== 'object' || !('items' in node) || !Array.isArray(node.items)) return;
   for (const item of (node as { items: unknown[] }).items) {
     if (!item || typeof item !== 'object' || !('key' in item)) continue;
     const pair = item as { key: { value?: unknown; range?: [number, number, number] } | null; value: unknown };
-    const keyText = String(pair.key?.value ?? '').toLowerCase();
+    const keyValue = pair.key?.value;
+    const keyText = (typeof keyValue === 'string' || typeof keyValue === 'number' || typeof keyValue === 'boolean' ? String(keyValue) : '').toLowerCase();
     const childPath = [...path, keyText];
     const range = pair.key?.range;
     if (range) {
@@ -134,7 +135,7 @@ function unwrap(schema: z.ZodType): z.ZodType {
 
 function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
   const base = unwrap(schema);
-  return base instanceof z.ZodObject ? (base.shape as Record<string, z.ZodType>) : undefined;
+  return base instanceof z.ZodObject ? base.shape : undefined;
 }
 
 export function leavesOf(schema: z.ZodType, path: string[] = []): Leaf[] {

@@ -6,7 +6,8 @@ import { z } from 'zod';
  * `peregrine.` where the setting is ours. Every leaf has a default so that every leaf has an
  * env name, as in falcosidekick (viper binds env only for keys with defaults).
  */
-const port = z.number().int().min(1, 'must be a port between 1 and 65535').max(65535, 'must be a port between 1 and 65535');
+// 0 asks the system for any free port (tests, side-by-side runs).
+const port = z.number().int().min(0, 'must be a port between 1 and 65535 (0: any free port)').max(65535, 'must be a port between 1 and 65535 (0: any free port)');
 const duration = z.string().regex(/^\d+(ms|s|m|h|d|w)?$/, 'must be a duration such as 90s, 15m, 12h, 30d or 2w (plain number: seconds)');
 const ipOrEmpty = z.string().refine((v) => v === '' || isIp(v), 'must be an IP address (or empty for every interface)');
 

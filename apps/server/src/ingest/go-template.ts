@@ -198,7 +198,7 @@ function isTruthy(value: unknown): boolean {
   if (value === undefined || value === null || value === false || value === '' || value === 0) return false;
   if (Array.isArray(value)) return value.length > 0;
   if (typeof value === 'object') {
-    if ('isLosslessNumber' in value) return String(value) !== '0';
+    if (isLosslessNumber(value)) return value.value !== '0';
     return Object.keys(value).length > 0;
   }
   return true;
@@ -207,7 +207,11 @@ function isTruthy(value: unknown): boolean {
 function printValue(value: unknown): string {
   if (value === undefined || value === null) return NO_VALUE;
   if (typeof value === 'string') return value;
-  if (typeof value === 'object' && !Array.isArray(value) && 'isLosslessNumber' in value) return String(value);
+  if (typeof value === 'object' && isLosslessNumber(value)) return value.value;
   if (typeof value === 'object') return JSON.stringify(value);
-  return String(value as number | boolean);
+  return typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint' ? String(value) : '';
+}
+
+function isLosslessNumber(value: object): value is { value: string } {
+  return 'isLosslessNumber' in value && 'value' in value && typeof value.value === 'string';
 }

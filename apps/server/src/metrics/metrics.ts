@@ -82,17 +82,13 @@ export class Metrics {
 
   countFalcoEvent(alert: EnrichedAlert): void {
     const fields = alert.output_fields;
-    const base = {
-      hostname: alert.hostname === '' ? 'unknown' : alert.hostname,
-      rule: alert.rule,
-      source: alert.source,
-      k8s_ns_name: labelValue(fields['k8s.ns.name']),
-      k8s_pod_name: labelValue(fields['k8s.pod.name']),
-    };
+    const hostname = alert.hostname === '' ? 'unknown' : alert.hostname;
+    const k8s = { k8s_ns_name: labelValue(fields['k8s.ns.name']), k8s_pod_name: labelValue(fields['k8s.pod.name']) };
     const extra: Record<string, string> = {};
     for (const { label, field } of this.extraLabels) extra[label] = labelValue(fields[field]);
-    this.falcoEvents.inc({ ...base, ...extra, priority: String(priorityValue(alert.priority)), priority_raw: alert.priority.toLowerCase() });
-    this.legacyFalcoEvents?.inc({ ...base, ...extra, priority: alert.priority });
+    // Built in falcosidekick's label order, which is the order the exposition prints.
+    this.falcoEvents.inc({ hostname, rule: alert.rule, priority: String(priorityValue(alert.priority)), priority_raw: alert.priority.toLowerCase(), source: alert.source, ...k8s, ...extra });
+    this.legacyFalcoEvents?.inc({ hostname, rule: alert.rule, priority: alert.priority, source: alert.source, ...k8s, ...extra });
   }
 
   async exposition(): Promise<{ contentType: string; body: string }> {

@@ -38,6 +38,9 @@ export function sendError(reply: FastifyReply, exception: unknown, logger: AppLo
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
+    // Nest turns Fastify's body errors into HttpExceptions; give them our codes back.
+    const fastifyCoded = toPeregrineError({ code: FASTIFY_CODE_BY_STATUS[status], message: exception.message });
+    if (fastifyCoded) return sendError(reply, fastifyCoded, logger);
     return reply.code(status).type('application/json').send({ statusCode: status, code: status === 404 ? 'NOT_FOUND' : 'HTTP_ERROR', message: exception.message } satisfies ErrorBody);
   }
   const status = (exception as { statusCode?: number })?.statusCode;
@@ -47,6 +50,8 @@ export function sendError(reply: FastifyReply, exception: unknown, logger: AppLo
   logger.error({ err: exception }, 'unexpected error');
   return reply.code(500).type('application/json').send({ statusCode: 500, code: 'INTERNAL', message: 'internal error' } satisfies ErrorBody);
 }
+
+const FASTIFY_CODE_BY_STATUS: Readonly<Record<number, string>> = { 413: 'FST_ERR_CTP_BODY_TOO_LARGE', 415: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' };
 
 function isClientRoute(request: FastifyRequest): boolean {
   const path = request.url.split('?')[0] ?? '/';

@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { type RunningServer, startServer } from '../app/server';
+import { loadConfig } from '../config/config.loader';
+import type { AppConfig } from '../config/config.schema';
+import { createLogger } from '../logging/logger';
+
+export interface TestServer extends RunningServer {
+  readonly config: AppConfig;
+  readonly dataDir: string;
+  readonly dbPath: string;
+  /** Every log line written so far, parsed. */
+  logLines(): Array<Record<string, unknown>>;
+  /** Stops the server and removes its data (unless `keepData`). */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+/**
+ * Starts the real product (same composition as `peregrine serve`) on free loopback ports with
+ * a throw-away SQLite file. Settings come through the real config loader, as env variables.
+ */
+export async function startTestServer(env: Record<string, string> = {}, reuseDataDir?: string): Promise<TestServer> {
+  const dataDir = reuseDataDir ?? mkdtempSync(join(tmpdir(), 'peregrine-test-'));
+  const dbPath = join(dataDir, 'peregrine.db');
+  const { config } = loadConfig({
+    env: {
+      LISTENADDRESS: '127.0.0.1',
+      LISTENPORT: '0',
+      PEREGRINE_ADDRESS: '127.0.0.1',
+      PEREGRINE_PORT: '0',
+      PEREGRINE_DB_PATH: dbPath,
+      PEREGRINE_LOG_LEVEL: 'debug',
+      ...env,
+    },
+  });
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      lines.push(...chunk.toString('utf8').split('\n').filter((line) => line !== ''));
+      callback();
+    },
+  });
+  const logger = createLogger(config.peregrine.log.level, sink);
+  const server = await startServer(config, logger);
+  return {
+    ...server,
+    config,
+    dataDir,
+    dbPath,
+    logLines: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+    stop: async (options = {}) => {
+      await server.close();
+      if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
