@@ -1,5 +1,5 @@
 import { type FalcoAlert, type Priority, parsePriority, priorityValue } from '@peregrine/engine';
-import { type JsonValue, parseJson, stringifyJson } from '../common/json';
+import { type JsonValue, parseJson } from '../common/json';
 import type { EnrichedAlert } from '../ingest/enrichment';
 import type { AlertRecord } from './alert.entity';
 
@@ -26,7 +26,7 @@ export function toRow({ alert, cluster, receivedAt }: AlertToStore): NewAlertRow
     k8sNamespace: stringField(alert.output_fields, 'k8s.ns.name') ?? stringField(alert.output_fields, 'ka.target.namespace'),
     k8sPod: stringField(alert.output_fields, 'k8s.pod.name') ?? podOfAuditAlert(alert.output_fields),
     output: alert.output,
-    outputFields: stringifyJson(alert.output_fields),
+    outputFields: alert.outputFieldsJson,
     tags: JSON.stringify(alert.tags),
     receivedAt,
   };

@@ -1,7 +1,6 @@
 import { DataSource, type EntityManager } from 'typeorm';
 import { PeregrineError } from '../common/errors';
 import { Clock } from '../common/clock';
-import { AlertRecord } from './alert.entity';
 import { type AlertToStore, type NewAlertRow, toRow } from './alert-record.mapper';
 
 export interface WriterSettings {
@@ -42,6 +41,26 @@ export class AlertWriter {
     private readonly observer: WriterObserver,
   ) {}
 
+  private readonly statements = new Map<number, string>();
+
+  /**
+   * One multi-row INSERT per batch, in plain SQL: TypeORM's query builder spent four times
+   * longer escaping parameters than SQLite spent committing (see the ingest benchmark).
+   * A uuid already stored (a sender's retry) is skipped, not an error.
+   */
+  private insertStatement(rowCount: number): string {
+    let statement = this.statements.get(rowCount);
+    if (!statement) {
+      const postgres = this.dataSource.options.type === 'postgres';
+      let n = 0;
+      const tuple = (): string => `(${INSERT_COLUMNS.map(() => (postgres ? `$${++n}` : '?')).join(',')})`;
+      const tuples = Array.from({ length: rowCount }, tuple).join(',');
+      statement = `INSERT INTO alerts (${INSERT_COLUMNS.map(([column]) => column).join(',')}) VALUES ${tuples} ON CONFLICT (uuid) DO NOTHING`;
+      if (this.statements.size < 64) this.statements.set(rowCount, statement);
+    }
+    return statement;
+  }
+
   /** Registers work committed atomically with every batch of alerts. */
   addSameTransactionWork(work: SameTransactionWork): void {
     this.sameTransactionWork.push(work);
@@ -69,6 +88,9 @@ export class AlertWriter {
     this.flushing = true;
     try {
       while (this.queue.length > 0) {
+        // Let requests already read from sockets join this batch: one more event-loop turn
+        // costs microseconds, a transaction costs a millisecond.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const batch = this.queue.splice(0, this.settings.maxBatch);
         await this.commit(batch);
       }
@@ -82,7 +104,7 @@ export class AlertWriter {
     const started = this.clock.monotonicSeconds();
     try {
       await this.dataSource.transaction(async (manager) => {
-        await manager.createQueryBuilder().insert().into(AlertRecord).values(rows).orIgnore().execute();
+        await manager.query(this.insertStatement(rows.length), insertParameters(rows));
         for (const work of this.sameTransactionWork) await work(manager, rows);
       });
     } catch (error) {
@@ -94,4 +116,29 @@ export class AlertWriter {
     this.observer.batchCommitted(rows.length, this.clock.monotonicSeconds() - started);
     for (const pending of batch) pending.resolve();
   }
+}
+
+/** Column name → row property, in the order of the INSERT. */
+const INSERT_COLUMNS: ReadonlyArray<readonly [string, keyof NewAlertRow]> = [
+  ['uuid', 'uuid'],
+  ['time_ns', 'timeNs'],
+  ['time', 'time'],
+  ['priority', 'priority'],
+  ['priority_value', 'priorityValue'],
+  ['rule', 'rule'],
+  ['source', 'source'],
+  ['hostname', 'hostname'],
+  ['cluster', 'cluster'],
+  ['k8s_namespace', 'k8sNamespace'],
+  ['k8s_pod', 'k8sPod'],
+  ['output', 'output'],
+  ['output_fields', 'outputFields'],
+  ['tags', 'tags'],
+  ['received_at', 'receivedAt'],
+];
+
+function insertParameters(rows: readonly NewAlertRow[]): unknown[] {
+  const parameters: unknown[] = [];
+  for (const row of rows) for (const [, property] of INSERT_COLUMNS) parameters.push(row[property]);
+  return parameters;
 }

@@ -16,6 +16,8 @@ export interface EnrichmentSettings {
 export interface EnrichedAlert extends FalcoAlert {
   output_fields: Record<string, JsonValue>;
   timeNs: bigint;
+  /** `output_fields` serialised once (numbers exact), for the size rule and the store. */
+  outputFieldsJson: string;
 }
 
 export const TEST_RULE = 'Test rule';
@@ -65,6 +67,7 @@ export function enrichAlert(received: ReceivedAlert, settings: EnrichmentSetting
     tags,
     hostname: received.hostname,
     timeNs: received.time.ns,
+    outputFieldsJson: stringifyJson(renamedFields),
   };
   truncateLargeAlert(alert);
   return alert;
@@ -110,23 +113,29 @@ function reformatOutput(output: string, format: string, context: FormatContext):
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+/** `,"output_fields":` joins the fields' JSON to the rest of the serialised alert. */
+const OUTPUT_FIELDS_KEY_BYTES = Buffer.byteLength(',"output_fields":');
 
 /**
  * falcosidekick keeps chat messages and log lines bounded: when the serialised alert exceeds
- * 4096 bytes, long string fields are cut (and the same text in `output` with them).
+ * 4096 bytes, long string fields are cut (and the same text in `output` with them). The size
+ * is summed from parts so the fields' JSON, needed for the store anyway, is built only once.
  */
 function truncateLargeAlert(alert: EnrichedAlert): void {
-  const { timeNs: _timeNs, ...serialisable } = alert;
-  if (encoder.encode(stringifyJson(serialisable)).length <= TRUNCATE_WHEN_LARGER_THAN) return;
+  const { timeNs: _timeNs, output_fields: _fields, outputFieldsJson, ...rest } = alert;
+  const size = Buffer.byteLength(JSON.stringify(rest)) + OUTPUT_FIELDS_KEY_BYTES + Buffer.byteLength(outputFieldsJson);
+  if (size <= TRUNCATE_WHEN_LARGER_THAN) return;
+  let changed = false;
   for (const [key, value] of Object.entries(alert.output_fields)) {
-    if (typeof value !== 'string') continue;
+    if (typeof value !== 'string' || Buffer.byteLength(value) <= TRUNCATE_FIELDS_LONGER_THAN) continue;
     const bytes = encoder.encode(value);
-    if (bytes.length <= TRUNCATE_FIELDS_LONGER_THAN) continue;
     // Cut on a character boundary: a UTF-8 continuation byte is 10xxxxxx.
     let end = TRUNCATED_LENGTH;
     while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
     const truncated = decoder.decode(bytes.subarray(0, end)) + TRUNCATION_MARK;
     alert.output_fields[key] = truncated;
     alert.output = alert.output.replaceAll(value, truncated);
+    changed = true;
   }
+  if (changed) alert.outputFieldsJson = stringifyJson(alert.output_fields);
 }

@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+import { readFileSync, rmSync } from 'node:fs';
+import { parseJson } from './src/common/json';
+import { decodeFalcoAlert } from './src/ingest/falco-alert';
+import { enrichAlert } from './src/ingest/enrichment';
+import { openDatabase } from './src/alerts/database';
+import { AlertWriter } from './src/alerts/alert-writer';
+import { Clock } from './src/common/clock';
+const text = readFileSync('fixtures/alerts/falco-terminal-shell.json', 'utf8');
+const settings = { customFields: {}, customTags: [], templatedFields: [], bracketReplacer: '', outputFieldFormat: '' };
+(async () => {
+  rmSync('/tmp/wb', { recursive: true, force: true });
+  const ds = await openDatabase({ driver: 'sqlite', path: '/tmp/wb/x.db', synchronous: (process.argv[2] ?? 'FULL') as 'FULL', busyTimeoutMs: 5000 });
+  let batches = 0, storeSec = 0;
+  const w = new AlertWriter(ds, new Clock(), { maxBatch: 500, maxPending: 20000 }, { batchCommitted: (r, s) => { batches++; storeSec += s; }, batchFailed: () => {} });
+  const conc = 50, total = 30000; let done = 0;
+  const t = performance.now();
+  await Promise.all(Array.from({ length: conc }, async () => { while (done < total) { done++; const a = enrichAlert(decodeFalcoAlert(parseJson(text), { allowEmptyOutputFields: false, keepUuid: false }), settings); await w.write({ alert: a, cluster: 'c', receivedAt: Date.now() }); } }));
+  const ms = performance.now() - t;
+  console.log('rows/s', (total / ms * 1000).toFixed(0), 'batches', batches, 'avg rows', (total / batches).toFixed(1), 'avg commit ms', (storeSec / batches * 1000).toFixed(2));
+  await ds.destroy();
+})();
