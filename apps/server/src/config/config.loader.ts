@@ -59,9 +59,16 @@ export function loadConfig(options: { file?: string; env: Env }): LoadedConfig {
       problems.push(`${key || '(root)'}${origin ? ` (${origin})` : ''}: ${issue.message}${shown}`);
     }
   }
-  if (parsed.success) problems.push(...templateProblems(parsed.data.templatedfields));
+  // Checked even when other keys are bad: every problem is reported in one pass.
+  const templated = parsed.success ? parsed.data.templatedfields : stringEntries(input['templatedfields']);
+  problems.push(...templateProblems(templated));
   if (problems.length > 0) throw new ConfigError(problems);
   return { config: (parsed as { data: AppConfig }).data, warnings, ...(options.file ? { file: options.file } : {}) };
+}
+
+function stringEntries(value: unknown): Record<string, string> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
+  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
 
 function readYaml(file: string, problems: string[], origins: Map<string, string>): Record<string, unknown> | undefined {

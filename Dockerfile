@@ -1,0 +1,42 @@
+# syntax=docker/dockerfile:1
+# Build: server (tsc) and dashboard (Vite) with every dev dependency; run: production
+# dependencies only, non-root, SQLite under /data.
+FROM node:20-bookworm-slim AS build
+WORKDIR /src
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json .npmrc ./
+COPY apps/server/package.json apps/server/
+COPY apps/ui/package.json apps/ui/
+COPY packages/engine/package.json packages/engine/
+COPY packages/outputs/package.json packages/outputs/
+COPY e2e/package.json e2e/
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.base.json ./
+COPY packages packages
+COPY apps apps
+RUN npx tsc -b apps/server packages/outputs && npm run build -w apps/ui
+RUN npm prune --omit=dev --no-audit --no-fund
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    PEREGRINE_DB_PATH=/data/peregrine.db \
+    PEREGRINE_UI_DIR=/app/apps/ui/dist
+WORKDIR /app
+COPY --from=build /src/package.json ./
+COPY --from=build /src/node_modules node_modules
+COPY --from=build /src/packages/engine/package.json packages/engine/
+COPY --from=build /src/packages/engine/dist packages/engine/dist
+COPY --from=build /src/packages/outputs/package.json packages/outputs/
+COPY --from=build /src/packages/outputs/dist packages/outputs/dist
+COPY --from=build /src/apps/server/package.json apps/server/
+COPY --from=build /src/apps/server/bin apps/server/bin
+COPY --from=build /src/apps/server/dist apps/server/dist
+COPY --from=build /src/apps/ui/dist apps/ui/dist
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 2801 2802
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:2802/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+ENTRYPOINT ["node", "apps/server/bin/peregrine.js"]
+CMD ["serve"]

@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DataSource } from 'typeorm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Clock } from '../common/clock';
+import type { PeregrineError } from '../common/errors';
+import { LosslessNumber } from '../common/json';
+import { parseRfc3339 } from '../common/time';
+import { enrichAlert } from '../ingest/enrichment';
+import { AlertWriter, type WriterObserver } from './alert-writer';
+import { openDatabase } from './database';
+import type { AlertToStore } from './alert-record.mapper';
+
+const time = parseRfc3339('2026-11-23T14:05:27.146981532Z');
+if (!time) throw new Error('bad time');
+
+function alert(rule: string, uuid?: string): AlertToStore {
+  const enriched = enrichAlert(
+    { output: 'o', priority: 'Warning', rule, time, output_fields: { 'evt.time': new LosslessNumber('1795442727146981532'), 'k8s.ns.name': 'prod' }, source: 'syscall', tags: [], hostname: 'h', ...(uuid ? { uuid } : {}) },
+    { customFields: {}, customTags: [], templatedFields: [], bracketReplacer: '', outputFieldFormat: '' },
+  );
+  return { alert: enriched, cluster: 'c1', receivedAt: 1_800_000_000_000 };
+}
+
+describe('AlertWriter (group commit over SQLite)', () => {
+  let dir: string;
+  let dataSource: DataSource;
+  let batches: number[];
+  let failures: number;
+  const observer: WriterObserver = { batchCommitted: (rows) => batches.push(rows), batchFailed: () => failures++ };
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'peregrine-writer-'));
+    dataSource = await openDatabase({ driver: 'sqlite', path: join(dir, 'p.db'), synchronous: 'FULL', busyTimeoutMs: 50 });
+    batches = [];
+    failures = 0;
+  });
+  afterEach(async () => {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('commits concurrent writes together and resolves each only once stored', async () => {
+    const writer = new AlertWriter(dataSource, new Clock(), { maxBatch: 500, maxPending: 1000 }, observer);
+    await Promise.all(Array.from({ length: 200 }, (_, i) => writer.write(alert(`rule ${i}`))));
+    const [{ count }] = (await dataSource.query('SELECT COUNT(*) AS count FROM alerts')) as [{ count: number }];
+    expect(count).toBe(200);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(200);
+    expect(batches.length).toBeLessThan(20);
+    const [row] = (await dataSource.query("SELECT CAST(time_ns AS TEXT) AS ns, output_fields, k8s_namespace FROM alerts WHERE rule = 'rule 7'")) as [{ ns: string; output_fields: string; k8s_namespace: string }];
+    expect(row).toEqual({ ns: '1795442727146981532', output_fields: '{"evt.time":1795442727146981532,"k8s.ns.name":"prod"}', k8s_namespace: 'prod' });
+  });
+
+  it('respects the batch size', async () => {
+    const writer = new AlertWriter(dataSource, new Clock(), { maxBatch: 10, maxPending: 1000 }, observer);
+    await Promise.all(Array.from({ length: 35 }, (_, i) => writer.write(alert(`r${i}`))));
+    expect(Math.max(...batches)).toBeLessThanOrEqual(10);
+  });
+
+  it('stores a uuid once even when it is written twice', async () => {
+    const writer = new AlertWriter(dataSource, new Clock(), { maxBatch: 10, maxPending: 10 }, observer);
+    const uuid = '0b8e4a4f-3c1e-4a8e-9d3b-2f6a1c9e7d10';
+    await writer.write(alert('first', uuid));
+    await writer.write(alert('again', uuid));
+    expect(await dataSource.query('SELECT rule FROM alerts')).toEqual([{ rule: 'first' }]);
+  });
+
+  it('refuses with STORE_OVERLOADED beyond the pending limit instead of growing memory', async () => {
+    const writer = new AlertWriter(dataSource, new Clock(), { maxBatch: 5, maxPending: 5 }, observer);
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => writer.write(alert(`r${i}`))));
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(refused.length).toBeGreaterThan(0);
+    expect((refused[0]?.reason as PeregrineError).code).toBe('STORE_OVERLOADED');
+    expect((refused[0]?.reason as PeregrineError).retryAfterSeconds).toBeGreaterThan(0);
+  });
+
+  it('rejects every alert of a batch that cannot commit with STORE_UNAVAILABLE, and drains', async () => {
+    const writer = new AlertWriter(dataSource, new Clock(), { maxBatch: 50, maxPending: 100 }, observer);
+    await dataSource.query('DROP TABLE alerts');
+    const results = await Promise.allSettled([writer.write(alert('a')), writer.write(alert('b'))]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(((results[0] as PromiseRejectedResult).reason as PeregrineError).code).toBe('STORE_UNAVAILABLE');
+    expect(failures).toBeGreaterThan(0);
+    await writer.drain();
+  });
+});
