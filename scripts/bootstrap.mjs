@@ -54,7 +54,7 @@ export function ensureDebianPackages(packages) {
 }
 
 function build() {
-  run('npx', ['tsc', '-b', 'apps/server']);
+  run('npx', ['tsc', '-b', 'apps/server/tsconfig.build.json', 'packages/outputs/tsconfig.build.json']);
   run('npm', ['run', 'build', '-w', 'apps/ui']);
 }
 
@@ -71,8 +71,7 @@ switch (command) {
     ensureDebianPackages([{ name: 'chromium', binary: CHROMIUM }]);
     run('npx', ['eslint', '--max-warnings', '0', '.']);
     build();
-    run('npx', ['tsc', '-p', 'apps/ui', '--noEmit']);
-    run('npx', ['tsc', '-p', 'e2e', '--noEmit']);
+    for (const project of ['packages/engine', 'packages/outputs', 'apps/server', 'apps/ui', 'e2e']) run('npx', ['tsc', '-p', project, '--noEmit']);
     run('npx', ['vitest', 'run']);
     run('npx', ['playwright', 'test', '-c', 'e2e/playwright.config.ts'], { env: { PEREGRINE_CHROMIUM: CHROMIUM } });
     console.error('\n✓ every test passed');

@@ -6,14 +6,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Clock } from '../common/clock';
 import type { PeregrineError } from '../common/errors';
 import { LosslessNumber } from '../common/json';
-import { parseRfc3339 } from '../common/time';
+import { type Instant, parseRfc3339 } from '../common/time';
 import { enrichAlert } from '../ingest/enrichment';
 import { AlertWriter, type WriterObserver } from './alert-writer';
 import { openDatabase } from './database';
 import type { AlertToStore } from './alert-record.mapper';
 
-const time = parseRfc3339('2026-11-23T14:05:27.146981532Z');
-if (!time) throw new Error('bad time');
+const time = mustParse('2026-11-23T14:05:27.146981532Z');
 
 function alert(rule: string, uuid?: string): AlertToStore {
   const enriched = enrichAlert(
@@ -44,11 +43,11 @@ describe('AlertWriter (group commit over SQLite)', () => {
   it('commits concurrent writes together and resolves each only once stored', async () => {
     const writer = new AlertWriter(dataSource, new Clock(), { maxBatch: 500, maxPending: 1000 }, observer);
     await Promise.all(Array.from({ length: 200 }, (_, i) => writer.write(alert(`rule ${i}`))));
-    const [{ count }] = (await dataSource.query('SELECT COUNT(*) AS count FROM alerts')) as [{ count: number }];
+    const [{ count }] = await dataSource.query<[{ count: number }]>('SELECT COUNT(*) AS count FROM alerts');
     expect(count).toBe(200);
     expect(batches.reduce((a, b) => a + b, 0)).toBe(200);
     expect(batches.length).toBeLessThan(20);
-    const [row] = (await dataSource.query("SELECT CAST(time_ns AS TEXT) AS ns, output_fields, k8s_namespace FROM alerts WHERE rule = 'rule 7'")) as [{ ns: string; output_fields: string; k8s_namespace: string }];
+    const [row] = await dataSource.query<[{ ns: string; output_fields: string; k8s_namespace: string }]>("SELECT CAST(time_ns AS TEXT) AS ns, output_fields, k8s_namespace FROM alerts WHERE rule = 'rule 7'");
     expect(row).toEqual({ ns: '1795442727146981532', output_fields: '{"evt.time":1795442727146981532,"k8s.ns.name":"prod"}', k8s_namespace: 'prod' });
   });
 
@@ -85,3 +84,9 @@ describe('AlertWriter (group commit over SQLite)', () => {
     await writer.drain();
   });
 });
+
+function mustParse(text: string): Instant {
+  const instant = parseRfc3339(text);
+  if (!instant) throw new Error(`bad fixture time ${text}`);
+  return instant;
+}

@@ -33,13 +33,13 @@ describe('RetentionService', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const count = async (): Promise<number> => ((await dataSource.query('SELECT COUNT(*) AS n FROM alerts')) as [{ n: number }])[0].n;
+  const count = async (): Promise<number> => (await dataSource.query<[{ n: number }]>('SELECT COUNT(*) AS n FROM alerts'))[0].n;
 
   it('deletes alerts older than the maximum age, in chunks, keeping the rest', async () => {
     const service = new RetentionService(dataSource, new FixedClock(now), { maxAgeMs: 6_000_500, maxAlerts: 0, intervalMs: 60_000 }, pino({ level: 'silent' }));
     expect(await service.sweep()).toBe(6_000);
     expect(await count()).toBe(6_000);
-    const [oldest] = (await dataSource.query('SELECT MIN(received_at) AS t FROM alerts')) as [{ t: number }];
+    const [oldest] = await dataSource.query<[{ t: number }]>('SELECT MIN(received_at) AS t FROM alerts');
     expect(oldest.t).toBeGreaterThanOrEqual(now - 6_000_500);
   });
 
@@ -47,7 +47,7 @@ describe('RetentionService', () => {
     const service = new RetentionService(dataSource, new FixedClock(now), { maxAgeMs: 0, maxAlerts: 100, intervalMs: 60_000 }, pino({ level: 'silent' }));
     expect(await service.sweep()).toBe(11_900);
     expect(await count()).toBe(100);
-    const [newest] = (await dataSource.query("SELECT COUNT(*) AS n FROM alerts WHERE uuid = 'u11999'")) as [{ n: number }];
+    const [newest] = await dataSource.query<[{ n: number }]>("SELECT COUNT(*) AS n FROM alerts WHERE uuid = 'u11999'");
     expect(newest.n).toBe(1);
   });
 });

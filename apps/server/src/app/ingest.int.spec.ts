@@ -262,6 +262,6 @@ describe('ingest settings', () => {
 function sortKeys(value: JsonValue): JsonValue {
   if (value === null || typeof value !== 'object' || Array.isArray(value) || 'isLosslessNumber' in value) return value;
   const sorted: JsonObject = {};
-  for (const key of Object.keys(value).sort()) sorted[key] = sortKeys((value as JsonObject)[key] as JsonValue);
+  for (const key of Object.keys(value).sort()) sorted[key] = sortKeys((value)[key] ?? null);
   return sorted;
 }

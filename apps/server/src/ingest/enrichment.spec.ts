@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { LosslessNumber, stringifyJson } from '../common/json';
-import { parseRfc3339 } from '../common/time';
+import { type Instant, parseRfc3339 } from '../common/time';
 import { enrichAlert, type EnrichmentSettings } from './enrichment';
 import type { ReceivedAlert } from './falco-alert';
 import { compileTemplatedFields } from './go-template';
 
 const none: EnrichmentSettings = { customFields: {}, customTags: [], templatedFields: [], bracketReplacer: '', outputFieldFormat: '' };
-const time = parseRfc3339('2026-11-23T14:05:27.146981532Z');
-if (!time) throw new Error('bad fixture time');
+const time = mustParse('2026-11-23T14:05:27.146981532Z');
 
 const received = (changes: Partial<ReceivedAlert> = {}): ReceivedAlert => ({
   output: '14:05:27.146981532: Critical A shell was spawned (user=root)',
@@ -66,3 +65,9 @@ describe("enrichment in falcosidekick's order", () => {
     expect(enrichAlert(received(), none).outputFieldsJson).toBe('{"proc.name":"bash","proc.aname[2]":"runc","evt.time":1795442727146981532}');
   });
 });
+
+function mustParse(text: string): Instant {
+  const instant = parseRfc3339(text);
+  if (!instant) throw new Error(`bad fixture time ${text}`);
+  return instant;
+}
