@@ -44,6 +44,16 @@ export class AlertWriter {
   private readonly statements = new Map<number, string>();
 
   /**
+   * SQLite gets the batch as one JSON text and unpacks it itself (json_each): binding one
+   * string is a copy, while binding fifteen values per row is work on the event loop, the
+   * scarce resource under load. Integers travel as text and land exact (INTEGER affinity).
+   */
+  private insert(rows: readonly NewAlertRow[]): [string, unknown[]] {
+    if (this.dataSource.options.type === 'postgres') return [this.insertStatement(rows.length), insertParameters(rows)];
+    return [SQLITE_INSERT_FROM_JSON, [JSON.stringify(rows.map(rowValues))]];
+  }
+
+  /**
    * One multi-row INSERT per batch, in plain SQL: TypeORM's query builder spent four times
    * longer escaping parameters than SQLite spent committing (see the ingest benchmark).
    * A uuid already stored (a sender's retry) is skipped, not an error.
@@ -103,10 +113,16 @@ export class AlertWriter {
     const rows = batch.map((p) => p.row);
     const started = this.clock.monotonicSeconds();
     try {
-      await this.dataSource.transaction(async (manager) => {
-        await manager.query(this.insertStatement(rows.length), insertParameters(rows));
-        for (const work of this.sameTransactionWork) await work(manager, rows);
-      });
+      if (this.sameTransactionWork.length === 0) {
+        // One statement is one atomic transaction already: no BEGIN/COMMIT round trips, each of
+        // which waits for the busy event loop before the next can start.
+        await this.dataSource.query(...this.insert(rows));
+      } else {
+        await this.dataSource.transaction(async (manager) => {
+          await manager.query(...this.insert(rows));
+          for (const work of this.sameTransactionWork) await work(manager, rows);
+        });
+      }
     } catch (error) {
       this.observer.batchFailed(rows.length, error);
       const refusal = new PeregrineError('STORE_UNAVAILABLE', 'the alert store could not commit; retry shortly', 5);
@@ -136,6 +152,12 @@ const INSERT_COLUMNS: ReadonlyArray<readonly [string, keyof NewAlertRow]> = [
   ['tags', 'tags'],
   ['received_at', 'receivedAt'],
 ];
+
+const SQLITE_INSERT_FROM_JSON = `INSERT INTO alerts (${INSERT_COLUMNS.map(([column]) => column).join(',')}) SELECT ${INSERT_COLUMNS.map((_, i) => `value ->> ${i}`).join(',')} FROM json_each(?) WHERE true ON CONFLICT (uuid) DO NOTHING`;
+
+function rowValues(row: NewAlertRow): unknown[] {
+  return INSERT_COLUMNS.map(([, property]) => row[property]);
+}
 
 function insertParameters(rows: readonly NewAlertRow[]): unknown[] {
   const parameters: unknown[] = [];

@@ -41,9 +41,11 @@ export async function startServer(config: AppConfig, logger: AppLogger): Promise
   const fastify = app.getHttpAdapter().getInstance();
   // Replies carry stored alerts: int64 numbers must go out as they came in.
   fastify.setReplySerializer((payload) => stringifyJson(payload));
-  fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
-    logger.debug({ port: config.peregrine.port, method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
-  });
+  if (logger.isLevelEnabled('debug')) {
+    fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+      logger.debug({ port: config.peregrine.port, method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+    });
+  }
   await registerDashboard(app, dashboardDirectory(config), logger);
 
   await app.init();

@@ -116,15 +116,31 @@ const decoder = new TextDecoder();
 /** `,"output_fields":` joins the fields' JSON to the rest of the serialised alert. */
 const OUTPUT_FIELDS_KEY_BYTES = Buffer.byteLength(',"output_fields":');
 
+/** Keys, quotes and separators of the serialised alert, tags aside: a generous constant. */
+const ALERT_JSON_OVERHEAD_BYTES = 128;
+
+const CONTROL_CHARACTER = /[\u0000-\u001f]/;
+
+/**
+ * The serialised alert's size, exact only when it might matter: a UTF-16 unit is at most three
+ * UTF-8 bytes once serialised (six for control characters, which JSON writes as \uXXXX), so
+ * most alerts are proven small without serialising anything.
+ */
+function serialisedSize(alert: EnrichedAlert): number {
+  const { timeNs: _timeNs, output_fields: _fields, outputFieldsJson, ...rest } = alert;
+  let upperBound = ALERT_JSON_OVERHEAD_BYTES + outputFieldsJson.length * 3;
+  for (const text of [rest.uuid, rest.output, rest.priority, rest.rule, rest.time, rest.source, rest.hostname, ...rest.tags]) upperBound += text.length * (CONTROL_CHARACTER.test(text) ? 6 : 3) + 3;
+  if (upperBound <= TRUNCATE_WHEN_LARGER_THAN) return upperBound;
+  return Buffer.byteLength(JSON.stringify(rest)) + OUTPUT_FIELDS_KEY_BYTES + Buffer.byteLength(outputFieldsJson);
+}
+
 /**
  * falcosidekick keeps chat messages and log lines bounded: when the serialised alert exceeds
  * 4096 bytes, long string fields are cut (and the same text in `output` with them). The size
  * is summed from parts so the fields' JSON, needed for the store anyway, is built only once.
  */
 function truncateLargeAlert(alert: EnrichedAlert): void {
-  const { timeNs: _timeNs, output_fields: _fields, outputFieldsJson, ...rest } = alert;
-  const size = Buffer.byteLength(JSON.stringify(rest)) + OUTPUT_FIELDS_KEY_BYTES + Buffer.byteLength(outputFieldsJson);
-  if (size <= TRUNCATE_WHEN_LARGER_THAN) return;
+  if (serialisedSize(alert) <= TRUNCATE_WHEN_LARGER_THAN) return;
   let changed = false;
   for (const [key, value] of Object.entries(alert.output_fields)) {
     if (typeof value !== 'string' || Buffer.byteLength(value) <= TRUNCATE_FIELDS_LONGER_THAN) continue;

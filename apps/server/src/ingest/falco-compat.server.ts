@@ -36,9 +36,12 @@ export class FalcoCompatServer {
     this.app.removeAllContentTypeParsers();
     // falcosidekick decodes whatever arrives as JSON; `curl -d @-` (program_output) sends form encoding.
     this.app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-    this.app.addHook('onResponse', async (request, reply) => {
-      this.logger.debug({ port: settings.port, method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
-    });
+    // A hook costs every request something; only pay it when the line will be written.
+    if (this.logger.isLevelEnabled('debug')) {
+      this.app.addHook('onResponse', async (request, reply) => {
+        this.logger.debug({ port: settings.port, method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+      });
+    }
     this.app.setErrorHandler((error, _request, reply) => this.replyError(reply, error));
     this.routes();
   }
