@@ -1,10 +1,12 @@
+import { gunzipSync } from 'node:zlib';
 import { Agent, request } from 'undici';
-import type { SendResult } from './result';
+import type { RetryableResult, FatalResult, ItemResult } from './result';
 
 /**
- * The one HTTP client of the outputs: a pooled undici `Agent` per output instance (keep-alive,
- * at most `maxconcurrentrequests` sockets), a whole-request timeout, TLS options, and the
- * mapping of transport failures and HTTP statuses to "ok / retry later / give up".
+ * The outputs' HTTP: a transport interface (so tests and the server can inject one), its real
+ * implementation on a pooled undici `Agent` per output instance (keep-alive, at most
+ * `maxconcurrentrequests` sockets, a whole-request timeout, TLS options), and the mapping of
+ * answers and transport failures to "ok / retry later / give up".
  * Nothing here throws: every failure becomes a value the dispatcher can act on.
  */
 
@@ -14,6 +16,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT';
 export interface HttpRequestSpec {
   readonly method: HttpMethod;
   readonly url: string;
+  /** Header names as they go on the wire (HTTP/1.1 names are case-insensitive). */
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string | Buffer;
 }
@@ -22,6 +25,7 @@ export interface HttpResponse {
   readonly status: number;
   /** Lower-case header names. */
   readonly headers: Readonly<Record<string, string>>;
+  /** Decoded text (gzip answers are inflated). */
   readonly body: string;
   /** The body was longer than the transport keeps and was cut. */
   readonly truncated: boolean;
@@ -29,7 +33,15 @@ export interface HttpResponse {
 
 export type TransportFailureKind = 'timeout' | 'connection' | 'tls' | 'other';
 
-export type TransportOutcome = { readonly kind: 'response'; readonly response: HttpResponse } | { readonly kind: 'failure'; readonly failure: TransportFailureKind; readonly message: string };
+export type TransportOutcome =
+  | { readonly kind: 'response'; readonly response: HttpResponse }
+  | { readonly kind: 'failure'; readonly failure: TransportFailureKind; readonly message: string };
+
+/** What the senders need from HTTP. The real one is {@link UndiciTransport}. */
+export interface HttpTransport {
+  send(spec: HttpRequestSpec): Promise<TransportOutcome>;
+  close(): Promise<void>;
+}
 
 export interface TlsMaterial {
   /** PEM text (not paths: reading files is the server's job). */
@@ -53,17 +65,19 @@ export interface TransportOptions {
 
 const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
-export class HttpTransport {
+export class UndiciTransport implements HttpTransport {
   private readonly agent: Agent;
   private readonly maxResponseBytes: number;
 
   constructor(private readonly options: TransportOptions) {
+    // falcosidekick: with mutual TLS the server is always verified, whatever checkcert says.
     const verify = options.mutualTls === true || options.checkCert;
     this.agent = new Agent({
       connections: options.maxConnections > 0 ? options.maxConnections : null,
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
       connect: {
+        // Go's dial timeout is 30 s; ours never exceeds the whole-request budget.
         timeout: Math.min(options.timeoutMs, 30_000),
         rejectUnauthorized: verify,
         minVersion: 'TLSv1.2',
@@ -81,10 +95,12 @@ export class HttpTransport {
         method: spec.method,
         headers: spec.headers,
         body: spec.body,
+        // One budget for connect + headers + body, so a sink that trickles bytes cannot hold a slot.
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
-      const { text, truncated } = await readCapped(response.body, this.maxResponseBytes);
-      return { kind: 'response', response: { status: response.statusCode, headers: flattenHeaders(response.headers), body: text, truncated } };
+      const headers = flattenHeaders(response.headers);
+      const { bytes, truncated } = await readCapped(response.body, this.maxResponseBytes);
+      return { kind: 'response', response: { status: response.statusCode, headers, body: decodeBody(bytes, headers, truncated), truncated } };
     } catch (error: unknown) {
       return { kind: 'failure', ...describeTransportError(error, this.options.timeoutMs) };
     }
@@ -95,21 +111,32 @@ export class HttpTransport {
   }
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy?: () => void }, limit: number): Promise<{ text: string; truncated: boolean }> {
+async function readCapped(body: AsyncIterable<Buffer> & { destroy?: () => void }, limit: number): Promise<{ bytes: Buffer; truncated: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     const room = limit - size;
     if (chunk.length > room) {
       chunks.push(chunk.subarray(0, room));
-      size = limit;
       body.destroy?.();
-      return { text: Buffer.concat(chunks).toString('utf8'), truncated: true };
+      return { bytes: Buffer.concat(chunks), truncated: true };
     }
     chunks.push(chunk);
     size += chunk.length;
   }
-  return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
+  return { bytes: Buffer.concat(chunks), truncated: false };
+}
+
+/** We send `Accept-Encoding: gzip` with ES compression (as falcosidekick), so ES may answer gzipped. */
+function decodeBody(bytes: Buffer, headers: Readonly<Record<string, string>>, truncated: boolean): string {
+  if (!truncated && /\bgzip\b/i.test(headers['content-encoding'] ?? '')) {
+    try {
+      return gunzipSync(bytes).toString('utf8');
+    } catch {
+      return '(undecodable gzip body)';
+    }
+  }
+  return bytes.toString('utf8');
 }
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -120,7 +147,19 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
   return out;
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT']);
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 function describeTransportError(error: unknown, timeoutMs: number): { failure: TransportFailureKind; message: string } {
   const e = error as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
@@ -128,41 +167,53 @@ function describeTransportError(error: unknown, timeoutMs: number): { failure: T
   if (e.name === 'TimeoutError' || e.name === 'AbortError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return { failure: 'timeout', message: `no complete answer within ${timeoutMs} ms` };
   }
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return { failure: 'timeout', message: `could not connect within ${Math.min(timeoutMs, 30_000)} ms` };
   if (CONNECTION_CODES.has(code)) return { failure: 'connection', message: `connection failed (${code})` };
-  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code)) return { failure: 'tls', message: `TLS failure (${code})` };
+  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/i.test(code)) return { failure: 'tls', message: `TLS failure (${code})` };
   return { failure: 'other', message: `request failed${code ? ` (${code})` : ''}: ${e.message ?? String(error)}` };
 }
 
 /** Statuses worth trying again: the request itself was fine, the sink was not ready. */
 const RETRYABLE_STATUSES = new Set([408, 425, 429]);
 
+export function isSuccess(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
 /**
  * Default reading of an answer: 2xx ok; 408/425/429/5xx retry (honouring `Retry-After`);
  * any other status is fatal (the same request will keep failing: bad payload, auth, missing
- * endpoint) and goes to the dead letters where it can be replayed after a fix.
+ * endpoint, a redirect we do not follow) and goes to the dead letters where it can be replayed
+ * after a fix. `now` is only used for an HTTP-date `Retry-After`.
  */
-export function classifyResponse(response: HttpResponse, now: () => number = Date.now): SendResult {
+export function classifyResponse(response: HttpResponse, now: number = Date.now()): ItemResult {
   const { status } = response;
-  if (status >= 200 && status < 300) return { kind: 'ok', status };
+  if (isSuccess(status)) return { kind: 'ok', status };
   const reason = describeStatus(response);
-  if (status >= 500 || RETRYABLE_STATUSES.has(status)) {
-    const after = parseRetryAfter(response.headers['retry-after'], now);
-    return after === undefined ? { kind: 'retryable', status, reason } : { kind: 'retryable', status, reason, after };
-  }
-  return { kind: 'fatal', status, reason };
+  if (status >= 500 || RETRYABLE_STATUSES.has(status)) return retryableStatus(response, reason, now);
+  return { kind: 'fatal', status, reason } satisfies FatalResult;
 }
 
-export function transportFailureResult(outcome: Extract<TransportOutcome, { kind: 'failure' }>): SendResult {
-  // Every transport failure may pass (sink restarting, network blip, cert being rotated).
+/** A retryable result for this answer, with `Retry-After` if the sink sent one. */
+export function retryableStatus(response: HttpResponse, reason: string, now: number = Date.now()): RetryableResult {
+  const after = parseRetryAfter(response.headers['retry-after'], now);
+  return after === undefined ? { kind: 'retryable', status: response.status, reason } : { kind: 'retryable', status: response.status, reason, after };
+}
+
+/** Every transport failure may pass (sink restarting, network blip, certificate being rotated). */
+export function transportFailureResult(outcome: Extract<TransportOutcome, { kind: 'failure' }>): RetryableResult {
   return { kind: 'retryable', reason: outcome.message };
 }
 
+/** falcosidekick's wording for the statuses it names, so logs read the same. */
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: 'bad request',
   401: 'authentication error',
   403: 'access denied',
   404: 'resource not found',
+  406: 'not acceptable',
   408: 'request timeout',
+  410: 'gone',
   413: 'payload too large',
   415: 'unsupported media type',
   422: 'unprocessable entity',
@@ -175,7 +226,7 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
 
 const MAX_REASON_BODY = 300;
 
-/** `HTTP 400 bad request: <start of the body>`; the body helps (Slack says `invalid_payload`). */
+/** `HTTP 400 bad request: <start of the body>`; the body helps (Slack says `invalid_payload`). Redact before showing. */
 export function describeStatus(response: HttpResponse): string {
   const label = STATUS_TEXT[response.status] ?? (response.status >= 300 && response.status < 400 ? 'redirect not followed' : 'unexpected response');
   const body = response.body.replace(/\s+/g, ' ').trim();
@@ -184,11 +235,13 @@ export function describeStatus(response: HttpResponse): string {
 }
 
 /** `Retry-After` as delay-seconds or an HTTP-date → milliseconds from now (never negative). */
-export function parseRetryAfter(value: string | undefined, now: () => number = Date.now): number | undefined {
+export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
   if (value === undefined) return undefined;
   const text = value.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // RFC 9110 HTTP-date (IMF-fixdate and the obsolete forms Date.parse also reads).
+  if (!/[A-Za-z]/.test(text)) return undefined;
   const date = Date.parse(text);
   if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - now());
+  return Math.max(0, date - now);
 }

@@ -29,6 +29,8 @@ export function expandSecret(value: string): string[] {
   }
   for (const form of [...forms]) {
     forms.add(encodeURIComponent(form));
+    // As a JSON error body may quote it (`\/` is a legal JSON escape many servers use).
+    if (form.includes('/')) forms.add(form.replace(/\//g, '\\/'));
   }
   return [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH);
 }
@@ -37,6 +39,16 @@ export function expandSecret(value: string): string[] {
 export function basicAuthForms(user: string, password: string): string[] {
   if (user === '' || password === '') return [];
   return [Buffer.from(`${user}:${password}`).toString('base64'), password];
+}
+
+/** The password in a URL's user info (`https://user:pass@host`), which is a secret even in a non-secret key. */
+export function urlPassword(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    return url.password ? decodeURIComponent(url.password) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function createRedactor(secrets: Iterable<string>): Redactor {

@@ -2,6 +2,7 @@
  * What a delivery attempt tells the dispatcher. Outputs never throw transport errors: they
  * answer with one of these, and the dispatcher decides about backoff, dead letters and metrics
  * (the Alertmanager `notify/` split: integrations say "retry or not", a wrapper does the rest).
+ * Every `reason` is already redacted.
  */
 
 export interface OkResult {
@@ -30,7 +31,7 @@ export type ItemResult = OkResult | RetryableResult | FatalResult;
 
 /**
  * A batch where alerts fared differently (Elasticsearch `_bulk` items, or one of several
- * AlertManager hosts failing): `items[i]` is the outcome of `alerts[i]`.
+ * requests failing): `items[i]` is the outcome of `alerts[i]` of the `send` call.
  */
 export interface PartialResult {
   readonly kind: 'partial';
@@ -40,6 +41,10 @@ export interface PartialResult {
 }
 
 export type SendResult = ItemResult | PartialResult;
+
+export const ok = (status?: number): OkResult => (status === undefined ? { kind: 'ok' } : { kind: 'ok', status });
+export const retryable = (reason: string, extra: { after?: number; status?: number } = {}): RetryableResult => ({ kind: 'retryable', reason, ...extra });
+export const fatal = (reason: string, status?: number): FatalResult => (status === undefined ? { kind: 'fatal', reason } : { kind: 'fatal', reason, status });
 
 /** The outcome of each alert of a batch of `count` alerts. */
 export function itemResults(result: SendResult, count: number): readonly ItemResult[] {
@@ -52,28 +57,30 @@ const SEVERITY: Readonly<Record<ItemResult['kind'], number>> = { ok: 0, fatal: 1
 /**
  * Combines the outcomes of several requests that carried the same alert (e.g. one per
  * AlertManager host): the alert is delivered only when every request succeeded; a retry wins
- * over a fatal error because re-sending is harmless (sinks dedupe) and may still succeed.
+ * over a fatal error because re-sending is harmless (those sinks dedupe) and may still succeed.
+ * The longest `Retry-After` is kept.
  */
 export function worstOf(results: readonly ItemResult[]): ItemResult {
-  let worst: ItemResult = { kind: 'ok' };
-  for (const r of results) {
-    if (SEVERITY[r.kind] > SEVERITY[worst.kind]) worst = r;
-    else if (r.kind === 'retryable' && worst.kind === 'retryable' && (r.after ?? 0) > (worst.after ?? 0)) worst = { ...worst, after: r.after };
-  }
-  if (worst.kind !== 'ok' && results.length > 1) {
-    const reasons = [...new Set(results.filter((r): r is RetryableResult | FatalResult => r.kind !== 'ok').map((r) => r.reason))];
-    return { ...worst, reason: reasons.join('; ') };
-  }
-  return worst;
+  const problems = results.filter((r): r is RetryableResult | FatalResult => r.kind !== 'ok');
+  if (problems.length === 0) return results.find((r) => r.kind === 'ok') ?? ok();
+  const worst = problems.reduce((a, b) => (SEVERITY[b.kind] > SEVERITY[a.kind] ? b : a));
+  const reason = [...new Set(problems.map((r) => r.reason))].join('; ');
+  if (worst.kind === 'fatal') return { ...worst, reason };
+  const afters = problems.map((r) => (r.kind === 'retryable' ? r.after : undefined)).filter((a): a is number => a !== undefined);
+  return afters.length > 0 ? { ...worst, reason, after: Math.max(...afters) } : { ...worst, reason };
 }
 
-/** Collapses identical per-item outcomes back into one result. */
+function sameOutcome(a: ItemResult, b: ItemResult): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'ok' || b.kind === 'ok') return true;
+  return a.reason === b.reason && (a.kind !== 'retryable' || b.kind !== 'retryable' || a.after === b.after);
+}
+
+/** Collapses identical per-item outcomes back into one result, or explains the mix. */
 export function summarize(items: readonly ItemResult[]): SendResult {
   const first = items[0];
-  if (first === undefined) return { kind: 'ok' };
-  if (items.every((i) => i.kind === first.kind && (i.kind === 'ok' || (i as RetryableResult | FatalResult).reason === (first as RetryableResult | FatalResult).reason))) {
-    return first;
-  }
+  if (first === undefined) return ok();
+  if (items.every((i) => sameOutcome(i, first))) return first;
   const counts = { ok: 0, retryable: 0, fatal: 0 };
   for (const i of items) counts[i.kind]++;
   const firstProblem = items.find((i): i is RetryableResult | FatalResult => i.kind !== 'ok');
@@ -82,4 +89,11 @@ export function summarize(items: readonly ItemResult[]): SendResult {
     items,
     reason: `${counts.ok} ok, ${counts.retryable} to retry, ${counts.fatal} failed${firstProblem ? ` (first: ${firstProblem.reason})` : ''}`,
   };
+}
+
+/** Applies a redactor to every reason of a result (defence in depth: builders already redact). */
+export function redactResult(result: SendResult, redact: (text: string) => string): SendResult {
+  if (result.kind === 'ok') return result;
+  if (result.kind === 'partial') return { ...result, reason: redact(result.reason), items: result.items.map((i) => redactResult(i, redact) as ItemResult) };
+  return { ...result, reason: redact(result.reason) };
 }

@@ -119,6 +119,7 @@ const OUTPUT_FIELDS_KEY_BYTES = Buffer.byteLength(',"output_fields":');
 /** Keys, quotes and separators of the serialised alert, tags aside: a generous constant. */
 const ALERT_JSON_OVERHEAD_BYTES = 128;
 
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_CHARACTER = /[\u0000-\u001f]/;
 
 /**

@@ -95,13 +95,15 @@ function writeObject(entries: ReadonlyArray<readonly [string, unknown]>, out: st
   out.push('}');
 }
 
-/** Go formats float64 with the shortest representation, switching to exponent form like JS does. */
+/**
+ * Go's encoding/json writes a float64 in `%f` form for 1e-6 ≤ |n| < 1e21 and in shortest `%e`
+ * form otherwise, then rewrites `e-07` to `e-7`. That is exactly what JS `String(n)` produces,
+ * except for negative zero, which Go keeps as `-0`.
+ */
 function formatGoFloat(n: number): string {
   if (!Number.isFinite(n)) return 'null';
   if (Object.is(n, -0)) return '-0';
-  const text = String(n);
-  // JS writes `1e+21`, Go writes `1e+21` too; JS writes `1e-7`, Go `1e-07`.
-  return text.replace(/e-(\d)$/, 'e-0$1');
+  return String(n);
 }
 
 const hex = '0123456789abcdef';
