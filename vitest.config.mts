@@ -1,22 +1,15 @@
 import { fileURLToPath } from 'node:url';
-import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
-// One runner for every workspace. SWC (not esbuild/oxc) compiles the server because Nest's
-// dependency injection needs `emitDecoratorMetadata`.
+// One runner for every workspace. Vite's Oxc transform emits legacy decorators with their
+// metadata, which Nest's dependency injection needs (as tsc does for the build).
 export default defineConfig({
-  plugins: [
-    swc.vite({
-      module: { type: 'es6' },
-      jsc: {
-        target: 'es2022',
-        parser: { syntax: 'typescript', decorators: true, tsx: true },
-        transform: { legacyDecorator: true, decoratorMetadata: true, react: { runtime: 'automatic' } },
-      },
-    }),
-  ],
+  oxc: {
+    decorator: { legacy: true, emitDecoratorMetadata: true },
+    jsx: { runtime: 'automatic' },
+  },
   resolve: {
     alias: {
       '@peregrine/engine': here('./packages/engine/src/index.ts'),
