@@ -1,6 +1,7 @@
 import { DataSource, type EntityManager } from 'typeorm';
 import { PeregrineError } from '../common/errors';
 import { Clock } from '../common/clock';
+import { StoreLock } from './store-lock';
 import { type AlertToStore, type NewAlertRow, toRow } from './alert-record.mapper';
 
 export interface WriterSettings {
@@ -39,6 +40,7 @@ export class AlertWriter {
     private readonly clock: Clock,
     private readonly settings: WriterSettings,
     private readonly observer: WriterObserver,
+    private readonly lock: StoreLock = new StoreLock(),
   ) {}
 
   private readonly statements = new Map<number, string>();
@@ -113,16 +115,7 @@ export class AlertWriter {
     const rows = batch.map((p) => p.row);
     const started = this.clock.monotonicSeconds();
     try {
-      if (this.sameTransactionWork.length === 0) {
-        // One statement is one atomic transaction already: no BEGIN/COMMIT round trips, each of
-        // which waits for the busy event loop before the next can start.
-        await this.dataSource.query(...this.insert(rows));
-      } else {
-        await this.dataSource.transaction(async (manager) => {
-          await manager.query(...this.insert(rows));
-          for (const work of this.sameTransactionWork) await work(manager, rows);
-        });
-      }
+      await this.lock.run(() => this.insertBatch(rows));
     } catch (error) {
       this.observer.batchFailed(rows.length, error);
       const refusal = new PeregrineError('STORE_UNAVAILABLE', 'the alert store could not commit; retry shortly', 5);
@@ -131,6 +124,19 @@ export class AlertWriter {
     }
     this.observer.batchCommitted(rows.length, this.clock.monotonicSeconds() - started);
     for (const pending of batch) pending.resolve();
+  }
+
+  private async insertBatch(rows: NewAlertRow[]): Promise<void> {
+    if (this.sameTransactionWork.length === 0) {
+      // One statement is one atomic transaction already: no BEGIN/COMMIT round trips, each of
+      // which waits for the busy event loop before the next can start.
+      await this.dataSource.query(...this.insert(rows));
+      return;
+    }
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(...this.insert(rows));
+      for (const work of this.sameTransactionWork) await work(manager, rows);
+    });
   }
 }
 

@@ -3,14 +3,16 @@ import { dirname } from 'node:path';
 import sqlite3 from 'sqlite3';
 import { DataSource } from 'typeorm';
 import { AlertRecord } from './alert.entity';
+import { DeliveryRecord } from '../delivery/delivery.entity';
 import { CreateAlerts1732300000000 } from './migrations/1732300000000-create-alerts';
+import { CreateDeliveries1732300000001 } from './migrations/1732300000001-create-deliveries';
 
 export type DatabaseSettings =
   | { driver: 'sqlite'; path: string; synchronous: 'FULL' | 'NORMAL'; busyTimeoutMs: number }
   | { driver: 'postgres'; url: string };
 
-export const ENTITIES = [AlertRecord];
-export const MIGRATIONS = [CreateAlerts1732300000000];
+export const ENTITIES = [AlertRecord, DeliveryRecord];
+export const MIGRATIONS = [CreateAlerts1732300000000, CreateDeliveries1732300000001];
 
 /**
  * Opens the store and brings its schema up to date with migrations (never `synchronize`).

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import type { Clock } from '../common/clock';
 import type { AppLogger } from '../logging/logger';
 import { AlertRecord } from './alert.entity';
+import { StoreLock } from './store-lock';
 
 export interface RetentionSettings {
   maxAgeMs: number;
@@ -23,6 +24,7 @@ export class RetentionService {
     private readonly clock: Clock,
     private readonly settings: RetentionSettings,
     private readonly logger: AppLogger,
+    private readonly lock: StoreLock = new StoreLock(),
   ) {}
 
   start(): void {
@@ -67,13 +69,15 @@ export class RetentionService {
     let total = 0;
     for (;;) {
       const chunk = this.dataSource.getRepository(AlertRecord).createQueryBuilder('a').select('a.id').where(condition).orderBy('a.id').limit(CHUNK);
-      const result = await this.dataSource
-        .createQueryBuilder()
-        .delete()
-        .from(AlertRecord)
-        .where(`id IN (${chunk.getQuery()})`)
-        .setParameters(parameters)
-        .execute();
+      const result = await this.lock.run(() =>
+        this.dataSource
+          .createQueryBuilder()
+          .delete()
+          .from(AlertRecord)
+          .where(`id IN (${chunk.getQuery()})`)
+          .setParameters(parameters)
+          .execute(),
+      );
       const affected = result.affected ?? 0;
       total += affected;
       if (affected < CHUNK) return total;

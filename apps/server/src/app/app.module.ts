@@ -7,6 +7,7 @@ import { AlertsController } from '../alerts/alerts.controller';
 import { openDatabase } from '../alerts/database';
 import { RetentionService } from '../alerts/retention.service';
 import { Clock } from '../common/clock';
+import { StoreLock } from '../alerts/store-lock';
 import type { AppConfig } from '../config/config.schema';
 import { FalcoCompatServer } from '../ingest/falco-compat.server';
 import { IngestController } from '../ingest/ingest.controller';
@@ -15,8 +16,13 @@ import type { AppLogger } from '../logging/logger';
 import { Metrics } from '../metrics/metrics';
 import { MetricsController } from '../metrics/metrics.controller';
 import { ErrorFilter } from '../web/error.filter';
+import { createSender, type OutputInstance } from '@peregrine/outputs';
+import { Dispatcher } from '../delivery/dispatcher';
+import { Outbox } from '../delivery/outbox';
+import { OutputsController } from '../delivery/outputs.controller';
+import { DeliveryMetrics, OutputsService, queueDepth } from '../delivery/outputs.service';
 import { HealthController } from '../web/health.controller';
-import { databaseSettings, enrichmentSettings, metricsSettings, retentionSettings } from './settings';
+import { databaseSettings, enrichmentSettings, metricsSettings, retentionSettings, retrySettings } from './settings';
 import { dashboardDirectory } from './dashboard';
 import { APP_CONFIG, LOGGER } from './tokens';
 
@@ -26,12 +32,15 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     @Inject(FalcoCompatServer) private readonly compat: FalcoCompatServer,
     @Inject(RetentionService) private readonly retention: RetentionService,
     @Inject(AlertWriter) private readonly writer: AlertWriter,
+    @Inject(Dispatcher) private readonly dispatcher: Dispatcher,
     @Inject(DataSource) private readonly dataSource: DataSource,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.retention.sweep();
     this.retention.start();
+    // Resumes whatever a previous run left in the outbox.
+    this.dispatcher.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -39,25 +48,28 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     await this.compat.close();
     // Everything acknowledged is already committed; this waits for in-flight batches.
     await this.writer.drain();
+    // Deliveries not finished stay in the outbox for the next start.
+    await this.dispatcher.stop();
     await this.dataSource.destroy();
   }
 }
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, logger: AppLogger): DynamicModule {
+  static forRoot(config: AppConfig, logger: AppLogger, outputs: readonly OutputInstance[] = []): DynamicModule {
     return {
       module: AppModule,
-      controllers: [IngestController, AlertsController, MetricsController, HealthController],
+      controllers: [IngestController, AlertsController, MetricsController, HealthController, OutputsController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
         Clock,
+        StoreLock,
         { provide: DataSource, useFactory: () => openDatabase(databaseSettings(config)) },
         { provide: Metrics, useFactory: () => new Metrics(metricsSettings(config), (label) => logger.error({ label }, 'invalid Prometheus label name skipped')) },
         {
           provide: AlertWriter,
-          useFactory: (dataSource: DataSource, clock: Clock, metrics: Metrics) =>
+          useFactory: (dataSource: DataSource, clock: Clock, metrics: Metrics, lock: StoreLock) =>
             new AlertWriter(dataSource, clock, { maxBatch: 500, maxPending: 20_000 }, {
               batchCommitted: (rows, seconds) => {
                 metrics.storeWriteSeconds.observe(seconds);
@@ -68,20 +80,41 @@ export class AppModule {
                 metrics.storeFailures.inc();
                 logger.error({ code: 'STORE_UNAVAILABLE', rows, err }, 'alert batch could not be committed');
               },
-            }),
-          inject: [DataSource, Clock, Metrics],
+            }, lock),
+          inject: [DataSource, Clock, Metrics, StoreLock],
+        },
+        {
+          provide: Dispatcher,
+          useFactory: (dataSource: DataSource, clock: Clock, metrics: Metrics, lock: StoreLock) => {
+            const senders = outputs.map((instance) => createSender(instance));
+            const observer = new DeliveryMetrics(metrics, () => queueDepth(dataSource), outputs);
+            return new Dispatcher(dataSource, senders, clock, retrySettings(config), observer, logger.child({ component: 'delivery' }), lock);
+          },
+          inject: [DataSource, Clock, Metrics, StoreLock],
+        },
+        {
+          provide: OutputsService,
+          useFactory: (dataSource: DataSource, dispatcher: Dispatcher, clock: Clock, lock: StoreLock) => new OutputsService(dataSource, outputs, dispatcher, clock, lock),
+          inject: [DataSource, Dispatcher, Clock, StoreLock],
         },
         {
           provide: IngestService,
-          useFactory: (writer: AlertWriter, metrics: Metrics, clock: Clock) =>
-            new IngestService(writer, metrics, clock, { enrichment: enrichmentSettings(config), defaultCluster: config.peregrine.cluster_name }),
-          inject: [AlertWriter, Metrics, Clock],
+          useFactory: (writer: AlertWriter, metrics: Metrics, clock: Clock, dispatcher: Dispatcher) => {
+            const ingest = new IngestService(writer, metrics, clock, { enrichment: enrichmentSettings(config), defaultCluster: config.peregrine.cluster_name });
+            if (outputs.length > 0) {
+              const outbox = new Outbox(outputs, () => clock.nowMs());
+              writer.addSameTransactionWork(async (manager, rows) => void (await outbox.enqueue(manager, rows)));
+              ingest.onStored((alert) => dispatcher.wake(outbox.routesFor(alert)));
+            }
+            return ingest;
+          },
+          inject: [AlertWriter, Metrics, Clock, Dispatcher],
         },
         { provide: AlertQueryService, useFactory: (dataSource: DataSource) => new AlertQueryService(dataSource), inject: [DataSource] },
         {
           provide: RetentionService,
-          useFactory: (dataSource: DataSource, clock: Clock) => new RetentionService(dataSource, clock, retentionSettings(config), logger),
-          inject: [DataSource, Clock],
+          useFactory: (dataSource: DataSource, clock: Clock, lock: StoreLock) => new RetentionService(dataSource, clock, retentionSettings(config), logger, lock),
+          inject: [DataSource, Clock, StoreLock],
         },
         {
           provide: FalcoCompatServer,

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseJson, stringifyJson } from '../common/json';
+import type { OutputInstance } from '@peregrine/outputs';
 import type { AppConfig } from '../config/config.schema';
 import { FalcoCompatServer } from '../ingest/falco-compat.server';
 import { type AppLogger, NestPinoLogger } from '../logging/logger';
@@ -23,13 +24,13 @@ export interface RunningServer {
  * the falcosidekick-compatible listener. Used by `peregrine serve` and by integration tests,
  * so tests run exactly what users run.
  */
-export async function startServer(config: AppConfig, logger: AppLogger): Promise<RunningServer> {
+export async function startServer(config: AppConfig, logger: AppLogger, outputs: readonly OutputInstance[] = []): Promise<RunningServer> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.peregrine.ingest.max_body_bytes,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger, outputs), adapter, {
     bodyParser: false,
     logger: new NestPinoLogger(logger.child({ component: 'nest' })),
     abortOnError: false,

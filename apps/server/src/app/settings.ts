@@ -4,6 +4,7 @@ import type { DatabaseSettings } from '../alerts/database';
 import type { EnrichmentSettings } from '../ingest/enrichment';
 import type { MetricsSettings } from '../metrics/metrics';
 import { compileTemplatedFields } from '../ingest/go-template';
+import { DEFAULT_RETRY, type RetrySettings } from '../delivery/retry-policy';
 
 /** Derives each component's settings from the one parsed configuration. */
 export function databaseSettings(config: AppConfig): DatabaseSettings {
@@ -38,4 +39,9 @@ export function metricsSettings(config: AppConfig): MetricsSettings {
 
 export function retentionSettings(config: AppConfig): { maxAgeMs: number; maxAlerts: number; intervalMs: number } {
   return { maxAgeMs: durationMs(config.peregrine.retention.max_age), maxAlerts: config.peregrine.retention.max_alerts, intervalMs: 60_000 };
+}
+
+export function retrySettings(config: AppConfig): RetrySettings {
+  const delivery = config.peregrine.delivery;
+  return { ...DEFAULT_RETRY, maxAgeMs: durationMs(delivery.max_age), initialBackoffMs: durationMs(delivery.initial_backoff), maxBackoffMs: durationMs(delivery.max_backoff) };
 }

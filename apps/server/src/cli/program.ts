@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { ConfigError, loadConfig, maskConfig } from '../config/config.loader';
 import { createLogger } from '../logging/logger';
+import { maskedConfig } from '@peregrine/outputs';
+import { outputsSection } from '../app/settings-outputs';
 
 export const VERSION = '0.1.0';
 
@@ -44,9 +46,10 @@ export function buildProgram(ports: ProcessPorts, registerExtraCommands: (progra
     .option('-c, --config-file <file>', 'YAML configuration file (default: $PEREGRINE_CONFIG)')
     .action((options: { configFile?: string }) => {
       const file = options.configFile ?? ports.env['PEREGRINE_CONFIG'];
-      const loaded = loadConfig({ ...(file ? { file } : {}), env: ports.env });
+      const loaded = loadConfig({ ...(file ? { file } : {}), env: ports.env, section: outputsSection });
       for (const warning of loaded.warnings) ports.stderr(`warning: ${warning}\n`);
-      ports.stdout(`${JSON.stringify(maskConfig(loaded.config), null, 2)}\n`);
+      const outputs = Object.fromEntries(loaded.section.map((instance) => [instance.name, { type: instance.type, ...maskedConfig(instance) }]));
+      ports.stdout(`${JSON.stringify({ ...maskConfig(loaded.config), outputs }, null, 2)}\n`);
     });
 
   registerExtraCommands(program);
@@ -56,12 +59,13 @@ export function buildProgram(ports: ProcessPorts, registerExtraCommands: (progra
 /** `peregrine serve`: load config (fail naming every bad key), start, stop cleanly on signals. */
 export async function serveFromProcess(configFile: string | undefined): Promise<void> {
   if (configFile && !existsSync(configFile)) throw new ConfigError([`config file ${configFile}: does not exist`]);
-  const loaded = loadConfig({ ...(configFile ? { file: configFile } : {}), env: process.env });
+  const loaded = loadConfig({ ...(configFile ? { file: configFile } : {}), env: process.env, section: outputsSection });
   const logger = createLogger(loaded.config.debug ? 'debug' : loaded.config.peregrine.log.level);
   for (const warning of loaded.warnings) logger.warn({ code: 'CONFIG_WARNING' }, warning);
   // Imported here so `peregrine --help` and `rules` commands do not load Nest and sqlite3.
   const { startServer } = await import('../app/server');
-  const server = await startServer(loaded.config, logger);
+  logger.info({ outputs: loaded.section.map((o) => `${o.name} (${o.type})`) }, 'enabled outputs');
+  const server = await startServer(loaded.config, logger, loaded.section);
   await new Promise<void>((resolveStop) => {
     const stop = (signal: string): void => {
       logger.info({ signal }, 'shutting down');

@@ -15,8 +15,20 @@ export class ConfigError extends Error {
   }
 }
 
-export interface LoadedConfig {
+/**
+ * Sections another part of the product owns (the outputs): the loader hands them the whole
+ * YAML tree and the environment, and reports their problems with its own, in one pass.
+ */
+export interface ConfigSection<T> {
+  /** Top-level YAML keys it reads (not warned about as unknown). */
+  readonly keys: readonly string[];
+  parse(tree: Readonly<Record<string, unknown>>, env: Env): { value: T; problems: readonly string[]; warnings: readonly string[] };
+}
+
+export interface LoadedConfig<T = undefined> {
   config: AppConfig;
+  /** What the extra section parsed (the outputs). */
+  section: T;
   /** Keys that were set but mean nothing to Peregrine (e.g. falcosidekick outputs we lack). */
   warnings: string[];
   /** Where each value came from, for error messages and the About page. */
@@ -30,15 +42,23 @@ interface Leaf {
 }
 
 /** Reads the YAML file (if any), overlays the environment, validates everything at once. */
-export function loadConfig(options: { file?: string; env: Env }): LoadedConfig {
+export function loadConfig(options: { file?: string; env: Env }): LoadedConfig;
+export function loadConfig<T>(options: { file?: string; env: Env; section: ConfigSection<T> }): LoadedConfig<T>;
+export function loadConfig<T>(options: { file?: string; env: Env; section?: ConfigSection<T> }): LoadedConfig<T | undefined> {
   const problems: string[] = [];
   const warnings: string[] = [];
   const origins = new Map<string, string>();
   let input: Record<string, unknown> = {};
+  let tree: Record<string, unknown> = {};
+  const sectionKeys = new Set(options.section?.keys ?? []);
 
   if (options.file) {
     const fromFile = readYaml(options.file, problems, origins);
-    if (fromFile) input = normaliseKeys(fromFile, configSchema, [], warnings);
+    if (fromFile) {
+      tree = fromFile;
+      const ours = Object.fromEntries(Object.entries(fromFile).filter(([key]) => !sectionKeys.has(key.toLowerCase())));
+      input = normaliseKeys(ours, configSchema, [], warnings);
+    }
   }
 
   for (const leaf of leavesOf(configSchema)) {
@@ -62,8 +82,13 @@ export function loadConfig(options: { file?: string; env: Env }): LoadedConfig {
   // Checked even when other keys are bad: every problem is reported in one pass.
   const templated = parsed.success ? parsed.data.templatedfields : stringEntries(input['templatedfields']);
   problems.push(...templateProblems(templated));
+  const section = options.section?.parse(tree, options.env);
+  if (section) {
+    problems.push(...section.problems);
+    warnings.push(...section.warnings);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
-  return { config: (parsed as { data: AppConfig }).data, warnings, ...(options.file ? { file: options.file } : {}) };
+  return { config: (parsed as { data: AppConfig }).data, section: section?.value, warnings, ...(options.file ? { file: options.file } : {}) };
 }
 
 function stringEntries(value: unknown): Record<string, string> {

@@ -48,6 +48,13 @@ export const configSchema = z.object({
           max_alerts: z.number().int().min(0).default(1_000_000),
         })
         .default({ max_age: '720h', max_alerts: 1_000_000 }),
+      delivery: z
+        .object({
+          max_age: duration.default('24h'),
+          initial_backoff: duration.default('1s'),
+          max_backoff: duration.default('5m'),
+        })
+        .default({ max_age: '24h', initial_backoff: '1s', max_backoff: '5m' }),
       ingest: z
         .object({
           max_body_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
@@ -66,6 +73,7 @@ export const configSchema = z.object({
       ui_dir: '',
       db: { driver: 'sqlite', path: './data/peregrine.db', url: '', synchronous: 'FULL', busy_timeout_ms: 5000 },
       retention: { max_age: '720h', max_alerts: 1_000_000 },
+      delivery: { max_age: '24h', initial_backoff: '1s', max_backoff: '5m' },
       ingest: { max_body_bytes: 4 * 1024 * 1024 },
       log: { level: 'info' },
     }),

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { type RunningServer, startServer } from '../app/server';
+import { outputsSection } from '../app/settings-outputs';
 import { loadConfig } from '../config/config.loader';
 import type { AppConfig } from '../config/config.schema';
 import { createLogger } from '../logging/logger';
@@ -24,7 +25,8 @@ export interface TestServer extends RunningServer {
 export async function startTestServer(env: Record<string, string> = {}, reuseDataDir?: string): Promise<TestServer> {
   const dataDir = reuseDataDir ?? mkdtempSync(join(tmpdir(), 'peregrine-test-'));
   const dbPath = join(dataDir, 'peregrine.db');
-  const { config } = loadConfig({
+  const { config, section: outputs } = loadConfig({
+    section: outputsSection,
     env: {
       LISTENADDRESS: '127.0.0.1',
       LISTENPORT: '0',
@@ -43,7 +45,7 @@ export async function startTestServer(env: Record<string, string> = {}, reuseDat
     },
   });
   const logger = createLogger(config.peregrine.log.level, sink);
-  const server = await startServer(config, logger);
+  const server = await startServer(config, logger, outputs);
   return {
     ...server,
     config,

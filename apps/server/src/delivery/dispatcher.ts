@@ -1,0 +1,232 @@
+import { type ItemResult, itemResults, type OutputAlert, type OutputInstance, type OutputSender } from '@peregrine/outputs';
+import { DataSource, In } from 'typeorm';
+import { AlertRecord } from '../alerts/alert.entity';
+import { fromRow } from '../alerts/alert-record.mapper';
+import type { StoreLock } from '../alerts/store-lock';
+import type { Clock } from '../common/clock';
+import type { AppLogger } from '../logging/logger';
+import { DeliveryRecord } from './delivery.entity';
+import { isExpired, nextDelayMs, type RetrySettings } from './retry-policy';
+
+/** What the dispatcher reports, for metrics and the outputs API. */
+export interface DeliveryObserver {
+  delivered(instance: OutputInstance, count: number, seconds: number): void;
+  failed(instance: OutputInstance, count: number, reason: string): void;
+  deadLettered(instance: OutputInstance, count: number, reason: string): void;
+}
+
+/** Live state of one output, for `GET /api/v1/outputs`. */
+export interface OutputRuntimeState {
+  inFlight: number;
+  delivered: number;
+  failed: number;
+  deadLettered: number;
+  lastSuccessAt?: number;
+  /** Redacted by the output before it reaches us. */
+  lastError?: { at: number; reason: string };
+}
+
+interface DueDelivery {
+  id: number;
+  alertUuid: string;
+  attempts: number;
+  createdAt: number;
+}
+
+/**
+ * Delivers from the outbox, one loop per output: due rows in id order, in chunks of the
+ * output's batch size, at most `maxconcurrentrequests` chunks at once. A slow or dead sink
+ * only slows its own loop; the queue is on disk, so memory stays bounded whatever happens.
+ */
+export class Dispatcher {
+  private readonly loops = new Map<string, OutputLoop>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    senders: readonly OutputSender[],
+    private readonly clock: Clock,
+    private readonly retry: RetrySettings,
+    private readonly observer: DeliveryObserver,
+    private readonly logger: AppLogger,
+    private readonly lock: StoreLock,
+  ) {
+    for (const sender of senders) this.loops.set(sender.instance.name, new OutputLoop(sender, this));
+  }
+
+  start(): void {
+    for (const loop of this.loops.values()) loop.start();
+  }
+
+  /** New deliveries were committed for these outputs: look now rather than at the next poll. */
+  wake(outputs: Iterable<string>): void {
+    for (const name of outputs) this.loops.get(name)?.wake();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.loops.values()].map((loop) => loop.stop()));
+  }
+
+  state(name: string): OutputRuntimeState | undefined {
+    return this.loops.get(name)?.state;
+  }
+
+  /** @internal used by the loops */
+  async due(output: string, limit: number, exclude: ReadonlySet<number>): Promise<DueDelivery[]> {
+    const rows = await this.lock.run(() => this.dataSource
+      .getRepository(DeliveryRecord)
+      .createQueryBuilder('d')
+      .select(['d.id', 'd.alertUuid', 'd.attempts', 'd.createdAt'])
+      .where('d.output = :output AND d.state = :state AND d.nextAttemptAt <= :now', { output, state: 'pending', now: this.clock.nowMs() })
+      .orderBy('d.id', 'ASC')
+      .limit(limit + exclude.size)
+      .getMany());
+    return rows
+      .filter((row) => !exclude.has(row.id))
+      .slice(0, limit)
+      .map((row) => ({ id: row.id, alertUuid: row.alertUuid, attempts: row.attempts, createdAt: Number(row.createdAt) }));
+  }
+
+  /** @internal milliseconds until the next pending delivery of this output is due (undefined: none). */
+  async nextDueIn(output: string): Promise<number | undefined> {
+    const row = await this.lock.run(() => this.dataSource
+      .getRepository(DeliveryRecord)
+      .createQueryBuilder('d')
+      .select('MIN(d.nextAttemptAt)', 'next')
+      .where('d.output = :output AND d.state = :state', { output, state: 'pending' })
+      .getRawOne<{ next: number | string | null }>());
+    if (!row || row.next === null) return undefined;
+    return Math.max(0, Number(row.next) - this.clock.nowMs());
+  }
+
+  /** @internal sends one chunk and records every outcome in one transaction. */
+  async deliver(sender: OutputSender, chunk: readonly DueDelivery[], state: OutputRuntimeState): Promise<void> {
+    const instance = sender.instance;
+    const records = await this.lock.run(() => this.dataSource.getRepository(AlertRecord).findBy({ uuid: In(chunk.map((d) => d.alertUuid)) }));
+    const byUuid = new Map(records.map((record) => [record.uuid, fromRow(record)]));
+    const sendable = chunk.filter((d) => byUuid.has(d.alertUuid));
+    const gone = chunk.filter((d) => !byUuid.has(d.alertUuid));
+
+    const started = this.clock.monotonicSeconds();
+    const alerts: OutputAlert[] = sendable.map((d) => byUuid.get(d.alertUuid) as OutputAlert);
+    const results: readonly ItemResult[] = alerts.length > 0 ? itemResults(await sender.send(alerts), alerts.length) : [];
+    const seconds = this.clock.monotonicSeconds() - started;
+    const now = this.clock.nowMs();
+
+    const deliveredIds: number[] = [];
+    const dead: Array<{ id: number; reason: string }> = gone.map((d) => ({ id: d.id, reason: 'the alert is no longer stored (retention removed it)' }));
+    const retries: Array<{ id: number; attempts: number; next: number; reason: string }> = [];
+    sendable.forEach((delivery, index) => {
+      const result = results[index] ?? { kind: 'retryable', reason: 'no result for this alert' };
+      if (result.kind === 'ok') deliveredIds.push(delivery.id);
+      else if (result.kind === 'fatal' || isExpired(delivery.createdAt, now, this.retry)) dead.push({ id: delivery.id, reason: result.reason });
+      else retries.push({ id: delivery.id, attempts: delivery.attempts + 1, next: now + nextDelayMs(delivery.attempts + 1, this.retry, result.after), reason: result.reason });
+    });
+
+    await this.lock.run(() => this.dataSource.transaction(async (manager) => {
+      const repository = manager.getRepository(DeliveryRecord);
+      if (deliveredIds.length > 0) await repository.delete({ id: In(deliveredIds) });
+      for (const { id, reason } of dead) await repository.update({ id }, { state: 'dead', lastError: reason });
+      for (const { id, attempts, next, reason } of retries) await repository.update({ id }, { attempts, nextAttemptAt: next, lastError: reason });
+    }));
+
+    if (deliveredIds.length > 0) {
+      state.delivered += deliveredIds.length;
+      state.lastSuccessAt = now;
+      this.observer.delivered(instance, deliveredIds.length, seconds);
+    }
+    const failures = [...retries.map((r) => r.reason), ...dead.map((d) => d.reason)];
+    if (failures.length > 0) {
+      state.failed += failures.length;
+      state.lastError = { at: now, reason: failures[0] ?? '' };
+      this.observer.failed(instance, retries.length + dead.length - gone.length, failures[0] ?? '');
+    }
+    if (dead.length > 0) {
+      state.deadLettered += dead.length;
+      this.observer.deadLettered(instance, dead.length, dead[0]?.reason ?? '');
+      this.logger.warn({ code: 'DELIVERY_DEAD_LETTER', output: instance.name, count: dead.length, reason: dead[0]?.reason }, 'deliveries became dead letters');
+    }
+  }
+}
+
+/** Fallback poll when nothing wakes a loop (retries coming due, another replica's rows). */
+const IDLE_POLL_MS = 1_000;
+
+class OutputLoop {
+  readonly state: OutputRuntimeState = { inFlight: 0, delivered: 0, failed: 0, deadLettered: 0 };
+  private running = false;
+  private finished: Promise<void> = Promise.resolve();
+  private wakeUp: (() => void) | undefined;
+  private pendingWake = false;
+  private readonly inFlight = new Set<number>();
+
+  constructor(
+    private readonly sender: OutputSender,
+    private readonly dispatcher: Dispatcher,
+  ) {}
+
+  start(): void {
+    this.running = true;
+    this.finished = this.run();
+  }
+
+  wake(): void {
+    this.pendingWake = true;
+    this.wakeUp?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wakeUp?.();
+    await this.finished;
+    await this.sender.close();
+  }
+
+  private async run(): Promise<void> {
+    const instance = this.sender.instance;
+    const concurrency = instance.maxConcurrentRequests === 0 ? 8 : instance.maxConcurrentRequests;
+    while (this.running) {
+      this.pendingWake = false;
+      try {
+        const due = await this.dispatcher.due(instance.name, instance.maxBatch * concurrency, this.inFlight);
+        if (due.length === 0) {
+          await this.sleep(Math.min(IDLE_POLL_MS, (await this.dispatcher.nextDueIn(instance.name)) ?? IDLE_POLL_MS));
+          continue;
+        }
+        if (instance.lingerMs > 0 && due.length < instance.maxBatch) await this.sleep(instance.lingerMs);
+        const chunks: Array<typeof due> = [];
+        for (let i = 0; i < due.length; i += instance.maxBatch) chunks.push(due.slice(i, i + instance.maxBatch));
+        await Promise.all(chunks.map((chunk) => this.deliver(chunk)));
+      } catch (error) {
+        // The store itself failed (locked, gone): back off and try again; nothing is lost.
+        this.state.lastError = { at: Date.now(), reason: `outbox unavailable: ${error instanceof Error ? error.message.slice(0, 200) : 'error'}` };
+        await this.sleep(IDLE_POLL_MS);
+      }
+    }
+  }
+
+  private async deliver(chunk: ReadonlyArray<{ id: number; alertUuid: string; attempts: number; createdAt: number }>): Promise<void> {
+    for (const d of chunk) this.inFlight.add(d.id);
+    this.state.inFlight += chunk.length;
+    try {
+      await this.dispatcher.deliver(this.sender, chunk, this.state);
+    } finally {
+      for (const d of chunk) this.inFlight.delete(d.id);
+      this.state.inFlight -= chunk.length;
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.pendingWake || !this.running) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = undefined;
+        done();
+      };
+    });
+  }
+}

@@ -1,0 +1,44 @@
+import { type OutputInstance, passesMinimumPriority } from '@peregrine/outputs';
+import { parsePriority } from '@peregrine/engine';
+import type { EntityManager } from 'typeorm';
+import type { NewAlertRow } from '../alerts/alert-record.mapper';
+
+/**
+ * Decides which outputs each stored alert goes to and writes their outbox rows. It runs inside
+ * the alerts' transaction (see AlertWriter.addSameTransactionWork), so an acknowledged alert
+ * always has its deliveries recorded: a crash right after the 200 loses nothing.
+ */
+export class Outbox {
+  constructor(
+    private readonly instances: readonly OutputInstance[],
+    private readonly nowMs: () => number,
+  ) {}
+
+  /** Output names an alert routes to. */
+  routesFor(alert: Pick<NewAlertRow, 'priority' | 'rule'>): string[] {
+    const priority = parsePriority(alert.priority) ?? 'Debug';
+    return this.instances.filter((instance) => passesMinimumPriority({ priority, rule: alert.rule }, instance.minimumPriority)).map((instance) => instance.name);
+  }
+
+  /** Same-transaction work: one pending delivery per (alert, routed output). Returns the outputs touched. */
+  async enqueue(manager: EntityManager, rows: readonly NewAlertRow[]): Promise<Set<string>> {
+    const now = this.nowMs();
+    const values: unknown[] = [];
+    const touched = new Set<string>();
+    let count = 0;
+    for (const row of rows) {
+      for (const output of this.routesFor(row)) {
+        values.push(row.uuid, output, 'pending', 0, now, now);
+        touched.add(output);
+        count++;
+      }
+    }
+    if (count === 0) return touched;
+    const postgres = manager.connection.options.type === 'postgres';
+    let n = 0;
+    const tuple = (): string => `(${Array.from({ length: 6 }, () => (postgres ? `$${++n}` : '?')).join(',')})`;
+    const tuples = Array.from({ length: count }, tuple).join(',');
+    await manager.query(`INSERT INTO deliveries (alert_uuid, output, state, attempts, next_attempt_at, created_at) VALUES ${tuples}`, values);
+    return touched;
+  }
+}
