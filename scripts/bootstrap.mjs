@@ -68,7 +68,11 @@ switch (command) {
   }
   case 'test': {
     ensureDependencies();
-    ensureDebianPackages([{ name: 'chromium', binary: CHROMIUM }]);
+    // Integration tests start real servers from Debian on loopback (Alertmanager for its output).
+    ensureDebianPackages([
+      { name: 'chromium', binary: CHROMIUM },
+      { name: 'prometheus-alertmanager', binary: '/usr/bin/prometheus-alertmanager' },
+    ]);
     run('npx', ['eslint', '--max-warnings', '0', '.']);
     build();
     for (const project of ['packages/engine', 'packages/outputs', 'apps/server', 'apps/ui', 'e2e']) run('npx', ['tsc', '-p', project, '--noEmit']);
