@@ -1,15 +1,47 @@
-import { DataSource } from 'typeorm';
+import { DataSource, type SelectQueryBuilder } from 'typeorm';
 import { PeregrineError } from '../common/errors';
 import { AlertRecord } from './alert.entity';
+import { type AlertFilter, allowedPriorityValues } from './alert-filter';
 import { fromRow, type StoredAlert } from './alert-record.mapper';
 
-/** Reads from the store. Filtering and pagination grow here with the dashboard. */
+export interface AlertPage {
+  results: StoredAlert[];
+  /** Alerts matching the filter. */
+  total: number;
+  /** Pass back as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** Fields alerts can be counted by. */
+export const GROUP_BY = ['priority', 'rule', 'source', 'hostname', 'cluster', 'namespace', 'tags'] as const;
+export type GroupBy = (typeof GROUP_BY)[number];
+
+const COLUMN_OF: Readonly<Record<Exclude<GroupBy, 'tags'>, string>> = {
+  priority: 'a.priority',
+  rule: 'a.rule',
+  source: 'a.source',
+  hostname: 'a.hostname',
+  cluster: 'a.cluster',
+  namespace: 'a.k8s_namespace',
+};
+
+export const MAX_PAGE = 1000;
+
+/** Reads from the store: filtered, newest first, keyset-paginated (stable while alerts arrive). */
 export class AlertQueryService {
   constructor(private readonly dataSource: DataSource) {}
 
-  async latest(limit: number): Promise<StoredAlert[]> {
-    const rows = await this.dataSource.getRepository(AlertRecord).find({ order: { id: 'DESC' }, take: Math.min(Math.max(limit, 1), 1000) });
-    return rows.map(fromRow);
+  async page(filter: AlertFilter, options: { limit: number; cursor?: string; offset?: number }): Promise<AlertPage> {
+    const limit = Math.min(Math.max(Math.trunc(options.limit) || 50, 1), MAX_PAGE);
+    const query = this.filtered(filter);
+    const total = await query.clone().getCount();
+    if (options.cursor) query.andWhere('a.id < :before', { before: decodeCursor(options.cursor) });
+    query.orderBy('a.id', 'DESC').take(limit + 1);
+    if (options.offset) query.skip(options.offset);
+    const rows = await query.getMany();
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { results: page.map(fromRow), total, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null };
   }
 
   async byUuid(uuid: string): Promise<StoredAlert> {
@@ -18,7 +50,64 @@ export class AlertQueryService {
     return fromRow(row);
   }
 
-  async count(): Promise<number> {
-    return this.dataSource.getRepository(AlertRecord).count();
+  async count(filter: AlertFilter): Promise<number> {
+    return this.filtered(filter).getCount();
   }
+
+  /** Counts per value of a field; for tags each tag of an alert counts once. */
+  async countBy(filter: AlertFilter, by: GroupBy): Promise<Record<string, number>> {
+    if (by === 'tags') {
+      const counts: Record<string, number> = {};
+      const rows = await this.filtered(filter).select('a.tags', 'tags').getRawMany<{ tags: string }>();
+      for (const row of rows) for (const tag of JSON.parse(row.tags) as string[]) counts[tag] = (counts[tag] ?? 0) + 1;
+      return counts;
+    }
+    const column = COLUMN_OF[by];
+    const rows = await this.filtered(filter)
+      .select(column, 'value')
+      .addSelect('COUNT(*)', 'count')
+      .andWhere(`${column} IS NOT NULL AND ${column} <> ''`)
+      .groupBy(column)
+      .orderBy('count', 'DESC')
+      .getRawMany<{ value: string; count: number | string }>();
+    return Object.fromEntries(rows.map((row) => [row.value, Number(row.count)]));
+  }
+
+  private filtered(filter: AlertFilter): SelectQueryBuilder<AlertRecord> {
+    const query = this.dataSource.getRepository(AlertRecord).createQueryBuilder('a');
+    const priorities = allowedPriorityValues(filter);
+    if (priorities) query.andWhere('a.priority_value IN (:...priorities)', { priorities: priorities.length > 0 ? priorities : [0] });
+    const inList = (column: string, name: string, values: string[] | undefined): void => {
+      if (values) query.andWhere(`${column} IN (:...${name})`, { [name]: values });
+    };
+    inList('a.rule', 'rules', filter.rules);
+    inList('a.source', 'sources', filter.sources);
+    inList('a.hostname', 'hostnames', filter.hostnames);
+    inList('a.cluster', 'clusters', filter.clusters);
+    inList('a.k8s_namespace', 'namespaces', filter.namespaces);
+    if (filter.tags) {
+      const clauses = filter.tags.map((_, i) => `a.tags LIKE :tag${i} ESCAPE '\\'`);
+      query.andWhere(`(${clauses.join(' OR ')})`, Object.fromEntries(filter.tags.map((tag, i) => [`tag${i}`, `%${likeEscape(JSON.stringify(tag))}%`])));
+    }
+    if (filter.text) {
+      query.andWhere(`(LOWER(a.output) LIKE :text ESCAPE '\\' OR LOWER(a.output_fields) LIKE :text ESCAPE '\\' OR LOWER(a.rule) LIKE :text ESCAPE '\\')`, { text: `%${likeEscape(filter.text.toLowerCase())}%` });
+    }
+    if (filter.fromNs !== undefined) query.andWhere('a.time_ns >= :fromNs', { fromNs: filter.fromNs.toString() });
+    if (filter.untilNs !== undefined) query.andWhere('a.time_ns <= :untilNs', { untilNs: filter.untilNs.toString() });
+    return query;
+  }
+}
+
+function likeEscape(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function encodeCursor(id: number): string {
+  return Buffer.from(`id:${id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const match = /^id:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw new PeregrineError('INVALID_FIELD', 'query parameter cursor: not a cursor this server gave out');
+  return Number(match[1]);
 }

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AlertQueryService } from '../alerts/alert-query.service';
 import { AlertWriter } from '../alerts/alert-writer';
 import { AlertsController } from '../alerts/alerts.controller';
+import { SidekickUiController } from '../alerts/sidekick-ui.controller';
 import { openDatabase } from '../alerts/database';
 import { RetentionService } from '../alerts/retention.service';
 import { Clock } from '../common/clock';
@@ -59,7 +60,7 @@ export class AppModule {
   static forRoot(config: AppConfig, logger: AppLogger, outputs: readonly OutputInstance[] = []): DynamicModule {
     return {
       module: AppModule,
-      controllers: [IngestController, AlertsController, MetricsController, HealthController, OutputsController],
+      controllers: [IngestController, AlertsController, SidekickUiController, MetricsController, HealthController, OutputsController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },

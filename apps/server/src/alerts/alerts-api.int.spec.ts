@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../testing/test-server';
+
+interface Page {
+  results: Array<{ uuid: string; rule: string; priority: string; cluster: string }>;
+  total: number;
+  nextCursor: string | null;
+}
+
+describe('read API: filters, cursor pages, counts, and falcosidekick-ui’s read API', () => {
+  let server: TestServer;
+  const get = async <T>(path: string): Promise<T> => {
+    const response = await fetch(`${server.mainUrl}${path}`);
+    expect(response.status, path).toBe(200);
+    return (await response.json()) as T;
+  };
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    const alerts = [
+      { rule: 'Terminal shell in container', priority: 'Notice', source: 'syscall', hostname: 'node-1', ns: 'prod', tags: ['shell', 'container'], cluster: 'eu', minute: 0 },
+      { rule: 'Create Privileged Pod', priority: 'Warning', source: 'k8s_audit', hostname: 'eu', ns: 'kube-system', tags: ['k8s'], cluster: 'eu', minute: 1 },
+      { rule: 'Create Privileged Pod', priority: 'Warning', source: 'k8s_audit', hostname: 'us', ns: 'prod', tags: ['k8s'], cluster: 'us', minute: 2 },
+      { rule: 'Read sensitive file untrusted', priority: 'Critical', source: 'syscall', hostname: 'node-2', ns: 'prod', tags: ['filesystem', 'mitre_credential_access'], cluster: 'us', minute: 3 },
+      { rule: 'Règle spéciale 100% _test_', priority: 'Error', source: 'syscall', hostname: 'node-2', ns: 'dev', tags: [], cluster: 'us', minute: 4 },
+    ];
+    for (const a of alerts) {
+      const body = JSON.stringify({
+        time: `2026-11-20T10:0${a.minute}:00.000000001Z`,
+        rule: a.rule,
+        priority: a.priority,
+        source: a.source,
+        hostname: a.hostname,
+        output: `${a.rule} happened (ns=${a.ns})`,
+        output_fields: { 'k8s.ns.name': a.ns, 'proc.cmdline': `cmd-${a.minute}` },
+        tags: a.tags,
+      });
+      const response = await fetch(`${server.compatUrl}/?cluster=${a.cluster}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+      expect(response.status).toBe(200);
+    }
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('filters by priority (list and minimum), rule, source, hostname, cluster, namespace, tags and free text', async () => {
+    expect((await get<Page>('/api/v1/alerts?priority=warning,critical')).total).toBe(3);
+    expect((await get<Page>('/api/v1/alerts?min_priority=Error')).results.map((a) => a.priority)).toEqual(['Error', 'Critical']);
+    expect((await get<Page>(`/api/v1/alerts?rule=${encodeURIComponent('Create Privileged Pod')}`)).total).toBe(2);
+    expect((await get<Page>('/api/v1/alerts?source=k8s_audit&cluster=us')).total).toBe(1);
+    expect((await get<Page>('/api/v1/alerts?hostname=node-2')).total).toBe(2);
+    expect((await get<Page>('/api/v1/alerts?namespace=prod')).total).toBe(3);
+    expect((await get<Page>('/api/v1/alerts?tags=shell,filesystem')).total).toBe(2);
+    expect((await get<Page>('/api/v1/alerts?q=CMD-3')).results.map((a) => a.rule)).toEqual(['Read sensitive file untrusted']);
+    expect((await get<Page>('/api/v1/alerts?q=100%25 _test_')).total).toBe(1);
+    expect((await get<Page>('/api/v1/alerts?q=100%25x')).total).toBe(0);
+  });
+
+  it('filters by absolute and relative time', async () => {
+    expect((await get<Page>('/api/v1/alerts?from=2026-11-20T10:02:00Z&until=2026-11-20T10:03:30Z')).total).toBe(2);
+    expect((await get<Page>('/api/v1/alerts?since=1h')).total).toBe(0);
+    expect((await get<Page>('/api/v1/alerts?since=100y')).total).toBe(5);
+  });
+
+  it('pages newest first with a cursor that stays stable while alerts arrive', async () => {
+    const first = await get<Page>('/api/v1/alerts?limit=2');
+    expect(first.results.map((a) => a.rule)).toEqual(['Règle spéciale 100% _test_', 'Read sensitive file untrusted']);
+    expect(first.total).toBe(5);
+    const second = await get<Page>(`/api/v1/alerts?limit=2&cursor=${first.nextCursor}`);
+    expect(second.results.map((a) => a.rule)).toEqual(['Create Privileged Pod', 'Create Privileged Pod']);
+    const third = await get<Page>(`/api/v1/alerts?limit=2&cursor=${second.nextCursor}`);
+    expect(third.results).toHaveLength(1);
+    expect(third.nextCursor).toBeNull();
+  });
+
+  it('counts by field', async () => {
+    expect(await get('/api/v1/alerts/stats?by=priority')).toEqual({ by: 'priority', results: { Warning: 2, Notice: 1, Critical: 1, Error: 1 }, total: 5 });
+    expect((await get<{ results: Record<string, number> }>('/api/v1/alerts/stats?by=cluster')).results).toEqual({ us: 3, eu: 2 });
+    expect((await get<{ results: Record<string, number> }>('/api/v1/alerts/stats?by=tags&source=syscall')).results).toEqual({ shell: 1, container: 1, filesystem: 1, mitre_credential_access: 1 });
+  });
+
+  it("answers falcosidekick-ui's search and count API with its shapes", async () => {
+    const search = await get<{ results: unknown[]; statistics: Record<string, number> }>('/api/v1/events/search?priority=Warning&rule=null&limit=1&page=2');
+    expect(search.statistics).toEqual({ returned: 1, all: 2 });
+    expect(await get('/api/v1/events/count?source=syscall')).toEqual({ statistics: { all: 3 } });
+    expect(await get('/api/v1/events/count/hostname?since=100y')).toEqual({ results: { 'node-2': 2, 'node-1': 1, eu: 1, us: 1 }, statistics: { all: 5, distincts: 4 } });
+    expect(await get('/api/v1/events/count/rule?priority=Alert')).toEqual({ results: {}, statistics: { all: 0 } });
+  });
+
+  it('refuses bad parameters with a coded 400 naming the parameter', async () => {
+    for (const [path, text] of [
+      ['/api/v1/alerts?priority=severe', 'query parameter priority'],
+      ['/api/v1/alerts?since=tomorrow', 'query parameter since'],
+      ['/api/v1/alerts?from=yesterday', 'query parameter from'],
+      ['/api/v1/alerts?cursor=bm9wZQ', 'query parameter cursor'],
+      ['/api/v1/alerts/stats?by=uuid', 'wrong Group By field'],
+      ['/api/v1/events/count/color', 'wrong Group By field'],
+    ] as const) {
+      const response = await fetch(`${server.mainUrl}${path}`);
+      expect(response.status, path).toBe(400);
+      const body = (await response.json()) as { code: string; message: string };
+      expect(body.code).toBe('INVALID_FIELD');
+      expect(body.message).toContain(text);
+    }
+    expect((await fetch(`${server.mainUrl}/api/v1/alerts/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
+  });
+});

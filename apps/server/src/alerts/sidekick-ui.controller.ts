@@ -1,0 +1,43 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { parseAlertFilter, type QueryParams } from './alert-filter';
+import { AlertQueryService } from './alert-query.service';
+import type { StoredAlert } from './alert-record.mapper';
+import { groupBy } from './alerts.controller';
+
+/** Only statistics that are not zero, as falcosidekick-ui omits zero-valued ones. */
+function statistics(values: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(values).filter(([key, value]) => value !== 0 || key === 'all'));
+}
+
+/**
+ * falcosidekick-ui's read API, same paths, parameters and shapes, so scripts written against it
+ * keep working: `/api/v1/events/search`, `/count`, `/count/:groupby`.
+ */
+@Controller('api/v1/events')
+export class SidekickUiController {
+  constructor(
+    private readonly alerts: AlertQueryService,
+    private readonly clock: Clock,
+  ) {}
+
+  @Get('search')
+  async search(@Query() query: QueryParams): Promise<{ results: StoredAlert[]; statistics: Record<string, number> }> {
+    const limit = Math.max(1, Number(query['limit'] ?? 100) || 100);
+    const page = Math.max(1, Number(query['page'] ?? 1) || 1);
+    const found = await this.alerts.page(parseAlertFilter(query, this.clock.nowMs()), { limit, offset: (page - 1) * limit });
+    return { results: found.results, statistics: statistics({ returned: found.results.length, all: found.total }) };
+  }
+
+  @Get('count')
+  async count(@Query() query: QueryParams): Promise<{ statistics: { all: number } }> {
+    return { statistics: { all: await this.alerts.count(parseAlertFilter(query, this.clock.nowMs())) } };
+  }
+
+  @Get('count/:groupby')
+  async countBy(@Param('groupby') by: string, @Query() query: QueryParams): Promise<{ results: Record<string, number>; statistics: Record<string, number> }> {
+    const results = await this.alerts.countBy(parseAlertFilter(query, this.clock.nowMs()), groupBy(by));
+    const all = Object.values(results).reduce((sum, n) => sum + n, 0);
+    return { results, statistics: statistics({ all, distincts: Object.keys(results).length }) };
+  }
+}
