@@ -68,10 +68,13 @@ switch (command) {
   }
   case 'test': {
     ensureDependencies();
-    // Integration tests start real servers from Debian on loopback (Alertmanager for its output).
+    // Integration tests start real servers from Debian on loopback (Alertmanager, Prometheus)
+    // and check the deployment files with the tools that will read them.
     ensureDebianPackages([
       { name: 'chromium', binary: CHROMIUM },
       { name: 'prometheus-alertmanager', binary: '/usr/bin/prometheus-alertmanager' },
+      { name: 'prometheus', binary: '/usr/bin/prometheus' },
+      { name: 'docker-compose', binary: '/usr/bin/docker-compose' },
     ]);
     run('npx', ['eslint', '--max-warnings', '0', '.']);
     build();

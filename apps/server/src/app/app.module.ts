@@ -9,6 +9,7 @@ import { openDatabase } from '../alerts/database';
 import { RetentionService } from '../alerts/retention.service';
 import { Clock } from '../common/clock';
 import { StoreLock } from '../alerts/store-lock';
+import { registerStoreMetrics } from '../alerts/store-metrics';
 import type { AppConfig } from '../config/config.schema';
 import { FalcoCompatServer } from '../ingest/falco-compat.server';
 import { IngestController } from '../ingest/ingest.controller';
@@ -70,8 +71,9 @@ export class AppModule {
         { provide: Metrics, useFactory: () => new Metrics(metricsSettings(config), (label) => logger.error({ label }, 'invalid Prometheus label name skipped')) },
         {
           provide: AlertWriter,
-          useFactory: (dataSource: DataSource, clock: Clock, metrics: Metrics, lock: StoreLock) =>
-            new AlertWriter(dataSource, clock, { maxBatch: 500, maxPending: 20_000 }, {
+          useFactory: (dataSource: DataSource, clock: Clock, metrics: Metrics, lock: StoreLock) => {
+            registerStoreMetrics(metrics, dataSource);
+            return new AlertWriter(dataSource, clock, { maxBatch: 500, maxPending: 20_000 }, {
               batchCommitted: (rows, seconds) => {
                 metrics.storeWriteSeconds.observe(seconds);
                 metrics.ingestBatchSize.observe(rows);
@@ -81,7 +83,8 @@ export class AppModule {
                 metrics.storeFailures.inc();
                 logger.error({ code: 'STORE_UNAVAILABLE', rows, err }, 'alert batch could not be committed');
               },
-            }, lock),
+            }, lock);
+          },
           inject: [DataSource, Clock, Metrics, StoreLock],
         },
         {

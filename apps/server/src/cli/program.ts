@@ -48,7 +48,7 @@ export function buildProgram(ports: ProcessPorts, registerExtraCommands: (progra
       const file = options.configFile ?? ports.env['PEREGRINE_CONFIG'];
       const loaded = loadConfig({ ...(file ? { file } : {}), env: ports.env, section: outputsSection });
       for (const warning of loaded.warnings) ports.stderr(`warning: ${warning}\n`);
-      const outputs = Object.fromEntries(loaded.section.map((instance) => [instance.name, { type: instance.type, ...maskedConfig(instance) }]));
+      const outputs = Object.fromEntries(loaded.section.map((instance) => [instance.name, { type: instance.type, config: maskedConfig(instance) }]));
       ports.stdout(`${JSON.stringify({ ...maskConfig(loaded.config), outputs }, null, 2)}\n`);
     });
 
