@@ -60,7 +60,9 @@ const TRUE_WORDS = new Set(['1', 't', 'true']);
 const FALSE_WORDS = new Set(['0', 'f', 'false']);
 
 function defaultWhen<T>(test: (v: unknown) => boolean, schema: z.ZodType<T>, fallback: T | undefined): z.ZodType<T> {
-  return z.preprocess((v) => (test(v) ? fallback : v), schema) as unknown as z.ZodType<T>;
+  // zod's preprocess output type is `unknown`-in; the schema itself fixes the output type.
+  const wrapped: z.ZodType<T> = z.preprocess((v) => (test(v) ? fallback : v), schema);
+  return wrapped;
 }
 
 function makeKey<T>(kind: ConfigKeyKind, schema: z.ZodType<T>, options: KeyOptions<T>, extra: Partial<ConfigKey<T>> = {}): ConfigKey<T> {
@@ -231,6 +233,8 @@ export const key = {
   /** Go duration text (`10s`, `500ms`) → milliseconds. Bare numbers are refused: Go would read them as nanoseconds. */
   duration(options: KeyOptions<number> & { readonly defaultText: string; readonly min?: number }): ConfigKey<number> {
     const schema = z.unknown().transform((v, ctx) => {
+      // The default is already in milliseconds; only configured text is parsed.
+      if (isBlank(v)) return options.default;
       const ms = typeof v === 'string' ? parseGoDuration(v) : undefined;
       if (ms === undefined) {
         ctx.addIssue({ code: 'custom', message: 'must be a duration such as 10s, 500ms or 1m' });
@@ -242,7 +246,7 @@ export const key = {
       }
       return ms;
     });
-    return makeKey('duration', defaultWhen(isBlank, schema as unknown as z.ZodType<number>, options.default), options, { defaultValue: options.defaultText });
+    return makeKey('duration', schema as unknown as z.ZodType<number>, options, { defaultValue: options.defaultText });
   },
 
   /** A Falco priority name (case-insensitive, `info` accepted). */

@@ -1,3 +1,4 @@
+import { rootCertificates } from 'node:tls';
 import { gunzipSync } from 'node:zlib';
 import { Agent, request } from 'undici';
 import type { RetryableResult, FatalResult, ItemResult } from './result';
@@ -81,7 +82,8 @@ export class UndiciTransport implements HttpTransport {
         timeout: Math.min(options.timeoutMs, 30_000),
         rejectUnauthorized: verify,
         minVersion: 'TLSv1.2',
-        ...(options.tls?.ca !== undefined ? { ca: options.tls.ca } : {}),
+        // Node's `ca` replaces the trusted roots; falcosidekick appends to the system pool.
+        ...(options.tls?.ca !== undefined ? { ca: [...rootCertificates, options.tls.ca] } : {}),
         ...(options.mutualTls === true && options.tls?.cert !== undefined ? { cert: options.tls.cert, key: options.tls.key } : {}),
       },
     });

@@ -1,1 +1,33 @@
-export const OUTPUTS_PLACEHOLDER = true;
+// The server's entry point into the outputs. Test helpers (fake sinks, the contract suite,
+// sample alerts) are in `src/testing/index.ts`, kept out of this entry so production code never
+// loads vitest or the fake servers.
+export { type OutputAlert, passesMinimumPriority, TEST_RULE, falcoPayload } from './alert';
+export {
+  type Clock,
+  type GlobalSettings,
+  type OutputDefinition,
+  type OutputInstance,
+  type OutputSender,
+  type PlannedRequest,
+  type SenderDeps,
+  createSender,
+  defineOutput,
+  systemClock,
+  transportFor,
+} from './output';
+export { type ConfigKey, type ConfigKeys, envName } from './config';
+export { type Env, type OutputsConfigResult, maskedConfig } from './instances';
+export { OUTPUTS, outputDefinition, parseOutputsConfig } from './registry';
+export {
+  type HttpRequestSpec,
+  type HttpResponse,
+  type HttpTransport,
+  type TlsMaterial,
+  type TransportOutcome,
+  classifyResponse,
+  parseRetryAfter,
+  UndiciTransport,
+} from './http';
+export { type FatalResult, type ItemResult, type OkResult, type PartialResult, type RetryableResult, type SendResult, itemResults } from './result';
+export { createRedactor, REDACTED, type Redactor } from './redact';
+export { verifyWebhookSignature, webhookSignature, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from './webhook/webhook';

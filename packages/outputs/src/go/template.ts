@@ -142,5 +142,6 @@ function printValue(value: unknown, topLevel: boolean): string {
     const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => compareGoStrings(a, b));
     return `map[${entries.map(([k, v]) => `${k}:${printValue(v, false)}`).join(' ')}]`;
   }
-  return String(value as string);
+  // Remaining primitives (symbol, function) cannot come from JSON.
+  return typeof value === 'symbol' ? value.toString() : '<unprintable>';
 }

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import type { HttpRequestSpec, HttpResponse, HttpTransport, TransportOutcome } from './http';
+import { canonicalHeaderName, createSender, withHeaders } from './output';
+import { fixedClock, referenceAlert } from './testing/alerts';
+import { instanceFrom } from './testing/instances';
+
+/** A scripted transport: answers in order, records what was sent. */
+class ScriptedTransport implements HttpTransport {
+  readonly sent: HttpRequestSpec[] = [];
+  closed = false;
+  constructor(private readonly answers: Array<TransportOutcome | ((spec: HttpRequestSpec) => TransportOutcome) | 'reject'>) {}
+  async send(spec: HttpRequestSpec): Promise<TransportOutcome> {
+    this.sent.push(spec);
+    const next = this.answers.shift() ?? respond(200);
+    if (next === 'reject') throw new Error('socket exploded');
+    return typeof next === 'function' ? next(spec) : next;
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+function respond(status: number, body = '', headers: Record<string, string> = {}): TransportOutcome {
+  const response: HttpResponse = { status, body, headers, truncated: false };
+  return { kind: 'response', response };
+}
+
+describe('createSender', () => {
+  it('splits a call into maxBatch chunks and reports per alert when chunks fare differently', async () => {
+    const http = new ScriptedTransport([respond(200), respond(500), respond(400)]);
+    const sender = createSender(instanceFrom('slack', { webhookurl: 'https://hooks.slack.com/services/T/B/x' }), { http, clock: fixedClock });
+    const result = await sender.send([referenceAlert(), referenceAlert(), referenceAlert()]);
+    expect(http.sent).toHaveLength(3);
+    expect(result).toEqual({
+      kind: 'partial',
+      items: [
+        { kind: 'ok', status: 200 },
+        { kind: 'retryable', status: 500, reason: 'HTTP 500 internal server error' },
+        { kind: 'fatal', status: 400, reason: 'HTTP 400 bad request' },
+      ],
+      reason: '1 ok, 1 to retry, 1 failed (first: HTTP 500 internal server error)',
+    });
+  });
+
+  it('an alert carried by several requests (AlertManager hosts) is done only when all succeeded; retry beats fatal; longest Retry-After wins', async () => {
+    const http = new ScriptedTransport([respond(404), respond(429, '', { 'retry-after': '30' }), respond(503, '', { 'retry-after': '5' })]);
+    const sender = createSender(instanceFrom('alertmanager', { hostport: ['http://a', 'http://b', 'http://c'] }), { http, clock: fixedClock });
+    const result = await sender.send([referenceAlert()]);
+    expect(result).toMatchObject({ kind: 'retryable', after: 30_000 });
+    expect(result.kind === 'retryable' && result.reason).toBe('HTTP 404 resource not found; HTTP 429 exceeding post rate limit; HTTP 503 service unavailable');
+  });
+
+  it('a transport that rejects is a retryable transport failure, not a crash', async () => {
+    const http = new ScriptedTransport(['reject']);
+    const sender = createSender(instanceFrom('webhook', { address: 'http://r/x' }), { http, clock: fixedClock });
+    await expect(sender.send([referenceAlert()])).resolves.toEqual({ kind: 'retryable', reason: 'transport error: socket exploded' });
+  });
+
+  it('resends at most once (Elasticsearch field drop), then reads the answer plainly', async () => {
+    const mappingError = respond(400, JSON.stringify({ error: { type: 'document_parsing_exception', reason: '[1:2] failed to parse field [output_fields.proc.tty] of type [long]' } }));
+    const http = new ScriptedTransport([mappingError, mappingError]);
+    const sender = createSender(instanceFrom('elasticsearch', { hostport: 'http://es:9200' }), { http, clock: fixedClock });
+    const result = await sender.send([referenceAlert()]);
+    expect(http.sent).toHaveLength(2);
+    expect(String(http.sent[1]!.body)).not.toContain('proc.tty');
+    expect(result).toMatchObject({ kind: 'fatal', status: 400 });
+    expect(result.kind === 'fatal' && result.reason).toMatch(/^mapping error on output field proc\.tty, sent again without it; then HTTP 400 bad request/);
+  });
+
+  it('runs setup steps once, and again after a failure', async () => {
+    const http = new ScriptedTransport([{ kind: 'failure', failure: 'connection', message: 'connection failed (ECONNREFUSED)' }, respond(404), respond(200), respond(201), respond(201)]);
+    const sender = createSender(instanceFrom('elasticsearch', { hostport: 'http://es:9200', createindextemplate: true }), { http, clock: fixedClock });
+    expect(await sender.send([referenceAlert()])).toEqual({ kind: 'retryable', reason: 'setup failed: index template check: connection failed (ECONNREFUSED)' });
+    expect(await sender.send([referenceAlert()])).toEqual({ kind: 'ok', status: 201 });
+    expect(await sender.send([referenceAlert()])).toEqual({ kind: 'ok', status: 201 });
+    expect(http.sent.map((s) => s.method)).toEqual(['GET', 'GET', 'PUT', 'POST', 'POST']);
+  });
+
+  it('redacts secrets from every reason, whatever produced it', async () => {
+    const url = 'https://hooks.slack.com/services/T/B/sup3rs3cr3tt0k3n';
+    const http = new ScriptedTransport([{ kind: 'failure', failure: 'other', message: `request failed: bad ${url}` }, respond(400, `invalid token sup3rs3cr3tt0k3n for /services/T/B/sup3rs3cr3tt0k3n`)]);
+    const sender = createSender(instanceFrom('slack', { webhookurl: url }), { http, clock: fixedClock });
+    const first = await sender.send([referenceAlert()]);
+    const second = await sender.send([referenceAlert()]);
+    expect(JSON.stringify([first, second])).not.toContain('sup3rs3cr3tt0k3n');
+    expect(first).toEqual({ kind: 'retryable', reason: 'request failed: bad [REDACTED]' });
+  });
+
+  it('closes only a transport it created', async () => {
+    const http = new ScriptedTransport([]);
+    await createSender(instanceFrom('webhook', { address: 'http://r/x' }), { http }).close();
+    expect(http.closed).toBe(false);
+  });
+});
+
+describe('headers', () => {
+  it('merges case-insensitively, later wins, names canonical as Go writes them', () => {
+    expect(withHeaders({ 'Content-Type': 'a', 'User-Agent': 'b' }, { 'content-type': 'c', 'x-scope-orgid': 't' })).toEqual({ 'User-Agent': 'b', 'Content-Type': 'c', 'X-Scope-Orgid': 't' });
+    expect(canonicalHeaderName('x-hub-signature-256')).toBe('X-Hub-Signature-256');
+  });
+});

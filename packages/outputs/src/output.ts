@@ -1,0 +1,314 @@
+import type { Priority } from '@peregrine/engine';
+import type { OutputAlert } from './alert';
+import { type CommonConfig, type ConfigIssue, type ConfigKeys, type ConfigOf, commonKeys } from './config';
+import {
+  classifyResponse,
+  describeStatus,
+  type HttpRequestSpec,
+  type HttpResponse,
+  type HttpTransport,
+  type TlsMaterial,
+  type TransportOutcome,
+  transportFailureResult,
+  UndiciTransport,
+} from './http';
+import { createRedactor } from './redact';
+import { fatal, type ItemResult, itemResults, redactResult, retryable, type SendResult, summarize, worstOf } from './result';
+
+/**
+ * The shape of an output, and the sender the dispatcher calls.
+ *
+ * An output is declared with {@link defineOutput}: its config keys, which key enables it, how
+ * many alerts one `send` may carry, a **pure** request builder (alerts + config + clock →
+ * requests), and how to read an answer. Everything around that — batching into chunks,
+ * transport, `Retry-After`, combining several requests' outcomes per alert, redaction, never
+ * throwing — lives here once, so an output file contains only what is specific to its sink.
+ */
+
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** Settings outside an output's own section that some outputs need (read by `parseOutputsConfig`). */
+export interface GlobalSettings {
+  /** Keys of the global `customfields` (Loki turns string ones into labels, as falcosidekick). */
+  readonly customFieldNames: readonly string[];
+  /** Keys of the global `templatedfields` (same). */
+  readonly templatedFieldNames: readonly string[];
+}
+
+export const NO_GLOBALS: GlobalSettings = { customFieldNames: [], templatedFieldNames: [] };
+
+export interface BuildContext<C, P> {
+  readonly config: C;
+  readonly prepared: P;
+  /** Clock reading for this attempt (ES daily index, webhook signature timestamp). */
+  readonly now: number;
+  readonly globals: GlobalSettings;
+}
+
+/** One request of a plan and the alerts (indexes into the alerts given to `build`) it carries. */
+export interface PlannedRequest {
+  readonly spec: HttpRequestSpec;
+  readonly alerts: readonly number[];
+}
+
+/**
+ * How an output reads an answer to one planned request: a result for the alerts that request
+ * carried (`partial` items align with `PlannedRequest.alerts`), or — once — a corrected request
+ * to send instead (Elasticsearch's retry without an unmappable field).
+ */
+export type Interpretation = SendResult | { readonly kind: 'resend'; readonly spec: HttpRequestSpec; readonly note: string };
+
+/** A preparatory request run once before the first delivery (Elasticsearch index template). */
+export interface SetupStep {
+  readonly spec: HttpRequestSpec;
+  readonly description: string;
+  /** `done` ends the setup, `next` runs the following step, `fail` retries the setup at the next send. */
+  readonly decide: (response: HttpResponse) => 'done' | 'next' | 'fail';
+}
+
+export type FullConfig<K extends ConfigKeys> = ConfigOf<K> & CommonConfig;
+
+/** What an output module declares. `P` is what `prepare` precomputes once (compiled templates, parsed thresholds). */
+export interface OutputSpec<K extends ConfigKeys, P> {
+  /** Config section and metrics `destination` label: `slack`, `loki`, … */
+  readonly type: string;
+  readonly title: string;
+  readonly description: string;
+  readonly keys: K;
+  /** Setting this key enables an instance (falcosidekick's rule). */
+  readonly enabledBy: keyof K & string;
+  /** Validates across keys and precomputes; issues name the key (`key` relative to the section). */
+  readonly prepare?: (config: FullConfig<K>, globals: GlobalSettings) => { readonly prepared?: P; readonly issues: readonly ConfigIssue[] };
+  /** Most alerts one `send` chunk may carry; the dispatcher reads it from the instance. */
+  readonly maxBatch: (config: FullConfig<K>, prepared: P) => number;
+  /** How long the dispatcher may wait for more alerts to fill a batch (default 0: send what is pending). */
+  readonly lingerMs?: (config: FullConfig<K>) => number;
+  /** Secret values beyond those of secret keys (rare). */
+  readonly extraSecrets?: (config: FullConfig<K>) => readonly string[];
+  /** Pure: the requests that deliver these alerts. May throw only on a bug; the sender turns that into `fatal`. */
+  readonly build: (alerts: readonly OutputAlert[], ctx: BuildContext<FullConfig<K>, P>) => readonly PlannedRequest[];
+  /** Reads an HTTP answer (transport failures never reach it). Default: {@link classifyResponse}. */
+  readonly interpret?: (response: HttpResponse, request: PlannedRequest, alerts: readonly OutputAlert[], ctx: BuildContext<FullConfig<K>, P>) => Interpretation;
+  readonly setup?: (ctx: BuildContext<FullConfig<K>, P>) => readonly SetupStep[];
+}
+
+/** A configured, enabled output (one of possibly several of its type). */
+export interface OutputInstance {
+  /** Unique across all outputs; the type name unless configured (`slack`, `oncall`). */
+  readonly name: string;
+  readonly type: string;
+  readonly definition: OutputDefinition;
+  /** Parsed config: the output's keys plus the common ones. Contains secrets: never show it; use `maskedConfig`. */
+  readonly config: Readonly<Record<string, unknown>>;
+  /** Falcosidekick filter; undefined = everything. Apply with `passesMinimumPriority` (honours the `Test rule` bypass). */
+  readonly minimumPriority?: Priority;
+  /** Raw routing condition (Falco condition syntax) for the server to compile; undefined = no condition. */
+  readonly when?: string;
+  readonly maxConcurrentRequests: number;
+  readonly timeoutMs: number;
+  readonly checkCert: boolean;
+  readonly mutualTls: boolean;
+  /** Opt-in folding of identical alerts; undefined = off. */
+  readonly dedup?: { readonly windowMs: number; readonly fields: readonly string[] };
+  /** Most alerts per `send` chunk; larger calls are split. */
+  readonly maxBatch: number;
+  /** How long the dispatcher may wait for more pending alerts to fill a batch (ES `batching.flushinterval`); 0 = don't wait. */
+  readonly lingerMs: number;
+  /** Every secret value of this instance (for the server's log redaction too). */
+  readonly secrets: readonly string[];
+  /** Where the values came from: the YAML section, env variables, or both. */
+  readonly origin: 'yaml' | 'env' | 'yaml+env';
+  readonly globals: GlobalSettings;
+  /** The output's precomputed state (opaque outside its module). */
+  readonly prepared: unknown;
+}
+
+/** The registry's view of an output: type-erased, so outputs of different config types sit in one list. */
+export interface OutputDefinition {
+  readonly type: string;
+  readonly title: string;
+  readonly description: string;
+  /** Every key: the output's own, then the common ones. */
+  readonly keys: ConfigKeys;
+  readonly ownKeys: ConfigKeys;
+  readonly enabledBy: string;
+  prepare(config: Readonly<Record<string, unknown>>, globals: GlobalSettings): { readonly prepared?: unknown; readonly issues: readonly ConfigIssue[] };
+  maxBatch(config: Readonly<Record<string, unknown>>, prepared: unknown): number;
+  lingerMs(config: Readonly<Record<string, unknown>>): number;
+  extraSecrets(config: Readonly<Record<string, unknown>>): readonly string[];
+  /** Pure: requests for these alerts (at most `instance.maxBatch` of them). */
+  plan(instance: OutputInstance, alerts: readonly OutputAlert[], now: number): readonly PlannedRequest[];
+  interpret(instance: OutputInstance, response: HttpResponse, request: PlannedRequest, alerts: readonly OutputAlert[], now: number): Interpretation;
+  setupSteps(instance: OutputInstance, now: number): readonly SetupStep[];
+}
+
+export function defineOutput<K extends ConfigKeys, P = undefined>(spec: OutputSpec<K, P>): OutputDefinition {
+  const keys: ConfigKeys = { ...spec.keys, ...commonKeys };
+  // The instance's config was parsed from exactly these keys, and `prepared` was produced by
+  // `spec.prepare` for it, so these casts only restore types the registry erased.
+  const ctx = (instance: OutputInstance, now: number): BuildContext<FullConfig<K>, P> => ({
+    config: instance.config as FullConfig<K>,
+    prepared: instance.prepared as P,
+    now,
+    globals: instance.globals,
+  });
+  return {
+    type: spec.type,
+    title: spec.title,
+    description: spec.description,
+    keys,
+    ownKeys: spec.keys,
+    enabledBy: spec.enabledBy,
+    prepare: (config, globals) => (spec.prepare ? spec.prepare(config as FullConfig<K>, globals) : { prepared: undefined, issues: [] }),
+    maxBatch: (config, prepared) => Math.max(1, Math.floor(spec.maxBatch(config as FullConfig<K>, prepared as P))),
+    lingerMs: (config) => spec.lingerMs?.(config as FullConfig<K>) ?? 0,
+    extraSecrets: (config) => spec.extraSecrets?.(config as FullConfig<K>) ?? [],
+    plan: (instance, alerts, now) => spec.build(alerts, ctx(instance, now)),
+    interpret: (instance, response, request, alerts, now) =>
+      spec.interpret ? spec.interpret(response, request, alerts, ctx(instance, now)) : classifyResponse(response, now),
+    setupSteps: (instance, now) => spec.setup?.(ctx(instance, now)) ?? [],
+  };
+}
+
+/** What the dispatcher holds per output instance. */
+export interface OutputSender {
+  readonly instance: OutputInstance;
+  /**
+   * Delivers these alerts (any number; split into chunks of `instance.maxBatch`). Never throws
+   * and never rejects: the result says, per alert if they differ, ok / retry (after) / fatal.
+   */
+  send(alerts: readonly OutputAlert[]): Promise<SendResult>;
+  /** Releases the connection pool (only the one this sender created). */
+  close(): Promise<void>;
+}
+
+export interface SenderDeps {
+  /** Defaults to an {@link UndiciTransport} built from the instance's timeout, TLS and concurrency settings. */
+  readonly http?: HttpTransport;
+  readonly clock?: Clock;
+  /** CA / client certificate PEM text for the default transport (`tlsclient.cacertfile`, `mutualtlsclient.*`). */
+  readonly tls?: TlsMaterial;
+}
+
+/** The undici transport an instance's settings call for. */
+export function transportFor(instance: OutputInstance, tls?: TlsMaterial): UndiciTransport {
+  return new UndiciTransport({
+    timeoutMs: instance.timeoutMs,
+    checkCert: instance.checkCert,
+    mutualTls: instance.mutualTls,
+    maxConnections: instance.maxConcurrentRequests,
+    ...(tls ? { tls } : {}),
+  });
+}
+
+export function createSender(instance: OutputInstance, deps: SenderDeps = {}): OutputSender {
+  const ownsTransport = deps.http === undefined;
+  const http = deps.http ?? transportFor(instance, deps.tls);
+  const clock = deps.clock ?? systemClock;
+  const redact = createRedactor(instance.secrets);
+  const definition = instance.definition;
+  // An injected transport should never reject, but one that does must not look like a builder bug.
+  const send = async (spec: HttpRequestSpec): Promise<TransportOutcome> =>
+    http.send(spec).catch((error: unknown) => ({ kind: 'failure', failure: 'other', message: `transport error: ${error instanceof Error ? error.message : String(error)}` }) as const);
+  let setupDone = definition.setupSteps(instance, clock.now()).length === 0;
+
+  async function runSetup(): Promise<string | undefined> {
+    for (const step of definition.setupSteps(instance, clock.now())) {
+      const outcome = await send(step.spec);
+      if (outcome.kind === 'failure') return `${step.description}: ${outcome.message}`;
+      const decision = step.decide(outcome.response);
+      if (decision === 'done') break;
+      if (decision === 'fail') return `${step.description}: ${describeStatus(outcome.response)}`;
+    }
+    setupDone = true;
+    return undefined;
+  }
+
+  async function resultOf(outcome: TransportOutcome, request: PlannedRequest, chunk: readonly OutputAlert[]): Promise<SendResult> {
+    if (outcome.kind === 'failure') return transportFailureResult(outcome);
+    const carried = request.alerts.map((i) => chunk[i]!);
+    const reading = definition.interpret(instance, outcome.response, request, carried, clock.now());
+    if (reading.kind !== 'resend') return reading;
+    // One corrected attempt only; its answer is read plainly so a resend can never loop.
+    const second = await send(reading.spec);
+    if (second.kind === 'failure') return transportFailureResult(second);
+    const result = classifyResponse(second.response, clock.now());
+    return result.kind === 'ok' ? result : { ...result, reason: `${reading.note}; then ${result.reason}` };
+  }
+
+  async function sendChunk(chunk: readonly OutputAlert[]): Promise<ItemResult[]> {
+    const plan = definition.plan(instance, chunk, clock.now());
+    const results = await Promise.all(plan.map(async (request) => resultOf(await send(request.spec), request, chunk)));
+    const perAlert: ItemResult[][] = chunk.map(() => []);
+    plan.forEach((request, r) => {
+      const items = itemResults(results[r]!, request.alerts.length);
+      request.alerts.forEach((alertIndex, j) => perAlert[alertIndex]?.push(items[j] ?? fatal('no outcome for this alert')));
+    });
+    // Every alert must be carried by some request; anything else is an output bug worth seeing.
+    return perAlert.map((list) => (list.length > 0 ? worstOf(list) : fatal('no request was planned for this alert')));
+  }
+
+  return {
+    instance,
+    async send(alerts) {
+      if (alerts.length === 0) return { kind: 'ok' };
+      try {
+        if (!setupDone) {
+          const problem = await runSetup();
+          // Nothing was sent: all of them can simply be tried again later.
+          if (problem !== undefined) return redactResult(retryable(`setup failed: ${problem}`), redact);
+        }
+        const items: ItemResult[] = [];
+        for (let start = 0; start < alerts.length; start += instance.maxBatch) {
+          items.push(...(await sendChunk(alerts.slice(start, start + instance.maxBatch))));
+        }
+        return redactResult(summarize(items), redact);
+      } catch (error: unknown) {
+        // A builder bug or an unexpected alert shape: deterministic, so retrying would not help.
+        return redactResult(fatal(`could not build the request: ${error instanceof Error ? error.message : String(error)}`), redact);
+      }
+    },
+    async close() {
+      if (ownsTransport) await http.close();
+    },
+  };
+}
+
+/** Merges custom headers into defaults the way Go's `Header.Set` does: case-insensitive, custom wins. */
+export function withHeaders(base: Readonly<Record<string, string>>, ...overrides: ReadonlyArray<Readonly<Record<string, string>>>): Record<string, string> {
+  const out: Record<string, string> = { ...base };
+  for (const extra of overrides) {
+    for (const [name, value] of Object.entries(extra)) {
+      for (const existing of Object.keys(out)) if (existing.toLowerCase() === name.toLowerCase()) delete out[existing];
+      out[canonicalHeaderName(name)] = value;
+    }
+  }
+  return out;
+}
+
+/** Go's `textproto.CanonicalMIMEHeaderKey` (`x-scope-orgid` → `X-Scope-Orgid`), as falcosidekick sends names. */
+export function canonicalHeaderName(name: string): string {
+  if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) return name;
+  return name
+    .split('-')
+    .map((part) => (part === '' ? part : part[0]!.toUpperCase() + part.slice(1).toLowerCase()))
+    .join('-');
+}
+
+/** falcosidekick's request headers (custom headers are applied after and may override them). */
+export const DEFAULT_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Type': 'application/json; charset=utf-8',
+  'User-Agent': 'Falcosidekick',
+};
+
+/** HTTP Basic credentials as Go's `SetBasicAuth` writes them. */
+export function basicAuthHeader(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
+export type { OkResult, RetryableResult, FatalResult, ItemResult, PartialResult, SendResult } from './result';
