@@ -28,25 +28,26 @@ export interface NameToken extends Token {
   unterminatedArgument: boolean;
 }
 
-const enum Char {
-  Tab = 9,
-  LineFeed = 10,
-  VerticalTab = 11,
-  FormFeed = 12,
-  CarriageReturn = 13,
-  Space = 32,
-  DoubleQuote = 34,
-  SingleQuote = 39,
-  OpenParen = 40,
-  CloseParen = 41,
-  Comma = 44,
-  Dot = 46,
-  Equals = 61,
-  OpenBracket = 91,
-  Backslash = 92,
-  CloseBracket = 93,
-  Underscore = 95,
-}
+/** Character codes the lexer compares against. */
+const Char = {
+  Tab: 9,
+  LineFeed: 10,
+  VerticalTab: 11,
+  FormFeed: 12,
+  CarriageReturn: 13,
+  Space: 32,
+  DoubleQuote: 34,
+  SingleQuote: 39,
+  OpenParen: 40,
+  CloseParen: 41,
+  Comma: 44,
+  Dot: 46,
+  Equals: 61,
+  OpenBracket: 91,
+  Backslash: 92,
+  CloseBracket: 93,
+  Underscore: 95,
+} as const;
 
 function isSpace(c: number): boolean {
   return c === Char.Space || (c >= Char.Tab && c <= Char.CarriageReturn);
