@@ -16,7 +16,9 @@ try {
   for (let i = 0; i < 100; i++) {
     try {
       if ((await fetch('http://127.0.0.1:42802/healthz')).ok) break;
-    } catch {}
+    } catch {
+      // not listening yet
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   const base = JSON.parse(readFileSync(join(root, 'fixtures/alerts/falco-terminal-shell.json'), 'utf8'));

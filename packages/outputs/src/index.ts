@@ -9,13 +9,17 @@ export {
   type OutputInstance,
   type OutputSender,
   type PlannedRequest,
+  type BuildContext,
+  type Interpretation,
+  type OutputSpec,
+  type SetupStep,
   type SenderDeps,
   createSender,
   defineOutput,
   systemClock,
   transportFor,
 } from './output';
-export { type ConfigKey, type ConfigKeys, envName } from './config';
+export { type ConfigKey, type ConfigKeys, commonKeys, envName, key } from './config';
 export { type Env, type OutputsConfigResult, maskedConfig } from './instances';
 export { OUTPUTS, outputDefinition, parseOutputsConfig } from './registry';
 export {

@@ -33,7 +33,8 @@ describe('Go-compatible JSON writer', () => {
   it('round-trips any JSON value (what JSON.parse reads back equals the input)', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
-        expect(JSON.parse(goMarshal(value))).toEqual(JSON.parse(JSON.stringify(value)));
+        // Compared with the value itself: Go keeps -0 as `-0`, where JSON.stringify writes `0`.
+        expect(JSON.parse(goMarshal(value))).toEqual(value);
       }),
       { numRuns: 300 },
     );
