@@ -24,7 +24,7 @@ import { Outbox } from '../delivery/outbox';
 import { OutputsController } from '../delivery/outputs.controller';
 import { DeliveryMetrics, OutputsService, queueDepth } from '../delivery/outputs.service';
 import { HealthController } from '../web/health.controller';
-import { databaseSettings, enrichmentSettings, metricsSettings, retentionSettings, retrySettings } from './settings';
+import { databaseSettings, enrichmentSettings, metricsSettings, outputTlsMaterial, retentionSettings, retrySettings } from './settings';
 import { dashboardDirectory } from './dashboard';
 import { APP_CONFIG, LOGGER } from './tokens';
 
@@ -90,7 +90,8 @@ export class AppModule {
         {
           provide: Dispatcher,
           useFactory: (dataSource: DataSource, clock: Clock, metrics: Metrics, lock: StoreLock) => {
-            const senders = outputs.map((instance) => createSender(instance));
+            const tls = outputTlsMaterial(config, outputs);
+            const senders = outputs.map((instance) => createSender(instance, tls ? { tls } : {}));
             const observer = new DeliveryMetrics(metrics, () => queueDepth(dataSource), outputs);
             return new Dispatcher(dataSource, senders, clock, retrySettings(config), observer, logger.child({ component: 'delivery' }), lock);
           },

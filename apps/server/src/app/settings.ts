@@ -1,5 +1,8 @@
 import type { AppConfig } from '../config/config.schema';
-import { durationMs } from '../config/config.loader';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { OutputInstance, TlsMaterial } from '@peregrine/outputs';
+import { ConfigError, durationMs } from '../config/config.loader';
 import type { DatabaseSettings } from '../alerts/database';
 import type { EnrichmentSettings } from '../ingest/enrichment';
 import type { MetricsSettings } from '../metrics/metrics';
@@ -44,4 +47,39 @@ export function retentionSettings(config: AppConfig): { maxAgeMs: number; maxAle
 export function retrySettings(config: AppConfig): RetrySettings {
   const delivery = config.peregrine.delivery;
   return { ...DEFAULT_RETRY, maxAgeMs: durationMs(delivery.max_age), initialBackoffMs: durationMs(delivery.initial_backoff), maxBackoffMs: durationMs(delivery.max_backoff) };
+}
+
+/**
+ * PEM text for the outputs' TLS (they never read files themselves): `tlsclient.cacertfile` for
+ * every output, and for outputs with `mutualtls: true` the client certificate, key and CA from
+ * `mutualtlsclient.*` or, as falcosidekick, `client.crt`/`client.key`/`ca.crt` in
+ * `mutualtlsfilespath`. Files are read only when something uses them; a missing one stops start-up.
+ */
+export function outputTlsMaterial(config: AppConfig, instances: readonly OutputInstance[], read: (path: string) => string = (path) => readFileSync(path, 'utf8')): TlsMaterial | undefined {
+  const problems: string[] = [];
+  const load = (key: string, path: string): string | undefined => {
+    try {
+      return read(path);
+    } catch (error) {
+      problems.push(`${key}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      return undefined;
+    }
+  };
+  const material: { ca?: string; cert?: string; key?: string } = {};
+  if (config.tlsclient.cacertfile !== '') {
+    const ca = load('tlsclient.cacertfile', config.tlsclient.cacertfile);
+    if (ca) material.ca = ca;
+  }
+  if (instances.some((instance) => instance.mutualTls)) {
+    const folder = config.mutualtlsfilespath;
+    const explicit = config.mutualtlsclient;
+    const cert = load('mutualtlsclient.certfile', explicit.certfile || join(folder, 'client.crt'));
+    const key = load('mutualtlsclient.keyfile', explicit.keyfile || join(folder, 'client.key'));
+    const ca = load('mutualtlsclient.cacertfile', explicit.cacertfile || join(folder, 'ca.crt'));
+    if (cert) material.cert = cert;
+    if (key) material.key = key;
+    if (ca) material.ca = material.ca ? `${material.ca}\n${ca}` : ca;
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.keys(material).length > 0 ? material : undefined;
 }

@@ -20,6 +20,13 @@ export const configSchema = z.object({
   customtags: z.array(z.string()).default([]),
   bracketreplacer: z.string().default(''),
   outputfieldformat: z.string().default(''),
+  // falcosidekick's client TLS for outputs: an extra CA for every output, and the client
+  // certificate of outputs with `mutualtls: true` (explicit files, else fixed names in a folder).
+  tlsclient: z.object({ cacertfile: z.string().default('') }).default({ cacertfile: '' }),
+  mutualtlsfilespath: z.string().default('/etc/certs'),
+  mutualtlsclient: z
+    .object({ certfile: z.string().default(''), keyfile: z.string().default(''), cacertfile: z.string().default('') })
+    .default({ certfile: '', keyfile: '', cacertfile: '' }),
   prometheus: z
     .object({
       extralabels: z.string().default(''),
