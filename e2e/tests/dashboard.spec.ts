@@ -31,6 +31,30 @@ test('refresh picks up the built-in test alert posted after the page loaded', as
   await expect(page.getByRole('row').filter({ hasText: 'This is a test from falcosidekick' })).toHaveCount(before + 1);
 });
 
+test('new alerts appear live, without reloading; paused, they wait behind an "N new" marker', async ({ page, request }) => {
+  await page.goto('/');
+  await expect(page.getByRole('heading', { name: 'Latest alerts' })).toBeVisible();
+  const post = (rule: string): Promise<unknown> =>
+    request.post(`${compatUrl}/`, {
+      headers: { 'content-type': 'application/json' },
+      data: { time: new Date().toISOString(), rule, priority: 'Error', source: 'syscall', hostname: 'node-live', output: `${rule} happened`, output_fields: { 'proc.name': 'nc' } },
+    });
+  // The first push is only seen once the socket is connected.
+  await expect(page.getByRole('status')).toHaveText('● live');
+  const live = `Live alert ${Date.now()}`;
+  await post(live);
+  await expect(page.getByRole('row').filter({ hasText: live })).toBeVisible();
+
+  await page.getByRole('button', { name: 'Pause live' }).click();
+  const held = `Held alert ${Date.now()}`;
+  await post(held);
+  await expect(page.getByRole('button', { name: '1 new' })).toBeVisible();
+  await expect(page.getByRole('row').filter({ hasText: held })).toHaveCount(0);
+  await page.getByRole('button', { name: '1 new' }).click();
+  await expect(page.getByRole('row').filter({ hasText: held })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Pause live' })).toBeVisible();
+});
+
 test('health and metrics answer on both ports', async ({ request }) => {
   for (const base of ['', compatUrl]) {
     const health = await request.get(`${base}/healthz`);

@@ -9,6 +9,7 @@ import { openDatabase } from '../alerts/database';
 import { RetentionService } from '../alerts/retention.service';
 import { Clock } from '../common/clock';
 import { StoreLock } from '../alerts/store-lock';
+import { LiveGateway } from '../live/live.gateway';
 import { registerStoreMetrics } from '../alerts/store-metrics';
 import type { AppConfig } from '../config/config.schema';
 import { FalcoCompatServer } from '../ingest/falco-compat.server';
@@ -67,6 +68,7 @@ export class AppModule {
         { provide: LOGGER, useValue: logger },
         Clock,
         StoreLock,
+        LiveGateway,
         { provide: DataSource, useFactory: () => openDatabase(databaseSettings(config)) },
         { provide: Metrics, useFactory: () => new Metrics(metricsSettings(config), (label) => logger.error({ label }, 'invalid Prometheus label name skipped')) },
         {
@@ -104,8 +106,9 @@ export class AppModule {
         },
         {
           provide: IngestService,
-          useFactory: (writer: AlertWriter, metrics: Metrics, clock: Clock, dispatcher: Dispatcher) => {
+          useFactory: (writer: AlertWriter, metrics: Metrics, clock: Clock, dispatcher: Dispatcher, live: LiveGateway) => {
             const ingest = new IngestService(writer, metrics, clock, { enrichment: enrichmentSettings(config), defaultCluster: config.peregrine.cluster_name });
+            ingest.onStored((alert, cluster) => live.publish(alert, cluster));
             if (outputs.length > 0) {
               const outbox = new Outbox(outputs, () => clock.nowMs());
               writer.addSameTransactionWork(async (manager, rows) => void (await outbox.enqueue(manager, rows)));
@@ -113,7 +116,7 @@ export class AppModule {
             }
             return ingest;
           },
-          inject: [AlertWriter, Metrics, Clock, Dispatcher],
+          inject: [AlertWriter, Metrics, Clock, Dispatcher, LiveGateway],
         },
         { provide: AlertQueryService, useFactory: (dataSource: DataSource) => new AlertQueryService(dataSource), inject: [DataSource] },
         {

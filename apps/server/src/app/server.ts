@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseJson, stringifyJson } from '../common/json';
 import type { OutputInstance } from '@peregrine/outputs';
@@ -47,6 +48,7 @@ export async function startServer(config: AppConfig, logger: AppLogger, outputs:
       logger.debug({ port: config.peregrine.port, method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
     });
   }
+  app.useWebSocketAdapter(new IoAdapter(app));
   await registerDashboard(app, dashboardDirectory(config), logger);
 
   await app.init();

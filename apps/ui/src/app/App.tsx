@@ -2,7 +2,7 @@ import { useLatestAlerts } from '../features/alerts/api/alerts';
 import { AlertTable } from '../features/alerts/components/AlertTable';
 
 export function App() {
-  const { page, error, loading, reload } = useLatestAlerts();
+  const { page, error, loading, reload, paused, setPaused, waiting, connected } = useLatestAlerts();
   return (
     <div className="app">
       <header>
@@ -19,6 +19,17 @@ export function App() {
             <span className="muted" data-testid="alert-total">
               {page ? `${page.total} stored` : ''}
             </span>
+            <span role="status" className={connected ? 'live on' : 'live'}>
+              {connected ? '● live' : '○ offline'}
+            </span>
+            <button type="button" onClick={() => setPaused(!paused)} aria-pressed={paused}>
+              {paused ? 'Resume live' : 'Pause live'}
+            </button>
+            {waiting > 0 ? (
+              <button type="button" className="new-marker" onClick={() => setPaused(false)}>
+                {waiting} new
+              </button>
+            ) : null}
             <button type="button" onClick={reload} disabled={loading}>
               Refresh
             </button>
