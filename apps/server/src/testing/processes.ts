@@ -20,7 +20,13 @@ export function findExecutable(candidates: readonly string[]): string | undefine
 }
 
 /** Starts a real server process (Debian's Alertmanager, Prometheus, …) and waits until `ready` answers 200. */
-export async function startProcess(command: string, args: readonly string[], readyUrl: string, timeoutMs = 20_000): Promise<{ process: ChildProcess; output: () => string; stop: () => Promise<void> }> {
+export async function startProcess(
+  command: string,
+  args: readonly string[],
+  readyUrl: string,
+  timeoutMs = 20_000,
+  isReady: () => Promise<boolean> = async () => (await fetch(readyUrl)).ok,
+): Promise<{ process: ChildProcess; output: () => string; stop: () => Promise<void> }> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -29,13 +35,13 @@ export async function startProcess(command: string, args: readonly string[], rea
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${command} exited (${child.exitCode}):\n${output}`);
     try {
-      if ((await fetch(readyUrl)).ok) break;
+      if (await isReady()) break;
     } catch {
       // not listening yet
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`${command} was not ready at ${readyUrl} in time:\n${output}`);
+      throw new Error(`${command} was not ready${readyUrl ? ` at ${readyUrl}` : ''} in time:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -1,0 +1,64 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseJson, stringifyJson, type JsonValue } from '../common/json';
+import { startPostgres, type TestPostgres } from '../testing/postgres';
+import { startTestServer, type TestServer } from '../testing/test-server';
+
+const alertText = readFileSync(join(__dirname, '../../../../fixtures/alerts/falco-terminal-shell.json'), 'utf8').trim();
+
+// The same entities, migrations and statements on PostgreSQL, the store of several replicas:
+// a real server (Debian's), started on loopback by the test.
+describe('PostgreSQL store', () => {
+  let postgres: TestPostgres;
+  let server: TestServer;
+  let sink: Server;
+  const received: string[] = [];
+
+  beforeAll(async () => {
+    postgres = await startPostgres();
+    sink = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      request.on('end', () => {
+        received.push(body);
+        response.end();
+      });
+    });
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    server = await startTestServer({
+      PEREGRINE_DB_DRIVER: 'postgres',
+      PEREGRINE_DB_URL: postgres.url,
+      WEBHOOK_ADDRESS: `http://127.0.0.1:${(sink.address() as AddressInfo).port}/`,
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    await new Promise((resolve) => sink?.close(resolve));
+    await postgres?.stop();
+  });
+
+  it('stores, reads back exactly, filters, counts and delivers', async () => {
+    for (const priority of ['Notice', 'Critical']) {
+      const body = stringifyJson({ ...(parseJson(alertText) as Record<string, JsonValue>), priority });
+      const response = await fetch(`${server.compatUrl}/?cluster=pg`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+      expect(response.status).toBe(200);
+    }
+    const text = await (await fetch(`${server.mainUrl}/api/v1/alerts?min_priority=critical`)).text();
+    expect(text).toContain('"evt.time":1795442727146981532');
+    expect(text).toContain('/données/日本語');
+    const page = parseJson(text) as { total: number; results: Array<{ cluster: string }> };
+    expect(page.total).toBe(1);
+    expect(page.results[0]?.cluster).toBe('pg');
+    expect(await (await fetch(`${server.mainUrl}/api/v1/alerts/stats?by=priority&q=bash`)).json()).toEqual({ by: 'priority', results: { Notice: 1, Critical: 1 }, total: 2 });
+    const deadline = Date.now() + 15_000;
+    while (received.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(received).toHaveLength(2);
+    expect(received[0]).toContain('"evt.time":1795442727146981532');
+    const metrics = await (await fetch(`${server.mainUrl}/metrics`)).text();
+    expect(metrics).toMatch(/peregrine_store_size_bytes [1-9]/);
+  });
+});
