@@ -73,6 +73,48 @@ export class AlertQueryService {
     return Object.fromEntries(rows.map((row) => [row.value, Number(row.count)]));
   }
 
+  /**
+   * Counts per time bucket and value of a field (not tags), bucketed by the server so the
+   * dashboard never downloads events to draw a timeline. Buckets without alerts are omitted.
+   */
+  async timeline(filter: AlertFilter, by: Exclude<GroupBy, 'tags'>, bucketMs: number): Promise<Array<{ start: string; counts: Record<string, number> }>> {
+    const column = COLUMN_OF[by];
+    const bucketNs = (BigInt(bucketMs) * 1_000_000n).toString();
+    const rows = await this.filtered(filter)
+      .select(`a.time_ns / ${bucketNs}`, 'bucket')
+      .addSelect(`COALESCE(${column}, '')`, 'value')
+      .addSelect('COUNT(*)', 'count')
+      .groupBy('bucket')
+      .addGroupBy('value')
+      .orderBy('bucket', 'ASC')
+      .getRawMany<{ bucket: number | string; value: string; count: number | string }>();
+    const buckets = new Map<string, Record<string, number>>();
+    for (const row of rows) {
+      const start = new Date(Number(row.bucket) * bucketMs).toISOString();
+      const counts = buckets.get(start) ?? {};
+      counts[row.value] = Number(row.count);
+      buckets.set(start, counts);
+    }
+    return [...buckets.entries()].map(([start, counts]) => ({ start, counts }));
+  }
+
+  /**
+   * Every alert of a filter, newest first, read in keyset pages so an export of any size streams
+   * with bounded memory (falcosidekick-ui stops at 10 000).
+   */
+  async *stream(filter: AlertFilter, pageSize = 500): AsyncGenerator<StoredAlert> {
+    let before: number | undefined;
+    for (;;) {
+      const query = this.filtered(filter).orderBy('a.id', 'DESC').take(pageSize);
+      if (before !== undefined) query.andWhere('a.id < :before', { before });
+      const rows = await query.getMany();
+      for (const row of rows) yield fromRow(row);
+      const last = rows[rows.length - 1];
+      if (!last || rows.length < pageSize) return;
+      before = last.id;
+    }
+  }
+
   private filtered(filter: AlertFilter): SelectQueryBuilder<AlertRecord> {
     const query = this.dataSource.getRepository(AlertRecord).createQueryBuilder('a');
     const priorities = allowedPriorityValues(filter);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseJson } from '../common/json';
 import { startTestServer, type TestServer } from '../testing/test-server';
 
 interface Page {
@@ -79,6 +80,30 @@ describe('read API: filters, cursor pages, counts, and falcosidekick-ui’s read
     expect((await get<{ results: Record<string, number> }>('/api/v1/alerts/stats?by=tags&source=syscall')).results).toEqual({ shell: 1, container: 1, filesystem: 1, mitre_credential_access: 1 });
   });
 
+  it('buckets a timeline on the server', async () => {
+    const stats = await get<{ timeline: Array<{ start: string; counts: Record<string, number> }> }>('/api/v1/alerts/stats?by=priority&bucket=2m');
+    expect(stats.timeline).toEqual([
+      { start: '2026-11-20T10:00:00.000Z', counts: { Notice: 1, Warning: 1 } },
+      { start: '2026-11-20T10:02:00.000Z', counts: { Warning: 1, Critical: 1 } },
+      { start: '2026-11-20T10:04:00.000Z', counts: { Error: 1 } },
+    ]);
+    expect((await fetch(`${server.mainUrl}/api/v1/alerts/stats?by=priority&bucket=1ms`)).status).toBe(400);
+  });
+
+  it('exports the current filter as CSV and as JSON with numbers exact', async () => {
+    const csv = await fetch(`${server.mainUrl}/api/v1/alerts/export?format=csv&cluster=us`);
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="peregrine-alerts-.*\.csv"$/);
+    const lines = (await csv.text()).trimEnd().split('\r\n');
+    expect(lines[0]).toBe('time,priority,rule,source,hostname,cluster,namespace,output,tags,output_fields,uuid');
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toContain(',Règle spéciale 100% _test_,');
+    expect(lines[2]).toContain('"{""k8s.ns.name"":""prod"",""proc.cmdline"":""cmd-3""}"');
+    const json = parseJson(await (await fetch(`${server.mainUrl}/api/v1/alerts/export?source=k8s_audit`)).text()) as Array<{ rule: string }>;
+    expect(json.map((a) => a.rule)).toEqual(['Create Privileged Pod', 'Create Privileged Pod']);
+    expect((await fetch(`${server.mainUrl}/api/v1/alerts/export?format=xml`)).status).toBe(400);
+  });
+
   it("answers falcosidekick-ui's search and count API with its shapes", async () => {
     const search = await get<{ results: unknown[]; statistics: Record<string, number> }>('/api/v1/events/search?priority=Warning&rule=null&limit=1&page=2');
     expect(search.statistics).toEqual({ returned: 1, all: 2 });
@@ -104,4 +129,25 @@ describe('read API: filters, cursor pages, counts, and falcosidekick-ui’s read
     }
     expect((await fetch(`${server.mainUrl}/api/v1/alerts/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
   });
+});
+
+describe('export beyond any page size', () => {
+  it('streams every matching alert (more than one internal page), each once', async () => {
+    const server = await startTestServer();
+    try {
+      const posts = Array.from({ length: 1200 }, (_, i) =>
+        fetch(`${server.compatUrl}/`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ time: '2026-11-20T10:00:00Z', rule: `bulk ${i}`, priority: 'Notice', output: 'x', output_fields: { 'evt.time': 1795442727146981532n.toString() } }),
+        }),
+      );
+      expect((await Promise.all(posts)).every((r) => r.status === 200)).toBe(true);
+      const exported = parseJson(await (await fetch(`${server.mainUrl}/api/v1/alerts/export`)).text()) as Array<{ rule: string }>;
+      expect(exported).toHaveLength(1200);
+      expect(new Set(exported.map((a) => a.rule)).size).toBe(1200);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
 });
