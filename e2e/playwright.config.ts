@@ -11,6 +11,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'peregrine-e2e-'));
 const chromium = process.env.PEREGRINE_CHROMIUM ?? '/usr/bin/chromium';
 
 export const urls = { main: `http://127.0.0.1:${mainPort}`, compat: `http://127.0.0.1:${compatPort}` };
+export const subPathUrls = { main: `http://127.0.0.1:${mainPort + 10}`, compat: `http://127.0.0.1:${compatPort + 10}` };
 
 export default defineConfig({
   testDir: './tests',
@@ -28,7 +29,8 @@ export default defineConfig({
     },
     trace: 'retain-on-failure',
   },
-  webServer: {
+  webServer: [
+    {
     command: 'node apps/server/bin/peregrine.js serve',
     cwd: resolve(__dirname, '..'),
     url: `${urls.main}/healthz`,
@@ -44,5 +46,24 @@ export default defineConfig({
       PEREGRINE_DB_PATH: join(dataDir, 'peregrine.db'),
       E2E_COMPAT_URL: urls.compat,
     },
-  },
+    },
+    {
+      // The same product behind an ingress sub-path (PEREGRINE_BASE_PATH).
+      command: 'node apps/server/bin/peregrine.js serve',
+      cwd: resolve(__dirname, '..'),
+      url: `${subPathUrls.main}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      env: {
+        PEREGRINE_PORT: String(mainPort + 10),
+        LISTENPORT: String(compatPort + 10),
+        LISTENADDRESS: '127.0.0.1',
+        PEREGRINE_ADDRESS: '127.0.0.1',
+        PEREGRINE_BASE_PATH: '/peregrine',
+        PEREGRINE_DB_PATH: join(dataDir, 'subpath.db'),
+      },
+    },
+  ],
 });

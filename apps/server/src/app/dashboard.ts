@@ -11,12 +11,12 @@ export function dashboardDirectory(config: AppConfig): string | undefined {
   return candidates.find((dir) => existsSync(join(dir, 'index.html')));
 }
 
-export async function registerDashboard(app: NestFastifyApplication, root: string | undefined, logger: AppLogger): Promise<void> {
+export async function registerDashboard(app: NestFastifyApplication, root: string | undefined, logger: AppLogger, basePath = ''): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
   if (!root) {
     logger.warn({ code: 'UI_NOT_BUILT' }, 'dashboard assets not found (run `npm run build`); the API still serves');
     return;
   }
-  await fastify.register(fastifyStatic, { root, prefix: '/', wildcard: false, index: ['index.html'] });
+  await fastify.register(fastifyStatic, { root, prefix: `${basePath}/`, wildcard: false, index: ['index.html'] });
 }
 

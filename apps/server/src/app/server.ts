@@ -48,8 +48,14 @@ export async function startServer(config: AppConfig, logger: AppLogger, outputs:
       logger.debug({ port: config.peregrine.port, method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
     });
   }
-  app.useWebSocketAdapter(new IoAdapter(app));
-  await registerDashboard(app, dashboardDirectory(config), logger);
+  const basePath = config.peregrine.base_path;
+  if (basePath !== '') {
+    // Probes keep their well-known root path; everything a browser uses moves under the prefix.
+    app.setGlobalPrefix(basePath, { exclude: ['healthz'] });
+    fastify.get(basePath, async (_request, reply) => reply.redirect(`${basePath}/`, 301));
+  }
+  app.useWebSocketAdapter(new BasePathIoAdapter(app, `${basePath}/socket.io`));
+  await registerDashboard(app, dashboardDirectory(config), logger, basePath);
 
   await app.init();
   await app.listen({ port: config.peregrine.port, host: hostOf(config.peregrine.address) });
@@ -67,6 +73,22 @@ export async function startServer(config: AppConfig, logger: AppLogger, outputs:
       await app.close();
     },
   };
+}
+
+type IoServerOptions = NonNullable<Parameters<IoAdapter['createIOServer']>[1]>;
+
+/** socket.io on the same prefix as the rest, so one ingress rule serves the whole dashboard. */
+class BasePathIoAdapter extends IoAdapter {
+  constructor(
+    app: NestFastifyApplication,
+    private readonly path: string,
+  ) {
+    super(app);
+  }
+
+  override createIOServer(port: number, options?: IoServerOptions): ReturnType<IoAdapter['createIOServer']> {
+    return super.createIOServer(port, { ...options, path: this.path } as IoServerOptions);
+  }
 }
 
 function hostOf(address: string): string {

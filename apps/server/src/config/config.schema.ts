@@ -40,6 +40,12 @@ export const configSchema = z.object({
       cluster_name: z.string().max(255).default('default'),
       /** Built dashboard assets; empty = `apps/ui/dist` next to the server. */
       ui_dir: z.string().default(''),
+      /** Serve the dashboard, API and socket.io under this path (behind an ingress), e.g. `/peregrine`. */
+      base_path: z
+        .string()
+        .regex(/^(\/[A-Za-z0-9._~-]+)*\/?$|^$/, 'must be a URL path such as /peregrine (letters, digits, . _ ~ -)')
+        .transform((path) => path.replace(/\/+$/, ''))
+        .default(''),
       db: z
         .object({
           driver: z.enum(['sqlite', 'postgres']).default('sqlite'),
@@ -78,6 +84,7 @@ export const configSchema = z.object({
       port: 2802,
       cluster_name: 'default',
       ui_dir: '',
+      base_path: '',
       db: { driver: 'sqlite', path: './data/peregrine.db', url: '', synchronous: 'FULL', busy_timeout_ms: 5000 },
       retention: { max_age: '720h', max_alerts: 1_000_000 },
       delivery: { max_age: '24h', initial_backoff: '1s', max_backoff: '5m' },

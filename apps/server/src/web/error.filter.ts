@@ -16,12 +16,13 @@ export class ErrorFilter implements ExceptionFilter {
     private readonly logger: AppLogger,
     /** Serve the dashboard's shell for unknown non-API GETs (client-side routes). */
     private readonly dashboardShell = false,
+    private readonly basePath = '',
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
-    if (this.dashboardShell && exception instanceof NotFoundException && isClientRoute(http.getRequest<FastifyRequest>())) {
+    if (this.dashboardShell && exception instanceof NotFoundException && isClientRoute(http.getRequest<FastifyRequest>(), this.basePath)) {
       void reply.type('text/html; charset=utf-8').sendFile('index.html');
       return;
     }
@@ -53,7 +54,7 @@ export function sendError(reply: FastifyReply, exception: unknown, logger: AppLo
 
 const FASTIFY_CODE_BY_STATUS: Readonly<Record<number, string>> = { 413: 'FST_ERR_CTP_BODY_TOO_LARGE', 415: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' };
 
-function isClientRoute(request: FastifyRequest): boolean {
+function isClientRoute(request: FastifyRequest, basePath: string): boolean {
   const path = request.url.split('?')[0] ?? '/';
-  return request.method === 'GET' && !path.startsWith('/api/') && !path.split('/').pop()?.includes('.');
+  return request.method === 'GET' && path.startsWith(`${basePath}/`) && !path.startsWith(`${basePath}/api/`) && !path.split('/').pop()?.includes('.');
 }
