@@ -149,6 +149,26 @@ describe('delivery from the outbox (webhook output against a real HTTP receiver)
     }
   });
 
+  it('folds identical alerts (rule + dedup fields) within the window into one delivery carrying the count', async () => {
+    const server = await startTestServer({ ...fast, WEBHOOK_ADDRESS: `http://127.0.0.1:${sink.port}/hook`, WEBHOOK_DEDUP_WINDOW: '1s', WEBHOOK_DEDUP_FIELDS: 'hostname' });
+    try {
+      const body = (hostname: string): string => stringifyJson({ ...(parseJson(withRule('noisy')) as Record<string, JsonValue>), hostname });
+      for (let i = 0; i < 5; i++) expect(await post(server, body('node-a'))).toBe(200);
+      expect(await post(server, body('node-b'))).toBe(200);
+      await until(async () => (await outputs(server))[0]?.queueDepth === 0 && sink.received.length >= 2, 10_000);
+      const fromA = sink.received.filter((r) => r.body.includes('"hostname":"node-a"'));
+      const fromB = sink.received.filter((r) => r.body.includes('"hostname":"node-b"'));
+      expect(fromB).toHaveLength(1);
+      expect(fromB[0]?.headers['x-peregrine-occurrences']).toBeUndefined();
+      expect(fromA.length).toBeGreaterThanOrEqual(1);
+      expect(fromA.length).toBeLessThanOrEqual(2);
+      const occurrences = fromA.reduce((sum, r) => sum + Number(r.headers['x-peregrine-occurrences'] ?? 1), 0);
+      expect(occurrences).toBe(5);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('makes a 4xx a dead letter at once, keeps it visible without the secret, and replays it', async () => {
     sink.answer = { status: 400 };
     const secretUrl = `http://127.0.0.1:${sink.port}/hook/T000-s3cr3t-token`;

@@ -4,6 +4,7 @@ import { AlertRecord } from '../alerts/alert.entity';
 import { fromRow } from '../alerts/alert-record.mapper';
 import type { StoreLock } from '../alerts/store-lock';
 import type { Clock } from '../common/clock';
+import { stringifyJson } from '../common/json';
 import type { AppLogger } from '../logging/logger';
 import { DeliveryRecord } from './delivery.entity';
 import { isExpired, nextDelayMs, type RetrySettings } from './retry-policy';
@@ -98,6 +99,42 @@ export class Dispatcher {
     return Math.max(0, Number(row.next) - this.clock.nowMs());
   }
 
+  /** Per output: dedup key → end of its open window. */
+  private readonly windows = new Map<string, Map<string, number>>();
+
+  /**
+   * Opt-in dedup: due deliveries of one key (rule + the output's dedup fields) are sent as one
+   * alert carrying the count of the others; while that key's window is open, new ones wait for
+   * its end and then go out together the same way. Without dedup every delivery is its own group.
+   */
+  private fold(instance: OutputInstance, due: readonly DueDelivery[], alerts: ReadonlyMap<string, OutputAlert>, now: number): { groups: DeliveryGroup[]; held: Array<{ delivery: DueDelivery; until: number }> } {
+    const dedup = instance.dedup;
+    if (!dedup) return { groups: due.map((delivery) => ({ key: '', representative: delivery, members: [delivery] })), held: [] };
+    let windows = this.windows.get(instance.name);
+    if (!windows) this.windows.set(instance.name, (windows = new Map<string, number>()));
+    if (windows.size > 10_000) for (const [key, until] of windows) if (until <= now) windows.delete(key);
+    const byKey = new Map<string, DueDelivery[]>();
+    for (const delivery of due) {
+      const alert = alerts.get(delivery.alertUuid);
+      if (!alert) continue;
+      const key = dedupKey(alert, dedup.fields);
+      byKey.set(key, [...(byKey.get(key) ?? []), delivery]);
+    }
+    const groups: DeliveryGroup[] = [];
+    const held: Array<{ delivery: DueDelivery; until: number }> = [];
+    for (const [key, members] of byKey) {
+      const until = windows.get(key);
+      if (until !== undefined && until > now) {
+        for (const delivery of members) held.push({ delivery, until });
+        continue;
+      }
+      windows.set(key, now + dedup.windowMs);
+      // The newest stands for the group: it carries the latest state of what keeps happening.
+      groups.push({ key, representative: members[members.length - 1] as DueDelivery, members });
+    }
+    return { groups, held };
+  }
+
   /** @internal sends one chunk and records every outcome in one transaction. */
   async deliver(sender: OutputSender, chunk: readonly DueDelivery[], state: OutputRuntimeState): Promise<void> {
     const instance = sender.instance;
@@ -106,27 +143,32 @@ export class Dispatcher {
     const sendable = chunk.filter((d) => byUuid.has(d.alertUuid));
     const gone = chunk.filter((d) => !byUuid.has(d.alertUuid));
 
+    const now = this.clock.nowMs();
+    const { groups, held } = this.fold(instance, sendable, byUuid, now);
+
     const started = this.clock.monotonicSeconds();
-    const alerts: OutputAlert[] = sendable.map((d) => byUuid.get(d.alertUuid) as OutputAlert);
+    const alerts: OutputAlert[] = groups.map((group) => ({ ...(byUuid.get(group.representative.alertUuid) as OutputAlert), folded: group.members.length - 1 }));
     const results: readonly ItemResult[] = alerts.length > 0 ? itemResults(await sender.send(alerts), alerts.length) : [];
     const seconds = this.clock.monotonicSeconds() - started;
-    const now = this.clock.nowMs();
 
     const deliveredIds: number[] = [];
     const dead: Array<{ id: number; reason: string }> = gone.map((d) => ({ id: d.id, reason: 'the alert is no longer stored (retention removed it)' }));
-    const retries: Array<{ id: number; attempts: number; next: number; reason: string }> = [];
-    sendable.forEach((delivery, index) => {
+    const retries: Array<{ id: number; attempts: number; next: number; reason: string }> = held.map(({ delivery, until }) => ({ id: delivery.id, attempts: delivery.attempts, next: until, reason: '' }));
+    groups.forEach((group, index) => {
       const result = results[index] ?? { kind: 'retryable', reason: 'no result for this alert' };
-      if (result.kind === 'ok') deliveredIds.push(delivery.id);
-      else if (result.kind === 'fatal' || isExpired(delivery.createdAt, now, this.retry)) dead.push({ id: delivery.id, reason: result.reason });
-      else retries.push({ id: delivery.id, attempts: delivery.attempts + 1, next: now + nextDelayMs(delivery.attempts + 1, this.retry, result.after), reason: result.reason });
+      if (result.kind !== 'ok') this.windows.get(instance.name)?.delete(group.key);
+      for (const delivery of group.members) {
+        if (result.kind === 'ok') deliveredIds.push(delivery.id);
+        else if (result.kind === 'fatal' || isExpired(delivery.createdAt, now, this.retry)) dead.push({ id: delivery.id, reason: result.reason });
+        else retries.push({ id: delivery.id, attempts: delivery.attempts + 1, next: now + nextDelayMs(delivery.attempts + 1, this.retry, result.after), reason: result.reason });
+      }
     });
 
     await this.lock.run(() => this.dataSource.transaction(async (manager) => {
       const repository = manager.getRepository(DeliveryRecord);
       if (deliveredIds.length > 0) await repository.delete({ id: In(deliveredIds) });
       for (const { id, reason } of dead) await repository.update({ id }, { state: 'dead', lastError: reason });
-      for (const { id, attempts, next, reason } of retries) await repository.update({ id }, { attempts, nextAttemptAt: next, lastError: reason });
+      for (const { id, attempts, next, reason } of retries) await repository.update({ id }, { attempts, nextAttemptAt: next, lastError: reason === '' ? null : reason });
     }));
 
     if (deliveredIds.length > 0) {
@@ -134,11 +176,11 @@ export class Dispatcher {
       state.lastSuccessAt = now;
       this.observer.delivered(instance, deliveredIds.length, seconds);
     }
-    const failures = [...retries.map((r) => r.reason), ...dead.map((d) => d.reason)];
+    const failures = [...retries.filter((r) => r.reason !== '').map((r) => r.reason), ...dead.map((d) => d.reason)];
     if (failures.length > 0) {
       state.failed += failures.length;
       state.lastError = { at: now, reason: failures[0] ?? '' };
-      this.observer.failed(instance, retries.length + dead.length - gone.length, failures[0] ?? '');
+      this.observer.failed(instance, failures.length - gone.length, failures[0] ?? '');
     }
     if (dead.length > 0) {
       state.deadLettered += dead.length;
@@ -147,6 +189,25 @@ export class Dispatcher {
     }
   }
 }
+
+interface DeliveryGroup {
+  key: string;
+  representative: DueDelivery;
+  members: DueDelivery[];
+}
+
+const ALERT_ATTRIBUTES = new Set(['rule', 'priority', 'source', 'hostname', 'cluster']);
+
+function dedupKey(alert: OutputAlert, fields: readonly string[]): string {
+  const values = fields.map((field) => {
+    const value = ALERT_ATTRIBUTES.has(field) ? alert[field as 'rule'] : alert.output_fields[field];
+    return typeof value === 'string' ? value : value === undefined ? '' : stringifyJson(value);
+  });
+  return JSON.stringify([alert.rule, ...values]);
+}
+
+/** Due deliveries a dedup output looks at in one pass. */
+const DEDUP_SCAN = 1_000;
 
 /** Fallback poll when nothing wakes a loop (retries coming due, another replica's rows). */
 const IDLE_POLL_MS = 1_000;
@@ -187,14 +248,18 @@ class OutputLoop {
     while (this.running) {
       this.pendingWake = false;
       try {
-        const due = await this.dispatcher.due(instance.name, instance.maxBatch * concurrency, this.inFlight);
+        // With dedup, everything due is folded together first (one key's backlog is one message);
+        // the sender then splits what is left into batches itself.
+        const limit = instance.dedup ? Math.max(DEDUP_SCAN, instance.maxBatch * concurrency) : instance.maxBatch * concurrency;
+        const due = await this.dispatcher.due(instance.name, limit, this.inFlight);
         if (due.length === 0) {
           await this.sleep(Math.min(IDLE_POLL_MS, (await this.dispatcher.nextDueIn(instance.name)) ?? IDLE_POLL_MS));
           continue;
         }
         if (instance.lingerMs > 0 && due.length < instance.maxBatch) await this.sleep(instance.lingerMs);
+        const chunkSize = instance.dedup ? due.length : instance.maxBatch;
         const chunks: Array<typeof due> = [];
-        for (let i = 0; i < due.length; i += instance.maxBatch) chunks.push(due.slice(i, i + instance.maxBatch));
+        for (let i = 0; i < due.length; i += chunkSize) chunks.push(due.slice(i, i + chunkSize));
         await Promise.all(chunks.map((chunk) => this.deliver(chunk)));
       } catch (error) {
         // The store itself failed (locked, gone): back off and try again; nothing is lost.
