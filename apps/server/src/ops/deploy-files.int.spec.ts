@@ -62,13 +62,13 @@ describe('deployment files are valid for the tools that will read them', () => {
         return doc.toJS() as { kind?: string; spec?: Record<string, unknown> };
       }));
     const kinds = docs.map((d) => d.kind).filter(Boolean).sort();
-    expect(kinds).toEqual(['ConfigMap', 'Deployment', 'Kustomization', 'PersistentVolumeClaim', 'Secret', 'Service', 'ServiceMonitor']);
+    expect(kinds).toEqual(['ConfigMap', 'ConfigMap', 'Deployment', 'Kustomization', 'PersistentVolumeClaim', 'Secret', 'Service', 'ServiceMonitor']);
     const deployment = docs.find((d) => d.kind === 'Deployment') as { spec: { template: { spec: { securityContext: { runAsNonRoot: boolean }; containers: Array<{ ports: Array<{ containerPort: number }>; readinessProbe: { httpGet: { path: string } }; volumeMounts: Array<{ mountPath: string }> }> } } } };
     const pod = deployment.spec.template.spec;
     expect(pod.securityContext.runAsNonRoot).toBe(true);
     expect(pod.containers[0]?.ports.map((p) => p.containerPort)).toEqual([2801, 2802]);
     expect(pod.containers[0]?.readinessProbe.httpGet.path).toBe('/healthz');
-    expect(pod.containers[0]?.volumeMounts.map((m) => m.mountPath)).toContain('/data');
+    expect(pod.containers[0]?.volumeMounts.map((m) => m.mountPath)).toEqual(expect.arrayContaining(['/data', '/etc/peregrine/config.yaml', '/etc/peregrine/rules.d']));
     const service = docs.find((d) => d.kind === 'Service') as { spec: { ports: Array<{ port: number }> } };
     expect(service.spec.ports.map((p) => p.port)).toEqual([2801, 2802]);
     const values = parseYaml(file('deploy/kubernetes/falco-values.yaml')) as { falco: { http_output: { url: string } } };
