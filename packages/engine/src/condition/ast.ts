@@ -1,91 +1,66 @@
+import type { Position } from '../errors';
+
 /**
- * The parsed form of a condition. Every node records the offsets it spans in the condition text
- * (`start` inclusive, `end` exclusive) so that problems found later (unknown field, operator not
- * defined for a type) can be underlined precisely. Offsets are cheap to keep; line and column
- * are computed only when a problem is reported.
+ * The parsed form of a condition. Every node records where it starts in the condition text so
+ * errors found later (unknown field, wrong operator for a type) can be underlined precisely.
  */
-export interface Span {
-  start: number;
-  end: number;
-}
+export type ConditionNode = AndNode | OrNode | NotNode | MacroReferenceNode | CheckNode;
 
-export type Expr = AndExpr | OrExpr | NotExpr | MacroRef | CheckExpr;
-
-export interface AndExpr extends Span {
+export interface AndNode {
   kind: 'and';
+  position: Position;
   /** Two or more operands, flattened (`a and b and c` is one node) to keep depth low. */
-  operands: Expr[];
+  operands: ConditionNode[];
 }
 
-export interface OrExpr extends Span {
+export interface OrNode {
   kind: 'or';
-  operands: Expr[];
+  position: Position;
+  operands: ConditionNode[];
 }
 
-export interface NotExpr extends Span {
+export interface NotNode {
   kind: 'not';
-  operand: Expr;
+  position: Position;
+  operand: ConditionNode;
 }
 
-/** A bare identifier in check position: a macro name, expanded at compile time. */
-export interface MacroRef extends Span {
+/** A bare identifier: a macro name, resolved (expanded) at compile time. */
+export interface MacroReferenceNode {
   kind: 'macro';
+  position: Position;
   name: string;
 }
 
-export interface FieldRef extends Span {
-  kind: 'field';
+export interface FieldReference {
   /** The field name without its argument, e.g. `ka.uri.param`. */
   name: string;
-  /** The text between `[` and `]`, unquoted, if any, e.g. `command`. */
-  arg?: string;
-  argSpan?: Span;
+  /** The text between `[` and `]`, if any, e.g. `command`. */
+  argument?: string;
+  position: Position;
 }
 
-export const TRANSFORMERS = ['tolower', 'toupper', 'b64', 'basename', 'len'] as const;
-export type TransformerName = (typeof TRANSFORMERS)[number];
-
-/** `tolower(field)` and friends: a function applied to the extracted value(s). */
-export interface TransformerRef extends Span {
-  kind: 'transformer';
-  name: TransformerName;
-  operand: FieldOperand;
-}
-
-export type FieldOperand = FieldRef | TransformerRef;
-
-/** `field op`, `field op value`, `field op (list)` or `field op val(other.field)`. */
-export interface CheckExpr extends Span {
+/** `field op`, `field op value` or `field op (list)`. */
+export interface CheckNode {
   kind: 'check';
-  field: FieldOperand;
+  position: Position;
+  field: FieldReference;
   operator: string;
-  operatorSpan: Span;
+  operatorPosition: Position;
   /** Absent for unary operators (`exists`). */
-  value?: ValueOperand;
+  value?: ValueNode | ListNode;
 }
 
-export type ValueOperand = StringValue | ListValue | ListNameRef | FieldValueRef;
-
-export interface StringValue extends Span {
+export interface ValueNode {
   kind: 'value';
+  position: Position;
   text: string;
-  /** Quoted values are never taken as list names (Falco substitutes only bare words). */
+  /** Quoted values are never taken as list names. */
   quoted: boolean;
 }
 
-export interface ListValue extends Span {
+export interface ListNode {
   kind: 'list';
-  items: StringValue[];
-}
-
-/** `in name` without parentheses: a reference to a list by name. */
-export interface ListNameRef extends Span {
-  kind: 'listref';
-  name: string;
-}
-
-/** `val(field)` or a transformer on the right-hand side: compares two fields. */
-export interface FieldValueRef extends Span {
-  kind: 'fieldvalue';
-  field: FieldOperand;
+  position: Position;
+  items: ValueNode[];
 }
