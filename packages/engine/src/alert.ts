@@ -19,3 +19,24 @@ export interface FalcoAlert {
   tags: string[];
   hostname: string;
 }
+
+/** A value in an engine alert's output_fields: strings (numbers from len()), lists, or null when missing. */
+export type OutputFieldValue = string | number | (string | number)[] | null;
+
+/**
+ * What the engine produces for a matching k8s audit event: Falco's JSON alert shape without the
+ * uuid (the server assigns it on ingest).
+ */
+export interface EngineAlert {
+  /** RFC 3339 in UTC with nine fractional digits, from the event's stageTimestamp. */
+  time: string;
+  rule: string;
+  priority: Priority;
+  source: 'k8s_audit';
+  /** `HH:MM:SS.nnnnnnnnn: Priority <rule output>`, as Falco prints it. */
+  output: string;
+  output_fields: Record<string, OutputFieldValue>;
+  /** The rule's tags, sorted (Falco keeps them in a set). */
+  tags: string[];
+  hostname: string;
+}

@@ -1,2 +1,14 @@
 export * from './priority';
-export type { FalcoAlert } from './alert';
+export type { FalcoAlert, EngineAlert, OutputFieldValue } from './alert';
+export { loadRules, type LoadOptions, type LoadResult, type RulesFile } from './load';
+export { Ruleset, type RuleInfo, type EvaluateOptions, type RulesetStats } from './ruleset';
+export { extractEvents, type EventError, type ExtractedEvents } from './events';
+export { ERROR_CODES, WARNING_CODES, EVENT_ERROR_CODES, type RuleIssue, type IssueCode, type ErrorCode, type WarningCode, type EventErrorCode, type RuleItemType } from './errors';
+export { parseCondition, type ParseResult, type ParseError, type ParseLimits } from './condition/parser';
+export { renderValue, MISSING_VALUE } from './output/format';
+export { formatOutput, type FormattedOutput } from './output/format-event';
+export { AUDIT_FIELDS } from './fields/registry';
+export type { FieldDefinition } from './fields/field';
+export { OPERATORS } from './operators/registry';
+export type { Operator } from './operators/operator';
+export { ENGINE_VERSION, IMPLEMENTED_PLUGINS } from './rules/versions';

@@ -1,66 +1,91 @@
-import type { Position } from '../errors';
-
 /**
- * The parsed form of a condition. Every node records where it starts in the condition text so
- * errors found later (unknown field, wrong operator for a type) can be underlined precisely.
+ * The parsed form of a condition. Every node records the offsets it spans in the condition text
+ * (`start` inclusive, `end` exclusive) so that problems found later (unknown field, operator not
+ * defined for a type) can be underlined precisely. Offsets are cheap to keep; line and column
+ * are computed only when a problem is reported.
  */
-export type ConditionNode = AndNode | OrNode | NotNode | MacroReferenceNode | CheckNode;
+export interface Span {
+  start: number;
+  end: number;
+}
 
-export interface AndNode {
+export type Expr = AndExpr | OrExpr | NotExpr | MacroRef | CheckExpr;
+
+export interface AndExpr extends Span {
   kind: 'and';
-  position: Position;
   /** Two or more operands, flattened (`a and b and c` is one node) to keep depth low. */
-  operands: ConditionNode[];
+  operands: Expr[];
 }
 
-export interface OrNode {
+export interface OrExpr extends Span {
   kind: 'or';
-  position: Position;
-  operands: ConditionNode[];
+  operands: Expr[];
 }
 
-export interface NotNode {
+export interface NotExpr extends Span {
   kind: 'not';
-  position: Position;
-  operand: ConditionNode;
+  operand: Expr;
 }
 
-/** A bare identifier: a macro name, resolved (expanded) at compile time. */
-export interface MacroReferenceNode {
+/** A bare identifier in check position: a macro name, expanded at compile time. */
+export interface MacroRef extends Span {
   kind: 'macro';
-  position: Position;
   name: string;
 }
 
-export interface FieldReference {
+export interface FieldRef extends Span {
+  kind: 'field';
   /** The field name without its argument, e.g. `ka.uri.param`. */
   name: string;
-  /** The text between `[` and `]`, if any, e.g. `command`. */
-  argument?: string;
-  position: Position;
+  /** The text between `[` and `]`, unquoted, if any, e.g. `command`. */
+  arg?: string;
+  argSpan?: Span;
 }
 
-/** `field op`, `field op value` or `field op (list)`. */
-export interface CheckNode {
+export const TRANSFORMERS = ['tolower', 'toupper', 'b64', 'basename', 'len'] as const;
+export type TransformerName = (typeof TRANSFORMERS)[number];
+
+/** `tolower(field)` and friends: a function applied to the extracted value(s). */
+export interface TransformerRef extends Span {
+  kind: 'transformer';
+  name: TransformerName;
+  operand: FieldOperand;
+}
+
+export type FieldOperand = FieldRef | TransformerRef;
+
+/** `field op`, `field op value`, `field op (list)` or `field op val(other.field)`. */
+export interface CheckExpr extends Span {
   kind: 'check';
-  position: Position;
-  field: FieldReference;
+  field: FieldOperand;
   operator: string;
-  operatorPosition: Position;
+  operatorSpan: Span;
   /** Absent for unary operators (`exists`). */
-  value?: ValueNode | ListNode;
+  value?: ValueOperand;
 }
 
-export interface ValueNode {
+export type ValueOperand = StringValue | ListValue | ListNameRef | FieldValueRef;
+
+export interface StringValue extends Span {
   kind: 'value';
-  position: Position;
   text: string;
-  /** Quoted values are never taken as list names. */
+  /** Quoted values are never taken as list names (Falco substitutes only bare words). */
   quoted: boolean;
 }
 
-export interface ListNode {
+export interface ListValue extends Span {
   kind: 'list';
-  position: Position;
-  items: ValueNode[];
+  items: StringValue[];
+}
+
+/** `in name` without parentheses: a reference to a list by name. */
+export interface ListNameRef extends Span {
+  kind: 'listref';
+  name: string;
+}
+
+/** `val(field)` or a transformer on the right-hand side: compares two fields. */
+export interface FieldValueRef extends Span {
+  kind: 'fieldvalue';
+  field: FieldOperand;
 }

@@ -1,35 +1,39 @@
-import type { Position } from '../errors';
-
 /**
- * The condition lexer. Falco's language is context sensitive at the token level (`/healthz?`
- * is one bare string after `=`, `cluster-admin` is a value while `kevt` is an identifier), so
+ * The condition lexer. Falco's language is context sensitive at the token level (`/healthz?` is
+ * one bare string after `=`, `cluster-admin` is a value while `kevt` is an identifier), so
  * instead of a token stream the parser asks for the token class it expects at the cursor, as
- * libsinsp's parser does. Every read either consumes input and returns a token, or consumes
- * nothing and returns undefined; it never throws.
+ * libsinsp's parser does. Every `lex*` method either consumes input and returns the token, or
+ * consumes nothing and returns undefined. Token classes (libsinsp's regular expressions):
+ *
+ *   Identifier      [a-zA-Z]+[a-zA-Z0-9_]*
+ *   FieldName       [a-zA-Z]+[a-zA-Z0-9_]*(\.[a-zA-Z]+[a-zA-Z0-9_]*)+
+ *   FieldArgBareStr [^ \b\t\n\r\[\]"']+
+ *   HexNumber       0[xX][0-9a-zA-Z]+
+ *   Number          [+\-]?[0-9]+[\.]?[0-9]*([eE][+\-][0-9]+)?
+ *   QuotedStr       "(?:\\"|.)*?"|'(?:\\'|.)*?'
+ *   BareStr         [^ \b\t\n\r\(\),="']+
+ *
+ * All scanning is done with charCodeAt loops: no regular expression runs over rule text, so a
+ * 10 MB condition is read in linear time.
  */
 
 export interface Token {
   text: string;
-  position: Position;
-  /** Offset just past the token. */
+  start: number;
   end: number;
 }
 
-export interface QuotedToken extends Token {
-  /** True when the closing quote was missing (the token runs to the end of the text). */
-  unterminated: boolean;
-}
-
-export interface NameToken extends Token {
-  /** Field argument between brackets, when present. */
-  argument?: string;
-  argumentPosition?: Position;
-  /** True when `[` was opened and never closed. */
-  unterminatedArgument: boolean;
+/** Why a quoted string could not be read; the parser turns it into a coded error. */
+export interface QuotedProblem {
+  kind: 'unterminated' | 'escape';
+  message: string;
+  start: number;
+  end: number;
 }
 
 /** Character codes the lexer compares against. */
-const Char = {
+const C = {
+  Backspace: 8,
   Tab: 9,
   LineFeed: 10,
   VerticalTab: 11,
@@ -40,200 +44,234 @@ const Char = {
   SingleQuote: 39,
   OpenParen: 40,
   CloseParen: 41,
+  Plus: 43,
   Comma: 44,
+  Minus: 45,
   Dot: 46,
+  Slash: 47,
+  Zero: 48,
+  Nine: 57,
   Equals: 61,
+  UpperE: 69,
+  UpperX: 88,
   OpenBracket: 91,
   Backslash: 92,
   CloseBracket: 93,
   Underscore: 95,
+  LowerE: 101,
+  LowerX: 120,
 } as const;
 
-function isSpace(c: number): boolean {
-  return c === Char.Space || (c >= Char.Tab && c <= Char.CarriageReturn);
+export function isBlank(c: number): boolean {
+  return c === C.Space || (c >= C.Backspace && c <= C.CarriageReturn);
 }
 function isLetter(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
+  return c >= C.Zero && c <= C.Nine;
 }
-function isNameChar(c: number): boolean {
-  return isLetter(c) || isDigit(c) || c === Char.Underscore;
+function isWordChar(c: number): boolean {
+  return isLetter(c) || isDigit(c) || c === C.Underscore;
 }
-/** Characters that may follow a keyword or word operator (a word boundary). */
-export function isWordBoundary(c: number): boolean {
-  return Number.isNaN(c) || isSpace(c) || c === Char.OpenParen || c === Char.CloseParen || c === Char.DoubleQuote || c === Char.SingleQuote;
+function isBareStrChar(c: number): boolean {
+  return !(Number.isNaN(c) || isBlank(c) || c === C.OpenParen || c === C.CloseParen || c === C.Comma || c === C.Equals || c === C.DoubleQuote || c === C.SingleQuote);
 }
-
-const ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v', '0': '\0' };
+function isFieldArgBareChar(c: number): boolean {
+  return !(Number.isNaN(c) || isBlank(c) || c === C.OpenBracket || c === C.CloseBracket || c === C.DoubleQuote || c === C.SingleQuote);
+}
 
 export class Lexer {
-  private cursor = 0;
-  /** Offsets of line starts, for converting offsets to line/column in O(log n). */
-  private readonly lineStarts: number[] = [0];
+  pos = 0;
 
-  constructor(readonly text: string) {
-    for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === Char.LineFeed) this.lineStarts.push(i + 1);
+  constructor(readonly text: string) {}
+
+  get atEnd(): boolean {
+    return this.pos >= this.text.length;
   }
 
-  get offset(): number {
-    return this.cursor;
+  peek(offset = 0): number {
+    return this.text.charCodeAt(this.pos + offset);
   }
 
-  positionOf(offset: number): Position {
-    let low = 0;
-    let high = this.lineStarts.length - 1;
-    while (low < high) {
-      const mid = (low + high + 1) >> 1;
-      if ((this.lineStarts[mid] ?? 0) <= offset) low = mid;
-      else high = mid - 1;
-    }
-    return { offset, line: low + 1, column: offset - (this.lineStarts[low] ?? 0) + 1 };
+  /** Skips blanks; true when at least one was consumed (some productions require a blank). */
+  lexBlank(): boolean {
+    const start = this.pos;
+    while (this.pos < this.text.length && isBlank(this.text.charCodeAt(this.pos))) this.pos++;
+    return this.pos > start;
   }
 
-  /** Position of the next significant character (after whitespace). */
-  here(): Position {
-    this.skipSpace();
-    return this.positionOf(this.cursor);
-  }
-
-  atEnd(): boolean {
-    this.skipSpace();
-    return this.cursor >= this.text.length;
-  }
-
-  skipSpace(): void {
-    while (this.cursor < this.text.length && isSpace(this.text.charCodeAt(this.cursor))) this.cursor++;
-  }
-
-  peekChar(): number {
-    this.skipSpace();
-    return this.text.charCodeAt(this.cursor);
-  }
-
-  /** Consumes one of the punctuation characters `(`, `)`, `,`. */
-  readPunctuation(char: '(' | ')' | ','): Token | undefined {
-    this.skipSpace();
-    if (this.text[this.cursor] !== char) return undefined;
-    const start = this.cursor++;
-    return { text: char, position: this.positionOf(start), end: this.cursor };
-  }
-
-  /** Consumes `word` when it appears as a whole word (keywords: and, or, not; word operators). */
-  readKeyword(word: string): Token | undefined {
-    this.skipSpace();
-    const start = this.cursor;
-    if (!this.text.startsWith(word, start)) return undefined;
-    if (!isWordBoundary(this.text.charCodeAt(start + word.length))) return undefined;
-    this.cursor += word.length;
-    return { text: word, position: this.positionOf(start), end: this.cursor };
-  }
-
-  /** Consumes the longest of `symbols` found at the cursor (symbolic operators). */
-  readSymbol(symbols: readonly string[]): Token | undefined {
-    this.skipSpace();
-    const start = this.cursor;
-    for (const symbol of symbols) {
-      if (this.text.startsWith(symbol, start)) {
-        this.cursor += symbol.length;
-        return { text: symbol, position: this.positionOf(start), end: this.cursor };
-      }
-    }
-    return undefined;
-  }
-
-  /** Reads a run of letters without consuming it (to name an unknown operator in errors). */
-  peekWord(): Token | undefined {
-    this.skipSpace();
-    let end = this.cursor;
-    while (end < this.text.length && isNameChar(this.text.charCodeAt(end))) end++;
-    if (end === this.cursor) return undefined;
-    return { text: this.text.slice(this.cursor, end), position: this.positionOf(this.cursor), end };
+  /** Consumes `literal` exactly (punctuation, `not(`). */
+  lexLiteral(literal: string): Token | undefined {
+    if (!this.text.startsWith(literal, this.pos)) return undefined;
+    const start = this.pos;
+    this.pos += literal.length;
+    return { text: literal, start, end: this.pos };
   }
 
   /**
-   * A field name (`ka.req.pod.containers.image[0]`) or an identifier (`kevt`):
-   * `letter { letter | digit | _ } { "." { letter | digit | _ | - } } [ "[" argument "]" ]`.
+   * Consumes the keyword `word` (and, or, not, word operators) only when what follows cannot
+   * continue a word, so `notable` is not `not` + `able` and `inx` is not `in`.
    */
-  readName(): NameToken | undefined {
-    this.skipSpace();
-    const start = this.cursor;
-    const first = this.text.charCodeAt(start);
-    if (!isLetter(first) && first !== Char.Underscore) return undefined;
-    let end = start + 1;
-    while (end < this.text.length) {
-      const c = this.text.charCodeAt(end);
-      if (isNameChar(c)) end++;
-      else if (c === Char.Dot && isNameChar(this.text.charCodeAt(end + 1))) end += 2;
-      else break;
-    }
-    const token: NameToken = { text: this.text.slice(start, end), position: this.positionOf(start), end, unterminatedArgument: false };
-    if (this.text.charCodeAt(end) === Char.OpenBracket) {
-      const close = this.text.indexOf(']', end + 1);
-      if (close < 0) {
-        token.unterminatedArgument = true;
-        token.argument = this.text.slice(end + 1);
-        token.argumentPosition = this.positionOf(end);
-        end = this.text.length;
-      } else {
-        token.argument = this.text.slice(end + 1, close);
-        token.argumentPosition = this.positionOf(end + 1);
-        end = close + 1;
-      }
-    }
-    token.end = end;
-    this.cursor = end;
-    return token;
+  lexKeyword(word: string): Token | undefined {
+    if (!this.text.startsWith(word, this.pos) || isWordChar(this.text.charCodeAt(this.pos + word.length))) return undefined;
+    return this.lexLiteral(word);
   }
 
-  /** A single- or double-quoted string with backslash escapes. */
-  readQuoted(): QuotedToken | undefined {
-    this.skipSpace();
-    const start = this.cursor;
+  /** Length of the word (letters, digits, underscore) at the cursor, without consuming it. */
+  wordLengthHere(): number {
+    let end = this.pos;
+    while (end < this.text.length && isWordChar(this.text.charCodeAt(end))) end++;
+    return end - this.pos;
+  }
+
+  lexIdentifier(): Token | undefined {
+    const start = this.pos;
+    if (!isLetter(this.text.charCodeAt(start))) return undefined;
+    let end = start + 1;
+    while (end < this.text.length && isWordChar(this.text.charCodeAt(end))) end++;
+    this.pos = end;
+    return { text: this.text.slice(start, end), start, end };
+  }
+
+  /** A dotted field name; needs at least one dot, each segment starting with a letter. */
+  lexFieldName(): Token | undefined {
+    const start = this.pos;
+    if (!isLetter(this.text.charCodeAt(start))) return undefined;
+    let end = start + 1;
+    let segments = 1;
+    for (;;) {
+      while (end < this.text.length && isWordChar(this.text.charCodeAt(end))) end++;
+      if (this.text.charCodeAt(end) === C.Dot && isLetter(this.text.charCodeAt(end + 1))) {
+        end += 2;
+        segments++;
+      } else break;
+    }
+    if (segments < 2) return undefined;
+    this.pos = end;
+    return { text: this.text.slice(start, end), start, end };
+  }
+
+  lexFieldArgBareStr(): Token | undefined {
+    const start = this.pos;
+    let end = start;
+    while (end < this.text.length && isFieldArgBareChar(this.text.charCodeAt(end))) end++;
+    if (end === start) return undefined;
+    this.pos = end;
+    return { text: this.text.slice(start, end), start, end };
+  }
+
+  lexBareStr(): Token | undefined {
+    const start = this.pos;
+    let end = start;
+    while (end < this.text.length && isBareStrChar(this.text.charCodeAt(end))) end++;
+    if (end === start) return undefined;
+    this.pos = end;
+    return { text: this.text.slice(start, end), start, end };
+  }
+
+  lexHexNumber(): Token | undefined {
+    const start = this.pos;
+    const x = this.text.charCodeAt(start + 1);
+    if (this.text.charCodeAt(start) !== C.Zero || (x !== C.LowerX && x !== C.UpperX)) return undefined;
+    let end = start + 2;
+    while (end < this.text.length && (isLetter(this.text.charCodeAt(end)) || isDigit(this.text.charCodeAt(end)))) end++;
+    if (end === start + 2) return undefined;
+    this.pos = end;
+    return { text: this.text.slice(start, end), start, end };
+  }
+
+  lexNumber(): Token | undefined {
+    const start = this.pos;
+    let end = start;
+    const sign = this.text.charCodeAt(end);
+    if (sign === C.Plus || sign === C.Minus) end++;
+    const digitsStart = end;
+    while (isDigit(this.text.charCodeAt(end))) end++;
+    if (end === digitsStart) return undefined;
+    if (this.text.charCodeAt(end) === C.Dot) {
+      end++;
+      while (isDigit(this.text.charCodeAt(end))) end++;
+    }
+    const e = this.text.charCodeAt(end);
+    if (e === C.LowerE || e === C.UpperE) {
+      const s = this.text.charCodeAt(end + 1);
+      if ((s === C.Plus || s === C.Minus) && isDigit(this.text.charCodeAt(end + 2))) {
+        end += 2;
+        while (isDigit(this.text.charCodeAt(end))) end++;
+      }
+    }
+    this.pos = end;
+    return { text: this.text.slice(start, end), start, end };
+  }
+
+  /**
+   * A single- or double-quoted string, unescaped as libsinsp does: \b \f \n \r \t \\ \/ and the
+   * string's own quote; `\ ` yields a backslash (a compatibility quirk libsinsp keeps for old
+   * rules); any other escape is an error. Returns a problem instead of throwing.
+   */
+  lexQuotedStr(): Token | QuotedProblem | undefined {
+    const start = this.pos;
     const quote = this.text.charCodeAt(start);
-    if (quote !== Char.DoubleQuote && quote !== Char.SingleQuote) return undefined;
+    if (quote !== C.DoubleQuote && quote !== C.SingleQuote) return undefined;
     let value = '';
-    let i = start + 1;
-    let segmentStart = i;
+    let segment = start + 1;
+    let i = segment;
+    let escapeProblem: QuotedProblem | undefined;
     while (i < this.text.length) {
       const c = this.text.charCodeAt(i);
       if (c === quote) {
-        value += this.text.slice(segmentStart, i);
-        this.cursor = i + 1;
-        return { text: value, position: this.positionOf(start), end: this.cursor, unterminated: false };
+        if (escapeProblem) {
+          this.pos = i + 1;
+          return escapeProblem;
+        }
+        value += this.text.slice(segment, i);
+        this.pos = i + 1;
+        return { text: value, start, end: this.pos };
       }
-      if (c === Char.Backslash && i + 1 < this.text.length) {
-        value += this.text.slice(segmentStart, i);
-        const escaped = this.text[i + 1] ?? '';
-        // Unknown escapes keep the escaped character, as libsinsp does for \" and \\.
-        value += ESCAPES[escaped] ?? escaped;
+      if (c === C.Backslash) {
+        value += this.text.slice(segment, i);
+        const next = this.text.charCodeAt(i + 1);
+        const decoded = decodeEscape(next, quote);
+        if (decoded === undefined && escapeProblem === undefined && i + 1 < this.text.length) {
+          escapeProblem = { kind: 'escape', message: `unsupported string escape sequence: \\${this.text[i + 1] ?? ''}`, start: i, end: i + 2 };
+        }
+        value += decoded ?? '';
         i += 2;
-        segmentStart = i;
+        segment = i;
         continue;
       }
       i++;
     }
-    this.cursor = this.text.length;
-    return { text: value + this.text.slice(segmentStart), position: this.positionOf(start), end: this.cursor, unterminated: true };
+    return { kind: 'unterminated', message: 'a quoted string is not closed', start, end: this.text.length };
   }
+}
 
-  /**
-   * An unquoted value: everything up to whitespace, a parenthesis, a comma, a quote and (after a
-   * binary operator, not inside lists) `=`.
-   */
-  readBare(stopAtEquals: boolean): Token | undefined {
-    this.skipSpace();
-    const start = this.cursor;
-    let end = start;
-    while (end < this.text.length) {
-      const c = this.text.charCodeAt(end);
-      if (isSpace(c) || c === Char.OpenParen || c === Char.CloseParen || c === Char.Comma || c === Char.DoubleQuote || c === Char.SingleQuote) break;
-      if (stopAtEquals && c === Char.Equals) break;
-      end++;
-    }
-    if (end === start) return undefined;
-    this.cursor = end;
-    return { text: this.text.slice(start, end), position: this.positionOf(start), end };
+function decodeEscape(c: number, quote: number): string | undefined {
+  switch (c) {
+    case 98:
+      return '\b';
+    case 102:
+      return '\f';
+    case 110:
+      return '\n';
+    case 114:
+      return '\r';
+    case 116:
+      return '\t';
+    case C.Space:
+    case C.Backslash:
+      return '\\';
+    case C.Slash:
+      return '/';
+    case C.DoubleQuote:
+    case C.SingleQuote:
+      return c === quote ? String.fromCharCode(c) : undefined;
+    default:
+      return undefined;
   }
+}
+
+export function isQuotedProblem(token: Token | QuotedProblem): token is QuotedProblem {
+  return 'kind' in token;
 }

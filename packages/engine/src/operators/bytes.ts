@@ -1,42 +1,19 @@
-import type { Operator, ScalarTest } from './operator';
-import { stringOnly } from './operator';
+import { NO_TYPE, type Operator } from './operator';
 
 /**
- * `bcontains` and `bstartswith` take their operand as hexadecimal bytes (`bcontains 2f6574`) and
- * compare it with the UTF-8 bytes of the value.
+ * `bcontains` and `bstartswith` take hexadecimal bytes (`bcontains 2f6574`). libsinsp defines
+ * them only for byte-buffer fields; no k8s audit field is one, so the grammar accepts them and
+ * the compiler reports OPERATOR_NOT_SUPPORTED, exactly where Falco fails the rule.
  */
-function parseHex(text: string): Uint8Array | undefined {
-  const hex = text.replace(/\s+/g, '');
-  if (hex.length === 0 || hex.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(hex)) return undefined;
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return bytes;
-}
-
-const encoder = new TextEncoder();
-
-function indexOfBytes(haystack: Uint8Array, needle: Uint8Array, anchored: boolean): boolean {
-  const last = anchored ? 0 : haystack.length - needle.length;
-  outer: for (let start = 0; start <= last; start++) {
-    for (let i = 0; i < needle.length; i++) if (haystack[start + i] !== needle[i]) continue outer;
-    return true;
-  }
-  return false;
-}
-
-function bytesOperator(name: 'bcontains' | 'bstartswith', anchored: boolean): Operator {
+function bytesOperator(name: 'bcontains' | 'bstartswith'): Operator {
   return {
     name,
-    arity: 'binary',
-    description: anchored ? 'the value bytes start with the hex bytes' : 'the value bytes contain the hex bytes',
-    supports: stringOnly,
-    compile: ([operand]): ScalarTest | { error: string } => {
-      const needle = parseHex(String(operand));
-      if (needle === undefined) return { error: `'${String(operand)}' is not an even-length hexadecimal byte string` };
-      return (value) => typeof value === 'string' && value.length * 3 >= needle.length && indexOfBytes(encoder.encode(value), needle, anchored);
-    },
+    class: 'str',
+    description: name === 'bcontains' ? 'the value bytes contain the hex bytes (byte-buffer fields only)' : 'the value bytes start with the hex bytes (byte-buffer fields only)',
+    types: NO_TYPE,
+    compile: () => ({ error: `'${name}' is defined only for byte-buffer fields` }),
   };
 }
 
-export const bcontainsOperator = bytesOperator('bcontains', false);
-export const bstartswithOperator = bytesOperator('bstartswith', true);
+export const bcontainsOperator = bytesOperator('bcontains');
+export const bstartswithOperator = bytesOperator('bstartswith');

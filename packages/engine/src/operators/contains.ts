@@ -1,13 +1,13 @@
-import type { Operator } from './operator';
-import { stringOnly, stringTest } from './operator';
+import { STRING_ONLY, stringTest, type Operator } from './operator';
 
 export const containsOperator: Operator = {
   name: 'contains',
-  arity: 'binary',
+  class: 'str',
   description: 'the value contains the text',
-  supports: stringOnly,
+  types: STRING_ONLY,
   compile: ([needle]) => {
     const text = String(needle);
     return stringTest((value) => value.includes(text));
   },
+  compare: (left, right) => typeof left === 'string' && left.includes(String(right)),
 };

@@ -1,13 +1,13 @@
-import type { Operator } from './operator';
-import { stringOnly, stringTest } from './operator';
+import { STRING_ONLY, stringTest, type Operator } from './operator';
 
 export const endswithOperator: Operator = {
   name: 'endswith',
-  arity: 'binary',
+  class: 'str',
   description: 'the value ends with the text',
-  supports: stringOnly,
+  types: STRING_ONLY,
   compile: ([suffix]) => {
     const text = String(suffix);
     return stringTest((value) => value.endsWith(text));
   },
+  compare: (left, right) => typeof left === 'string' && left.endsWith(String(right)),
 };

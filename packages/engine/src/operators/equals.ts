@@ -1,13 +1,13 @@
-import type { Operator } from './operator';
-import { anyType } from './operator';
+import { ANY_TYPE, type Operator } from './operator';
 
 /** `=` (and its alias `==`): exact equality, byte for byte for strings. */
 export function equalsOperator(name: '=' | '=='): Operator {
   return {
     name,
-    arity: 'binary',
+    class: 'str',
     description: 'equal to',
-    supports: anyType,
+    types: ANY_TYPE,
     compile: ([expected]) => (value) => value === expected,
+    compare: (left, right) => left === right,
   };
 }

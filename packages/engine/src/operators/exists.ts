@@ -1,12 +1,11 @@
-import type { Operator } from './operator';
-import { anyType } from './operator';
+import { ANY_TYPE, type Operator } from './operator';
 
 /** `exists`: the field could be extracted from the event (an empty list counts as absent). */
 export const existsOperator: Operator = {
   name: 'exists',
-  arity: 'unary',
+  class: 'unary',
   description: 'the field has a value in this event',
-  supports: anyType,
+  types: ANY_TYPE,
   compile: () => () => true,
   compileForList: () => (values) => values.length > 0,
 };

@@ -1,13 +1,12 @@
-import type { Operator } from './operator';
-import { stringOnly, stringTest } from './operator';
+import { STRING_ONLY, stringTest, type Operator } from './operator';
 
 /**
  * Shell-style wildcard match of the whole value (fnmatch without flags, as libsinsp uses):
  * `*` any run of characters (including `/`), `?` one character, `[abc]`, `[a-z]`, `[!x]` or
  * `[^x]` a character class, `\x` a literal x. Matching uses the classic single-backtrack-point
- * algorithm: O(pattern × value) worst case, no exponential blow-up.
+ * algorithm: O(pattern × value) in the worst case, never exponential.
  */
-type GlobToken = { kind: 'star' } | { kind: 'any' } | { kind: 'char'; char: string } | { kind: 'class'; negated: boolean; test: (c: string) => boolean };
+type GlobToken = { kind: 'star' } | { kind: 'any' } | { kind: 'char'; char: string } | { kind: 'class'; negated: boolean; ranges: Array<[string, string]> };
 
 export function compileGlob(pattern: string, ignoreCase: boolean): (value: string) => boolean {
   const source = ignoreCase ? pattern.toLowerCase() : pattern;
@@ -27,8 +26,18 @@ export function compileGlob(pattern: string, ignoreCase: boolean): (value: strin
       }
     } else tokens.push({ kind: 'char', char: c });
   }
-  const matchOne = (token: GlobToken, c: string): boolean =>
-    token.kind === 'any' || (token.kind === 'char' ? token.char === c : token.kind === 'class' ? token.test(c) !== token.negated : false);
+  const matchOne = (token: GlobToken, c: string): boolean => {
+    switch (token.kind) {
+      case 'any':
+        return true;
+      case 'char':
+        return token.char === c;
+      case 'class':
+        return token.ranges.some(([lo, hi]) => c >= lo && c <= hi) !== token.negated;
+      default:
+        return false;
+    }
+  };
 
   return (input: string): boolean => {
     const value = ignoreCase ? input.toLowerCase() : input;
@@ -75,16 +84,17 @@ function parseClass(source: string, open: number): { token: GlobToken; end: numb
     first = false;
   }
   if (i >= source.length) return undefined;
-  return { token: { kind: 'class', negated, test: (c) => ranges.some(([lo, hi]) => c >= lo && c <= hi) }, end: i };
+  return { token: { kind: 'class', negated, ranges }, end: i };
 }
 
 function globOperator(name: 'glob' | 'iglob', ignoreCase: boolean): Operator {
   return {
     name,
-    arity: 'binary',
+    class: 'str',
     description: ignoreCase ? 'the value matches the wildcard pattern, ignoring case' : 'the value matches the wildcard pattern',
-    supports: stringOnly,
+    types: STRING_ONLY,
     compile: ([pattern]) => stringTest(compileGlob(String(pattern), ignoreCase)),
+    compare: (left, right) => typeof left === 'string' && compileGlob(String(right), ignoreCase)(left),
   };
 }
 

@@ -1,14 +1,14 @@
-import type { Operator } from './operator';
-import { stringOnly, stringTest } from './operator';
+import { STRING_ONLY, stringTest, type Operator } from './operator';
 
-/** Case-insensitive `contains` (ASCII folding, like libsinsp). */
+/** Case-insensitive `contains` (libsinsp uses strcasestr). */
 export const icontainsOperator: Operator = {
   name: 'icontains',
-  arity: 'binary',
+  class: 'str',
   description: 'the value contains the text, ignoring case',
-  supports: stringOnly,
+  types: STRING_ONLY,
   compile: ([needle]) => {
     const text = String(needle).toLowerCase();
     return stringTest((value) => value.toLowerCase().includes(text));
   },
+  compare: (left, right) => typeof left === 'string' && left.toLowerCase().includes(String(right).toLowerCase()),
 };

@@ -1,16 +1,15 @@
-import type { Operator } from './operator';
-import { anyType } from './operator';
+import { ANY_TYPE, type Operator } from './operator';
 
 /**
  * `in (a, b, ...)`: for a scalar field, the value is one of the items; for a list field, every
- * extracted value is one of the items (Falco ≥ 0.32 list semantics). An empty list is never
- * matched.
+ * extracted value is one of the items (Falco ≥ 0.32 list semantics). A field without values
+ * never matches.
  */
 export const inOperator: Operator = {
   name: 'in',
-  arity: 'list',
+  class: 'list',
   description: 'the value (every value, for list fields) is one of the listed items',
-  supports: anyType,
+  types: ANY_TYPE,
   compile: (items) => {
     const set = new Set(items);
     return (value) => set.has(value);

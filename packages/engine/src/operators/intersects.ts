@@ -1,12 +1,11 @@
-import type { Operator } from './operator';
-import { anyType } from './operator';
+import { ANY_TYPE, type Operator } from './operator';
 
 /** `intersects (a, b, ...)`: at least one extracted value is one of the items. */
 export const intersectsOperator: Operator = {
   name: 'intersects',
-  arity: 'list',
+  class: 'list',
   description: 'at least one value is one of the listed items',
-  supports: anyType,
+  types: ANY_TYPE,
   compile: (items) => {
     const set = new Set(items);
     return (value) => set.has(value);

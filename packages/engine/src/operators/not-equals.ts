@@ -1,11 +1,11 @@
-import type { Operator } from './operator';
-import { anyType } from './operator';
+import { ANY_TYPE, type Operator } from './operator';
 
 /** `!=`. Like every comparison it is false when the field has no value (Falco semantics). */
 export const notEqualsOperator: Operator = {
   name: '!=',
-  arity: 'binary',
+  class: 'str',
   description: 'not equal to',
-  supports: anyType,
+  types: ANY_TYPE,
   compile: ([expected]) => (value) => value !== expected,
+  compare: (left, right) => left !== right,
 };

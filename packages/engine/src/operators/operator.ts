@@ -1,40 +1,46 @@
 /**
- * An operator of the condition language: how it is written, which operands it takes, which field
- * types it is defined for, and how a comparison compiles to a test. Tests are built once at load
- * time; at evaluation they only run.
+ * An operator of the condition language: how it is written, which operand class the grammar
+ * expects after it, which field types it is defined for, and how a comparison compiles to a
+ * test. Tests are built once at load time; at evaluation they only run.
  */
 
-/** A single extracted field value. */
+/** One extracted value. k8s audit fields are strings; `len()` yields numbers. */
 export type Scalar = string | number;
 
-/** The value types a field can have (the k8s audit fields are all strings, as in the plugin). */
 export type FieldType = 'string' | 'number';
 
 export type ScalarTest = (value: Scalar) => boolean;
 export type ListTest = (values: readonly Scalar[]) => boolean;
 
-export type OperatorArity = 'unary' | 'binary' | 'list';
+/** Which kind of right-hand side the grammar reads after the operator. */
+export type OperatorClass = 'unary' | 'num' | 'str' | 'list';
 
 export interface Operator {
   /** As written in conditions, e.g. `startswith`, `!=`. */
-  name: string;
-  arity: OperatorArity;
+  readonly name: string;
+  readonly class: OperatorClass;
   /** Why it exists, for docs and the rule editor's completion. */
-  description: string;
-  /** Defined for scalar fields of this type? */
-  supports(type: FieldType): boolean;
+  readonly description: string;
+  /** Field types the operator is defined for on scalar fields (libsinsp's flt_is_comparable). */
+  readonly types: readonly FieldType[];
   /**
-   * Builds the test for scalar fields from the right-hand side values (one for binary, any number
-   * for list operators, none for unary). Returns an error message when the operands are invalid
-   * (bad hex, bad regex...).
+   * Builds the test for scalar fields from the right-hand side values (one for str/num
+   * operators, any number for list operators, none for unary). Returns an error message when
+   * the operands are invalid (bad regex...). Operands are already converted to the field type.
    */
   compile(operands: readonly Scalar[], type: FieldType): ScalarTest | { error: string };
-  /** Builds the test for list-typed fields; absent when the operator is not defined on lists. */
+  /**
+   * Builds the test for list-typed fields; present only for the operators Falco ≥ 0.32 defines
+   * on lists (`in`, `intersects`, `exists`).
+   */
   compileForList?(operands: readonly Scalar[], type: FieldType): ListTest;
+  /** Compares two extracted values (`field op val(other)`); absent when Falco forbids it. */
+  compare?(left: Scalar, right: Scalar): boolean;
 }
 
-export const stringOnly = (type: FieldType): boolean => type === 'string';
-export const anyType = (): boolean => true;
+export const STRING_ONLY: readonly FieldType[] = ['string'];
+export const ANY_TYPE: readonly FieldType[] = ['string', 'number'];
+export const NO_TYPE: readonly FieldType[] = [];
 
 /** Helper for the many operators that only make sense on strings. */
 export function stringTest(test: (value: string) => boolean): ScalarTest {

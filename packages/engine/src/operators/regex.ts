@@ -1,21 +1,21 @@
 import { compileLinearRegex, RegexSyntaxError } from '../regex/linear-regex';
-import type { Operator } from './operator';
-import { stringOnly, stringTest } from './operator';
+import { STRING_ONLY, stringTest, type Operator } from './operator';
 
 /**
- * `regex`: the whole value matches the pattern (libsinsp: RE2, POSIX syntax, anchored at both
- * ends). Runs on the engine's own linear-time matcher; see regex/linear-regex.ts for why.
+ * `regex`: the whole value matches the pattern (libsinsp: RE2 in POSIX mode, ANCHOR_BOTH). Runs
+ * on the engine's own linear-time matcher (see regex/linear-regex.ts for why not RegExp).
+ * Falco forbids a field on its right-hand side, so there is no `compare`.
  */
 export const regexOperator: Operator = {
   name: 'regex',
-  arity: 'binary',
+  class: 'str',
   description: 'the whole value matches the POSIX regular expression',
-  supports: stringOnly,
+  types: STRING_ONLY,
   compile: ([pattern]) => {
     try {
       return stringTest(compileLinearRegex(String(pattern)));
     } catch (error) {
-      if (error instanceof RegexSyntaxError) return { error: `invalid regex pattern: ${error.message}` };
+      if (error instanceof RegexSyntaxError) return { error: `invalid regular expression: ${error.message}` };
       throw error;
     }
   },

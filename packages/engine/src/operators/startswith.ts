@@ -1,13 +1,13 @@
-import type { Operator } from './operator';
-import { stringOnly, stringTest } from './operator';
+import { STRING_ONLY, stringTest, type Operator } from './operator';
 
 export const startswithOperator: Operator = {
   name: 'startswith',
-  arity: 'binary',
+  class: 'str',
   description: 'the value starts with the text',
-  supports: stringOnly,
+  types: STRING_ONLY,
   compile: ([prefix]) => {
     const text = String(prefix);
     return stringTest((value) => value.startsWith(text));
   },
+  compare: (left, right) => typeof left === 'string' && left.startsWith(String(right)),
 };

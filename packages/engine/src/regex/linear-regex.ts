@@ -28,7 +28,9 @@ type Instruction =
 type Fragment = Instruction[];
 
 const MAX_REPEAT = 1000;
+const BOUNDS = /\{(\d{1,7})(,(\d{0,7}))?\}/y;
 const MAX_PROGRAM = 50_000;
+const MAX_GROUP_DEPTH = 500;
 
 export class RegexSyntaxError extends Error {}
 
@@ -57,6 +59,7 @@ const SIMPLE_ESCAPES: Readonly<Record<string, number>> = { n: 10, t: 9, r: 13, f
 
 class RegexParser {
   private i = 0;
+  private depth = 0;
   constructor(private readonly source: string) {}
 
   parse(): Fragment {
@@ -66,21 +69,41 @@ class RegexParser {
   }
 
   private parseAlternation(): Fragment {
-    let left = this.parseConcatenation();
+    const branches = [this.parseConcatenation()];
+    let size = branches[0]?.length ?? 0;
     while (this.source[this.i] === '|') {
       this.i++;
-      const right = this.parseConcatenation();
-      // split L1, L2 ; L1: left ; jmp end ; L2: right ; end:
-      left = [{ op: 'split', x: 1, y: left.length + 2 }, ...left, { op: 'jmp', to: right.length + 1 }, ...right];
-      this.checkSize(left);
+      const branch = this.parseConcatenation();
+      branches.push(branch);
+      size += branch.length + 2;
+      if (size > MAX_PROGRAM) throw new RegexSyntaxError('pattern too large');
     }
-    return left;
+    if (branches.length === 1) return branches[0] ?? [];
+    // split L1, next ; L1: b1 ; jmp end ; next: split L2, next2 ; ... ; bn ; end:
+    // Built once from precomputed suffix sizes: linear in the number of alternatives.
+    const suffix = new Array<number>(branches.length).fill(0);
+    for (let k = branches.length - 1; k >= 0; k--) {
+      const length = branches[k]?.length ?? 0;
+      suffix[k] = k === branches.length - 1 ? length : length + 2 + (suffix[k + 1] ?? 0);
+    }
+    const out: Instruction[] = [];
+    for (let k = 0; k < branches.length; k++) {
+      const branch = branches[k] ?? [];
+      if (k === branches.length - 1) {
+        for (const ins of branch) out.push(ins);
+        break;
+      }
+      out.push({ op: 'split', x: 1, y: branch.length + 2 });
+      for (const ins of branch) out.push(ins);
+      out.push({ op: 'jmp', to: (suffix[k + 1] ?? 0) + 1 });
+    }
+    return out;
   }
 
   private parseConcatenation(): Fragment {
     const parts: Instruction[] = [];
     while (this.i < this.source.length && this.source[this.i] !== '|' && this.source[this.i] !== ')') {
-      parts.push(...this.parseRepetition());
+      for (const ins of this.parseRepetition()) parts.push(ins);
       this.checkSize(parts);
     }
     return parts;
@@ -99,13 +122,12 @@ class RegexParser {
       } else if (c === '?') {
         this.i++;
         atom = optional(atom);
-      } else if (c === '{' && /^\{\d+(,\d*)?\}/.test(this.source.slice(this.i))) {
-        const match = /^\{(\d+)(,(\d*))?\}/.exec(this.source.slice(this.i));
-        if (match === null) break;
-        this.i += match[0].length;
-        const min = Number(match[1]);
-        const max = match[2] === undefined ? min : match[3] === '' || match[3] === undefined ? Infinity : Number(match[3]);
-        if (min > MAX_REPEAT || (max !== Infinity && (max > MAX_REPEAT || max < min))) throw new RegexSyntaxError(`bad repetition {${match[0].slice(1, -1)}}`);
+      } else if (c === '{' && this.readBounds() !== undefined) {
+        const bounds = this.readBounds();
+        if (bounds === undefined) break;
+        this.i += bounds.length;
+        const { min, max } = bounds;
+        if (min > MAX_REPEAT || (max !== Infinity && (max > MAX_REPEAT || max < min))) throw new RegexSyntaxError(`bad repetition operator ${this.source.slice(this.i - bounds.length, this.i)}`);
         atom = repeat(atom, min, max);
       } else break;
       if (this.source[this.i] === '?') throw new RegexSyntaxError('non-greedy repetition is not POSIX syntax');
@@ -114,15 +136,27 @@ class RegexParser {
     return atom;
   }
 
+  /** `{n}`, `{n,}` or `{n,m}` at the cursor, read with a sticky RegExp (no slicing: linear). */
+  private readBounds(): { min: number; max: number; length: number } | undefined {
+    BOUNDS.lastIndex = this.i;
+    const match = BOUNDS.exec(this.source);
+    if (match === null) return undefined;
+    const min = Number(match[1]);
+    const max = match[2] === undefined ? min : match[3] === '' || match[3] === undefined ? Infinity : Number(match[3]);
+    return { min, max, length: match[0].length };
+  }
+
   private parseAtom(): Fragment {
     const c = this.source[this.i];
     if (c === undefined) throw new RegexSyntaxError('unexpected end of pattern');
     if (c === '(') {
+      if (++this.depth > MAX_GROUP_DEPTH) throw new RegexSyntaxError('groups nest too deeply');
       this.i++;
       if (this.source[this.i] === '?') throw new RegexSyntaxError('(? groups are not POSIX syntax');
       const inner = this.parseAlternation();
       if (this.source[this.i] !== ')') throw new RegexSyntaxError('missing )');
       this.i++;
+      this.depth--;
       return inner;
     }
     if (c === '*' || c === '+' || c === '?') throw new RegexSyntaxError(`missing argument to repetition operator '${c}'`);
@@ -210,11 +244,16 @@ function optional(body: Fragment): Fragment {
   return [{ op: 'split', x: 1, y: body.length + 1 }, ...body];
 }
 function repeat(body: Fragment, min: number, max: number): Fragment {
+  const copies = min + (max === Infinity ? 1 : max - min);
+  // Checked before building: `(x{1000}){1000}` must fail fast, not allocate a million copies.
+  if (copies * (body.length + 2) > MAX_PROGRAM) throw new RegexSyntaxError('pattern too large');
   const out: Instruction[] = [];
-  for (let k = 0; k < min; k++) out.push(...body);
-  if (max === Infinity) out.push(...star(body));
-  else for (let k = min; k < max; k++) out.push(...optional(body));
-  if (out.length > MAX_PROGRAM) throw new RegexSyntaxError('pattern too large');
+  const append = (fragment: Fragment): void => {
+    for (const ins of fragment) out.push(ins);
+  };
+  for (let k = 0; k < min; k++) append(body);
+  if (max === Infinity) append(star(body));
+  else for (let k = min; k < max; k++) append(optional(body));
   return out;
 }
 

@@ -1,0 +1,432 @@
+/**
+ * Compiles a parsed condition into a predicate made of closures: fields resolved to cache
+ * slots, operators to prebuilt tests, lists and macros expanded once. Evaluating an event
+ * then only runs closures (no AST walk, no regex per comparison).
+ *
+ * Macros are compiled once each (with what was visible where they were defined, as Falco's
+ * loader does) and memoized per event, so `kevt` runs once per event however many rules use it,
+ * and a "macro bomb" (a → b b, b → c c, ...) stays linear.
+ */
+import type { ErrorCode } from '../errors';
+import type { BoundField, EventContext, Extractor, FieldValue } from '../fields/field';
+import { checkArgument, findField } from '../fields/registry';
+import type { Operator, Scalar, FieldType } from '../operators/operator';
+import { findOperator } from '../operators/registry';
+import type { CheckExpr, Expr, FieldOperand, FieldRef, Span, StringValue, TransformerRef, ValueOperand } from './ast';
+import { EvalState, LIST_FIELD_EVALUATION_ERROR, type Predicate } from './eval-state';
+import type { ParseResult } from './parser';
+import { Lexer, isQuotedProblem } from './lexer';
+
+/** Where a condition text came from; opaque here, the rules loader maps it to file positions. */
+export type Origin = object;
+
+export interface MacroEntry {
+  name: string;
+  /** Order of first definition; a macro sees the macros whose index is below its visibility. */
+  index: number;
+  visibility: number;
+  parsed: ParseResult;
+  origin: Origin;
+}
+
+export interface Problem {
+  code: ErrorCode | 'LIST_FIELD_SCALAR_OPERATOR';
+  message: string;
+  origin: Origin;
+  start: number;
+  end: number;
+}
+
+export type CompileResult = { ok: true; predicate: Predicate } | { ok: false; problem: Problem };
+
+class CompileFailure extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.message);
+  }
+}
+
+interface Operand {
+  slot: number;
+  list: boolean;
+  type: FieldType;
+  key: string;
+}
+
+const ALWAYS_FALSE: Predicate = () => false;
+
+export class ConditionCompiler {
+  readonly extractors: Extractor[] = [];
+  private readonly slotByKey = new Map<string, number>();
+  private memoCount = 0;
+  private readonly macroResults = new Map<string, { predicate: Predicate } | { problem: Problem }>();
+  private readonly macroStack: string[] = [];
+  readonly usedLists = new Set<string>();
+  readonly usedMacros = new Set<string>();
+  /** Non-fatal findings (scalar operators on list fields), deduplicated. */
+  readonly warnings: Problem[] = [];
+  private readonly warned = new Set<string>();
+  private nodes = 0;
+
+  constructor(
+    private readonly lists: ReadonlyMap<string, readonly string[]>,
+    private readonly macros: ReadonlyMap<string, MacroEntry>,
+    private readonly maxNodes: number,
+  ) {}
+
+  /** Compiles a rule condition; every macro is visible to rules. */
+  compile(ast: Expr, origin: Origin): CompileResult {
+    this.nodes = 0;
+    try {
+      return { ok: true, predicate: this.expr(ast, origin, Number.POSITIVE_INFINITY) };
+    } catch (error) {
+      if (error instanceof CompileFailure) return { ok: false, problem: error.problem };
+      throw error;
+    }
+  }
+
+  /** The state an evaluation needs, sized for everything compiled so far. */
+  newState(): EvalState {
+    return new EvalState(this.extractors, this.memoCount);
+  }
+
+  /** Resolves `name[arg]` for output formats; a message when the field is unknown or misused. */
+  bindField(name: string, argument: string | undefined): BoundField | string {
+    const definition = findField(name);
+    if (definition === undefined) return `unknown field '${name}'`;
+    const problem = checkArgument(definition, argument);
+    if (problem !== undefined) return problem;
+    const indexed = definition.list && definition.argument === 'index' && argument !== undefined;
+    const key = argument === undefined ? name : `${name}[${argument}]`;
+    return { key, definition, list: definition.list && !indexed, type: 'string', extract: definition.bind(argument) };
+  }
+
+  slotOf(bound: BoundField): number {
+    return this.slot(bound.key, bound.extract);
+  }
+
+  private slot(key: string, extract: Extractor): number {
+    let slot = this.slotByKey.get(key);
+    if (slot === undefined) {
+      slot = this.extractors.length;
+      this.extractors.push(extract);
+      this.slotByKey.set(key, slot);
+    }
+    return slot;
+  }
+
+  private expr(node: Expr, origin: Origin, visibility: number): Predicate {
+    if (++this.nodes > this.maxNodes) this.fail('NODE_LIMIT', `the condition has more than ${this.maxNodes} nodes once macros are expanded`, origin, node);
+    switch (node.kind) {
+      case 'and':
+        return all(node.operands.map((operand) => this.expr(operand, origin, visibility)));
+      case 'or':
+        return any(node.operands.map((operand) => this.expr(operand, origin, visibility)));
+      case 'not': {
+        const inner = this.expr(node.operand, origin, visibility);
+        return (s) => !inner(s);
+      }
+      case 'macro':
+        return this.macro(node.name, node, origin, visibility);
+      case 'check':
+        return this.check(node, origin);
+    }
+  }
+
+  private macro(name: string, at: Span, origin: Origin, visibility: number): Predicate {
+    const entry = this.macros.get(name);
+    if (entry === undefined || entry.index >= visibility) {
+      if (this.lists.has(name)) this.fail('UNKNOWN_MACRO', `'${name}' is a list, not a macro: a list can only follow in, intersects or pmatch`, origin, at);
+      const later = entry !== undefined ? ` (a macro by that name is defined later, and macros only see macros defined before them)` : '';
+      this.fail('UNKNOWN_MACRO', `undefined macro '${name}' used in filter${later}`, origin, at);
+    }
+    this.usedMacros.add(name);
+    if (this.macroStack.includes(name)) {
+      this.fail('MACRO_CYCLE', `macro '${name}' references itself (${[...this.macroStack.slice(this.macroStack.indexOf(name)), name].join(' → ')})`, origin, at);
+    }
+    const cached = this.macroResults.get(name);
+    if (cached !== undefined) {
+      if ('problem' in cached) throw new CompileFailure(cached.problem);
+      return cached.predicate;
+    }
+    const parsed = entry.parsed;
+    if (!parsed.ok) {
+      const problem: Problem = { code: 'INVALID_MACRO', message: `macro '${name}' has an invalid condition: ${parsed.error.message}`, origin, start: at.start, end: at.end };
+      this.macroResults.set(name, { problem });
+      throw new CompileFailure(problem);
+    }
+    this.macroStack.push(name);
+    try {
+      const body = this.expr(parsed.ast, entry.origin, entry.visibility);
+      const slot = this.memoCount++;
+      const predicate: Predicate = (s) => s.memo(slot, body);
+      this.macroResults.set(name, { predicate });
+      return predicate;
+    } catch (error) {
+      if (error instanceof CompileFailure && error.problem.code !== 'MACRO_CYCLE' && error.problem.code !== 'NODE_LIMIT') this.macroResults.set(name, { problem: error.problem });
+      throw error;
+    } finally {
+      this.macroStack.pop();
+    }
+  }
+
+  private check(node: CheckExpr, origin: Origin): Predicate {
+    const operator = findOperator(node.operator);
+    if (operator === undefined) this.fail('UNKNOWN_OPERATOR', `unknown operator '${node.operator}'`, origin, node.operatorSpan);
+    const left = this.operand(node.field, origin);
+
+    if (node.value?.kind === 'fieldvalue') return this.fieldComparison(node, operator, left, this.operand(node.value.field, origin), origin);
+
+    const texts = node.value === undefined ? [] : this.values(node.value, operator, origin);
+    const operands = this.convert(texts, left.type, node.value, origin);
+    const slot = left.slot;
+
+    if (left.list) {
+      if (operator.compileForList === undefined) {
+        this.warn({
+          code: 'LIST_FIELD_SCALAR_OPERATOR',
+          message: `'${left.key}' is a list field and '${operator.name}' is not a list operator (use in, intersects or exists): Falco ≥ 0.32 rejects this; it is kept and fails the rule if reached`,
+          origin,
+          start: node.operatorSpan.start,
+          end: node.operatorSpan.end,
+        });
+        return (s) => {
+          if (s.get(slot) === undefined) return false;
+          throw LIST_FIELD_EVALUATION_ERROR;
+        };
+      }
+      const test = operator.compileForList(operands, left.type);
+      return (s) => {
+        const value = s.get(slot);
+        return value !== undefined && test(value as readonly Scalar[]);
+      };
+    }
+
+    if (!operator.types.includes(left.type)) {
+      this.fail('OPERATOR_NOT_SUPPORTED', `'${operator.name}' operator not supported for ${left.type} field '${left.key}'`, origin, node.operatorSpan);
+    }
+    const test = operator.compile(operands, left.type);
+    if (typeof test !== 'function') {
+      this.fail(operator.name === 'regex' ? 'INVALID_REGEX' : 'INVALID_VALUE', test.error, origin, node.value ?? node.operatorSpan);
+    }
+    if (operator.name === 'exists') return (s) => s.get(slot) !== undefined;
+    return (s) => {
+      const value = s.get(slot);
+      return value !== undefined && test(value as Scalar);
+    };
+  }
+
+  private fieldComparison(node: CheckExpr, operator: Operator, left: Operand, right: Operand, origin: Origin): Predicate {
+    const listOperator = operator.name === 'in' || operator.name === 'intersects';
+    if (operator.compare === undefined && !listOperator) {
+      this.fail('OPERATOR_NOT_SUPPORTED', `operator '${operator.name}' doesn't support right-hand side fields`, origin, node.operatorSpan);
+    }
+    if (!listOperator && (left.list || right.list)) {
+      this.fail('OPERATOR_NOT_SUPPORTED', `'${operator.name}' cannot compare list fields; use in or intersects`, origin, node.operatorSpan);
+    }
+    if (!listOperator && !operator.types.includes(left.type)) {
+      this.fail('OPERATOR_NOT_SUPPORTED', `'${operator.name}' operator not supported for ${left.type} field '${left.key}'`, origin, node.operatorSpan);
+    }
+    const l = left.slot;
+    const r = right.slot;
+    if (listOperator) {
+      const every = operator.name === 'in';
+      return (s) => {
+        const a = s.get(l);
+        const b = s.get(r);
+        if (a === undefined || b === undefined) return false;
+        const pool = typeof b === 'object' ? b : [b];
+        const values = typeof a === 'object' ? a : [a];
+        return every ? values.every((v) => pool.includes(v)) : values.some((v) => pool.includes(v));
+      };
+    }
+    const compare = operator.compare as (a: Scalar, b: Scalar) => boolean;
+    return (s) => {
+      const a = s.get(l);
+      const b = s.get(r);
+      return a !== undefined && b !== undefined && compare(a as Scalar, b as Scalar);
+    };
+  }
+
+  /** The right-hand side as texts, list names expanded (Falco substitutes bare list names). */
+  private values(value: Exclude<ValueOperand, { kind: 'fieldvalue' }>, operator: Operator, origin: Origin): string[] {
+    switch (value.kind) {
+      case 'value': {
+        if (!value.quoted && this.lists.has(value.text)) {
+          const items = this.lists.get(value.text) ?? [];
+          this.usedLists.add(value.text);
+          if (items.length !== 1) {
+            this.fail('INVALID_VALUE', `list '${value.text}' has ${items.length} items where '${operator.name}' takes one value`, origin, value);
+          }
+          return [...items];
+        }
+        return [value.text];
+      }
+      case 'list':
+        return this.expandItems(value.items);
+      case 'listref': {
+        const items = this.lists.get(value.name);
+        if (items === undefined) this.fail('UNKNOWN_LIST', `'${value.name}' names no list`, origin, value);
+        this.usedLists.add(value.name);
+        return [...items];
+      }
+    }
+  }
+
+  private expandItems(items: readonly StringValue[]): string[] {
+    const out: string[] = [];
+    for (const item of items) {
+      const list = item.quoted ? undefined : this.lists.get(item.text);
+      if (list === undefined) out.push(item.text);
+      else {
+        this.usedLists.add(item.text);
+        for (const entry of list) out.push(entry);
+      }
+    }
+    return out;
+  }
+
+  private convert(texts: readonly string[], type: FieldType, at: Span | undefined, origin: Origin): Scalar[] {
+    if (type === 'string') return texts as string[];
+    return texts.map((text) => {
+      const number = /^[+-]?0[xX]/.test(text) ? Number.parseInt(text, 16) : Number(text);
+      if (text.trim() === '' || Number.isNaN(number)) this.fail('INVALID_VALUE', `'${text}' is not a number`, origin, at ?? { start: 0, end: 0 });
+      return number;
+    });
+  }
+
+  private operand(node: FieldOperand, origin: Origin): Operand {
+    return node.kind === 'field' ? this.field(node, origin) : this.transformer(node, origin);
+  }
+
+  private field(node: FieldRef, origin: Origin): Operand {
+    const bound = this.bindField(node.name, node.arg);
+    if (typeof bound === 'string') {
+      const unknown = findField(node.name) === undefined;
+      this.fail(unknown ? 'UNKNOWN_FIELD' : 'INVALID_FIELD_ARGUMENT', unknown ? `filter_check called with nonexistent field ${node.name}` : bound, origin, unknown ? node : (node.argSpan ?? node));
+    }
+    return { slot: this.slotOf(bound), list: bound.list, type: bound.type, key: bound.key };
+  }
+
+  private transformer(node: TransformerRef, origin: Origin): Operand {
+    const inner = this.operand(node.operand, origin);
+    if (inner.type !== 'string') this.fail('OPERATOR_NOT_SUPPORTED', `${node.name}() takes a string field`, origin, node);
+    const key = `${node.name}(${inner.key})`;
+    const innerExtract = this.extractors[inner.slot] as Extractor;
+    const apply = TRANSFORM[node.name];
+    const extract: Extractor = (event: EventContext) => {
+      const value = innerExtract(event);
+      if (value === undefined) return undefined;
+      if (node.name === 'len') return typeof value === 'object' ? value.length : utf8Length(String(value));
+      if (typeof value === 'object') {
+        const out: string[] = [];
+        for (const v of value) {
+          const t = apply(String(v));
+          if (t !== undefined) out.push(t);
+        }
+        return out.length === 0 ? undefined : out;
+      }
+      return apply(String(value));
+    };
+    const len = node.name === 'len';
+    return { slot: this.slot(key, extract), list: len ? false : inner.list, type: len ? 'number' : 'string', key };
+  }
+
+  private warn(problem: Problem): void {
+    const id = `${problem.start}:${problem.end}`;
+    const seen = `${this.originId(problem.origin)}:${id}`;
+    if (this.warned.has(seen)) return;
+    this.warned.add(seen);
+    this.warnings.push(problem);
+  }
+
+  private readonly originIds = new WeakMap<Origin, number>();
+  private nextOriginId = 1;
+  private originId(origin: Origin): number {
+    let id = this.originIds.get(origin);
+    if (id === undefined) {
+      id = this.nextOriginId++;
+      this.originIds.set(origin, id);
+    }
+    return id;
+  }
+
+  private fail(code: ErrorCode, message: string, origin: Origin, at: Span): never {
+    throw new CompileFailure({ code, message, origin, start: at.start, end: at.end });
+  }
+}
+
+function all(predicates: Predicate[]): Predicate {
+  const [a, b, c] = predicates as [Predicate, Predicate, Predicate];
+  switch (predicates.length) {
+    case 0:
+      return () => true;
+    case 1:
+      return a;
+    case 2:
+      return (s) => a(s) && b(s);
+    case 3:
+      return (s) => a(s) && b(s) && c(s);
+    default:
+      return (s) => {
+        for (const p of predicates) if (!p(s)) return false;
+        return true;
+      };
+  }
+}
+
+function any(predicates: Predicate[]): Predicate {
+  const [a, b, c] = predicates as [Predicate, Predicate, Predicate];
+  switch (predicates.length) {
+    case 0:
+      return ALWAYS_FALSE;
+    case 1:
+      return a;
+    case 2:
+      return (s) => a(s) || b(s);
+    case 3:
+      return (s) => a(s) || b(s) || c(s);
+    default:
+      return (s) => {
+        for (const p of predicates) if (p(s)) return true;
+        return false;
+      };
+  }
+}
+
+const encoder = new TextEncoder();
+function utf8Length(text: string): number {
+  return encoder.encode(text).length;
+}
+
+const TRANSFORM: Readonly<Record<TransformerRef['name'], (value: string) => string | undefined>> = {
+  tolower: (v) => v.toLowerCase(),
+  toupper: (v) => v.toUpperCase(),
+  basename: (v) => v.slice(v.lastIndexOf('/') + 1),
+  b64: (v) => {
+    try {
+      const binary = atob(v);
+      const bytes = new Uint8Array(binary.length);
+      for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+      return new TextDecoder().decode(bytes);
+    } catch {
+      return undefined;
+    }
+  },
+  len: (v) => v,
+};
+
+/**
+ * A list item as written in a rules file, read as Falco reads it once substituted into a
+ * condition: `'"foo bar"'` is the quoted string `foo bar`, anything else is taken as is.
+ */
+export function normalizeListItem(item: string): string {
+  const first = item.charCodeAt(0);
+  if (item.length >= 2 && (first === 34 || first === 39) && item.charCodeAt(item.length - 1) === first) {
+    const token = new Lexer(item).lexQuotedStr();
+    if (token !== undefined && !isQuotedProblem(token) && token.end === item.length) return token.text;
+  }
+  return item;
+}
+
+/** For the type checker: FieldValue is used by closures through EvalState. */
+export type { FieldValue };
