@@ -5,15 +5,18 @@ import { ANY_TYPE, type Operator } from './operator';
  * extracted value is one of the items (Falco ≥ 0.32 list semantics). A field without values
  * never matches.
  */
+/** Membership in the listed items, the scalar form both `in` and `intersects` share. */
+export const isOneOf: Operator['compile'] = (items) => {
+  const set = new Set(items);
+  return (value) => set.has(value);
+};
+
 export const inOperator: Operator = {
   name: 'in',
   class: 'list',
   description: 'the value (every value, for list fields) is one of the listed items',
   types: ANY_TYPE,
-  compile: (items) => {
-    const set = new Set(items);
-    return (value) => set.has(value);
-  },
+  compile: isOneOf,
   compileForList: (items) => {
     const set = new Set(items);
     return (values) => {

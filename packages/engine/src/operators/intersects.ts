@@ -1,3 +1,4 @@
+import { isOneOf } from './in';
 import { ANY_TYPE, type Operator } from './operator';
 
 /** `intersects (a, b, ...)`: at least one extracted value is one of the items. */
@@ -6,10 +7,7 @@ export const intersectsOperator: Operator = {
   class: 'list',
   description: 'at least one value is one of the listed items',
   types: ANY_TYPE,
-  compile: (items) => {
-    const set = new Set(items);
-    return (value) => set.has(value);
-  },
+  compile: isOneOf,
   compileForList: (items) => {
     const set = new Set(items);
     return (values) => {
