@@ -306,6 +306,11 @@ export const DEFAULT_HEADERS: Readonly<Record<string, string>> = {
   'User-Agent': 'Falcosidekick',
 };
 
+/** Chat webhooks take one JSON message per alert, POSTed to the configured URL. */
+export function postEachAlert(alerts: readonly OutputAlert[], url: string, body: (alert: OutputAlert) => string): PlannedRequest[] {
+  return alerts.map((alert, index) => ({ alerts: [index], spec: { method: 'POST', url, headers: DEFAULT_HEADERS, body: body(alert) } }));
+}
+
 /** HTTP Basic credentials as Go's `SetBasicAuth` writes them. */
 export function basicAuthHeader(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;

@@ -4,7 +4,7 @@ import { key } from '../config';
 import { goEncode, type GoStruct, goStruct } from '../go/json';
 import { compileGoTemplate, type CompiledTemplate, TemplateError } from '../go/template';
 import { goTimeString } from '../go/time';
-import { DEFAULT_HEADERS, defineOutput, type FullConfig } from '../output';
+import { defineOutput, type FullConfig, postEachAlert } from '../output';
 
 /**
  * Slack incoming webhook. Default: falcosidekick's legacy attachment, byte for byte. Opt-in
@@ -162,14 +162,8 @@ export const slack = defineOutput<typeof slackKeys, SlackPrepared>({
   },
   maxBatch: () => 1,
   build(alerts, { config, prepared }) {
-    return alerts.map((alert, index) => ({
-      alerts: [index],
-      spec: {
-        method: 'POST',
-        url: config.webhookurl,
-        headers: DEFAULT_HEADERS,
-        body: goEncode(config.format === 'blocks' ? slackBlocksPayload(alert, config, prepared.template) : slackAttachmentPayload(alert, config, prepared.template)),
-      },
-    }));
+    return postEachAlert(alerts, config.webhookurl, (alert) =>
+      goEncode(config.format === 'blocks' ? slackBlocksPayload(alert, config, prepared.template) : slackAttachmentPayload(alert, config, prepared.template)),
+    );
   },
 });

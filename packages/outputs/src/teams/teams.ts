@@ -4,7 +4,7 @@ import { key } from '../config';
 import { goEncode, type GoStruct, goStruct } from '../go/json';
 import { goTimeString } from '../go/time';
 import { classifyResponse } from '../http';
-import { DEFAULT_HEADERS, defineOutput, type FullConfig } from '../output';
+import { defineOutput, type FullConfig, postEachAlert } from '../output';
 import { fatal, retryable } from '../result';
 
 /**
@@ -153,15 +153,7 @@ export const teams = defineOutput<typeof teamsKeys>({
   enabledBy: 'webhookurl',
   maxBatch: () => 1,
   build(alerts, { config }) {
-    return alerts.map((alert, index) => ({
-      alerts: [index],
-      spec: {
-        method: 'POST',
-        url: config.webhookurl,
-        headers: DEFAULT_HEADERS,
-        body: goEncode(config.format === 'adaptivecard' ? teamsAdaptiveCardMessage(alert, config) : teamsMessageCard(alert, config)),
-      },
-    }));
+    return postEachAlert(alerts, config.webhookurl, (alert) => goEncode(config.format === 'adaptivecard' ? teamsAdaptiveCardMessage(alert, config) : teamsMessageCard(alert, config)));
   },
   interpret(response, _request, _alerts, { now }) {
     const result = classifyResponse(response, now);
