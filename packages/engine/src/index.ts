@@ -12,3 +12,4 @@ export type { FieldDefinition } from './fields/field';
 export { OPERATORS } from './operators/registry';
 export type { Operator } from './operators/operator';
 export { ENGINE_VERSION, IMPLEMENTED_PLUGINS } from './rules/versions';
+export { compileAlertCondition, AlertCondition, ALERT_CONDITION_FIELDS, type RoutableAlert, type AlertConditionResult, type AlertConditionError } from './alert-condition';

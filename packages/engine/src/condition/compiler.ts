@@ -8,8 +8,8 @@
  * and a "macro bomb" (a → b b, b → c c, ...) stays linear.
  */
 import type { ErrorCode } from '../errors';
-import type { BoundField, EventContext, Extractor, FieldValue } from '../fields/field';
-import { checkArgument, findField } from '../fields/registry';
+import type { BoundField, EventContext, Extractor, FieldResolver, FieldValue } from '../fields/field';
+import { checkArgument, findField as findAuditField } from '../fields/registry';
 import type { Operator, Scalar, FieldType } from '../operators/operator';
 import { findOperator } from '../operators/registry';
 import type { CheckExpr, Expr, FieldOperand, FieldRef, Span, StringValue, TransformerRef, ValueOperand } from './ast';
@@ -50,6 +50,7 @@ interface Operand {
   list: boolean;
   type: FieldType;
   key: string;
+  parseLiteral?: (text: string) => number | undefined;
 }
 
 const ALWAYS_FALSE: Predicate = () => false;
@@ -71,6 +72,7 @@ export class ConditionCompiler {
     private readonly lists: ReadonlyMap<string, readonly string[]>,
     private readonly macros: ReadonlyMap<string, MacroEntry>,
     private readonly maxNodes: number,
+    private readonly findField: FieldResolver = findAuditField,
   ) {}
 
   /** Compiles a rule condition; every macro is visible to rules. */
@@ -91,13 +93,15 @@ export class ConditionCompiler {
 
   /** Resolves `name[arg]` for output formats; a message when the field is unknown or misused. */
   bindField(name: string, argument: string | undefined): BoundField | string {
-    const definition = findField(name);
+    const definition = this.findField(name);
     if (definition === undefined) return `unknown field '${name}'`;
     const problem = checkArgument(definition, argument);
     if (problem !== undefined) return problem;
     const indexed = definition.list && definition.argument === 'index' && argument !== undefined;
     const key = argument === undefined ? name : `${name}[${argument}]`;
-    return { key, definition, list: definition.list && !indexed, type: 'string', extract: definition.bind(argument) };
+    const bound: BoundField = { key, definition, list: definition.list && !indexed, type: definition.type ?? 'string', extract: definition.bind(argument) };
+    if (definition.parseLiteral !== undefined) bound.parseLiteral = (text) => definition.parseLiteral?.(text);
+    return bound;
   }
 
   slotOf(bound: BoundField): number {
@@ -177,7 +181,7 @@ export class ConditionCompiler {
     if (node.value?.kind === 'fieldvalue') return this.fieldComparison(node, operator, left, this.operand(node.value.field, origin), origin);
 
     const texts = node.value === undefined ? [] : this.values(node.value, operator, origin);
-    const operands = this.convert(texts, left.type, node.value, origin);
+    const operands = this.convert(texts, left, node.value, origin);
     const slot = left.slot;
 
     if (left.list) {
@@ -285,9 +289,15 @@ export class ConditionCompiler {
     return out;
   }
 
-  private convert(texts: readonly string[], type: FieldType, at: Span | undefined, origin: Origin): Scalar[] {
-    if (type === 'string') return texts as string[];
+  private convert(texts: readonly string[], field: Operand, at: Span | undefined, origin: Origin): Scalar[] {
+    if (field.type === 'string') return texts as string[];
+    const named = field.parseLiteral;
     return texts.map((text) => {
+      if (named !== undefined) {
+        const number = named(text);
+        if (number === undefined) this.fail('INVALID_VALUE', `'${text}' is not a valid value for ${field.key}`, origin, at ?? { start: 0, end: 0 });
+        return number;
+      }
       const number = /^[+-]?0[xX]/.test(text) ? Number.parseInt(text, 16) : Number(text);
       if (text.trim() === '' || Number.isNaN(number)) this.fail('INVALID_VALUE', `'${text}' is not a number`, origin, at ?? { start: 0, end: 0 });
       return number;
@@ -301,10 +311,12 @@ export class ConditionCompiler {
   private field(node: FieldRef, origin: Origin): Operand {
     const bound = this.bindField(node.name, node.arg);
     if (typeof bound === 'string') {
-      const unknown = findField(node.name) === undefined;
+      const unknown = this.findField(node.name) === undefined;
       this.fail(unknown ? 'UNKNOWN_FIELD' : 'INVALID_FIELD_ARGUMENT', unknown ? `filter_check called with nonexistent field ${node.name}` : bound, origin, unknown ? node : (node.argSpan ?? node));
     }
-    return { slot: this.slotOf(bound), list: bound.list, type: bound.type, key: bound.key };
+    const operand: Operand = { slot: this.slotOf(bound), list: bound.list, type: bound.type, key: bound.key };
+    if (bound.parseLiteral !== undefined) operand.parseLiteral = bound.parseLiteral;
+    return operand;
   }
 
   private transformer(node: TransformerRef, origin: Origin): Operand {

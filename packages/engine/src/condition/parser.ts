@@ -53,6 +53,17 @@ export interface ParseLimits {
   maxLength: number;
   /** Deepest nesting of productions (parentheses, `not`, transformers). */
   maxDepth: number;
+  /**
+   * Also accept a word after `<`, `<=`, `>`, `>=` (the compiler maps it to a number through
+   * the field): routing conditions compare an alert's priority by name (`priority >= Warning`).
+   * Off for rules, as in Falco.
+   */
+  namedNumbers?: boolean;
+  /**
+   * Undotted words that are fields rather than macro names (an alert's `rule`, `priority`,
+   * `tags`…). Falco's field names always have a dot; routing conditions over alerts need these.
+   */
+  bareFieldNames?: ReadonlySet<string>;
 }
 
 export const DEFAULT_PARSE_LIMITS: ParseLimits = { maxLength: 1 << 20, maxDepth: 1000 };
@@ -78,7 +89,7 @@ export function parseCondition(text: string, limits: ParseLimits = DEFAULT_PARSE
     return { ok: false, error: { code: 'SIZE_LIMIT', message: `the condition has ${text.length} characters, more than the limit of ${limits.maxLength}`, start: 0, end: 0 } };
   }
   try {
-    return { ok: true, ast: new Parser(text, limits.maxDepth).parse() };
+    return { ok: true, ast: new Parser(text, limits.maxDepth, limits.namedNumbers === true, limits.bareFieldNames).parse() };
   } catch (error) {
     if (error instanceof ParseFailure) return { ok: false, error: error.error };
     if (error instanceof RangeError) {
@@ -104,6 +115,8 @@ class Parser {
   constructor(
     private readonly text: string,
     private readonly maxDepth: number,
+    private readonly namedNumbers: boolean,
+    private readonly bareFieldNames: ReadonlySet<string> = new Set(),
   ) {
     this.lex = new Lexer(text);
   }
@@ -270,7 +283,7 @@ class Parser {
 
   // Field ::= FieldName ( '[' FieldArg ']' )?
   private tryField(): FieldRef | undefined {
-    const name = this.lex.lexFieldName();
+    const name = this.lex.lexFieldName() ?? this.tryBareFieldName();
     if (!name) return undefined;
     this.last = name.text;
     if (!this.lex.lexLiteral('[')) return { kind: 'field', name: name.text, start: name.start, end: name.end };
@@ -288,6 +301,15 @@ class Parser {
     }
     this.last = ']';
     return { kind: 'field', name: name.text, arg: arg.text, argSpan: { start: arg.start, end: arg.end }, start: name.start, end: close.end };
+  }
+
+  private tryBareFieldName(): Token | undefined {
+    if (this.bareFieldNames.size === 0) return undefined;
+    const start = this.lex.pos;
+    const word = this.lex.lexIdentifier();
+    if (word !== undefined && this.bareFieldNames.has(word.text)) return word;
+    this.lex.pos = start;
+    return undefined;
   }
 
   // Condition ::= UnaryOperator | NumOperator (NumValue | ...) | StrOperator (StrValue | ...) | ListOperator (ListValue | ...)
@@ -345,7 +367,7 @@ class Parser {
   // NumValue ::= HexNumber | Number
   private parseNumValue(): StringValue {
     this.lex.lexBlank();
-    const token = this.lex.lexHexNumber() ?? this.lex.lexNumber();
+    const token = this.lex.lexHexNumber() ?? this.lex.lexNumber() ?? (this.namedNumbers ? this.lex.lexBareStr() : undefined);
     if (!token) this.expected('a number value');
     this.last = token.text;
     return { kind: 'value', text: token.text, quoted: false, start: token.start, end: token.end };

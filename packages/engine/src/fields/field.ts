@@ -64,7 +64,17 @@ export interface FieldDefinition {
   extension?: boolean;
   /** Builds the extractor for one argument (already validated against `argument`). */
   bind(argument: string | undefined): Extractor;
+  /** Value type; audit fields are all strings (the default). */
+  type?: 'string' | 'number';
+  /**
+   * For number fields whose values are written as names (an alert's `priority >= Warning`):
+   * turns a literal of the condition into its number, undefined when it names nothing.
+   */
+  parseLiteral?(text: string): number | undefined;
 }
+
+/** Finds a field's definition by name; each field source (audit events, alerts) has its own. */
+export type FieldResolver = (name: string) => FieldDefinition | undefined;
 
 /** A resolved field reference: what the compiler needs to compile a comparison. */
 export interface BoundField {
@@ -75,4 +85,5 @@ export interface BoundField {
   list: boolean;
   type: 'string' | 'number';
   extract: Extractor;
+  parseLiteral?: (text: string) => number | undefined;
 }
