@@ -1,14 +1,14 @@
 import { OUTPUTS, type OutputInstance, parseOutputsConfig } from '@peregrine/outputs';
 import type { ConfigSection } from '../config/config.loader';
+import { RoutingTable } from '../delivery/routing';
 
 /** The outputs' part of the configuration: falcosidekick's sections (`slack:`, `loki:`, …) and env names. */
 export const outputsSection: ConfigSection<readonly OutputInstance[]> = {
   keys: OUTPUTS.map((output) => output.type),
   parse(tree, env) {
     const result = parseOutputsConfig(tree, env);
-    const unsupportedRouting = result.instances
-      .filter((instance) => instance.when !== undefined)
-      .map((instance) => `${instance.name}.when: routing conditions need the rules engine, which this version does not ship yet; remove the key or use minimumpriority`);
-    return { value: result.instances, problems: [...result.problems, ...unsupportedRouting], warnings: result.warnings };
+    // Conditions are compiled here so a bad one stops the start with its position.
+    const routing = RoutingTable.compile(result.instances).problems.map((problem) => `${problem.output}.when: ${problem.message}`);
+    return { value: result.instances, problems: [...result.problems, ...routing], warnings: result.warnings };
   },
 };

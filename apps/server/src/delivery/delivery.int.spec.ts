@@ -97,6 +97,25 @@ describe('delivery from the outbox (webhook output against a real HTTP receiver)
     }
   });
 
+  it('routes by the when: condition (Falco syntax over the alert), compiled at start', async () => {
+    const when = 'k8s.ns.name startswith prod and priority >= Warning and not rule icontains "noisy"';
+    const server = await startTestServer({ ...fast, WEBHOOK_ADDRESS: `http://127.0.0.1:${sink.port}/hook`, WEBHOOK_WHEN: when });
+    try {
+      expect(await post(server, withRule('prod shell', 'Critical'))).toBe(200);
+      expect(await post(server, withRule('prod notice', 'Notice'))).toBe(200);
+      expect(await post(server, withRule('noisy prod shell', 'Critical'))).toBe(200);
+      const elsewhere = stringifyJson({ ...(parseJson(withRule('dev shell', 'Critical')) as Record<string, JsonValue>), output_fields: { 'k8s.ns.name': 'dev' } });
+      expect(await post(server, elsewhere)).toBe(200);
+      await until(() => sink.received.length === 1);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(sink.received.map((r) => (JSON.parse(r.body) as { rule: string }).rule)).toEqual(['prod shell']);
+      const [status] = (await (await fetch(`${server.mainUrl}/api/v1/outputs`)).json()) as Array<{ routing: string | null; queueDepth: number }>;
+      expect(status).toMatchObject({ routing: when, queueDepth: 0 });
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('loses nothing through a sink outage: 1 000 alerts while it fails, each delivered once when it is back', async () => {
     sink.answer = { status: 503 };
     const server = await startTestServer({ ...fast, WEBHOOK_ADDRESS: `http://127.0.0.1:${sink.port}/hook`, WEBHOOK_MAXCONCURRENTREQUESTS: '4' });

@@ -1,7 +1,6 @@
-import { type OutputInstance, passesMinimumPriority } from '@peregrine/outputs';
-import { parsePriority } from '@peregrine/engine';
 import type { EntityManager } from 'typeorm';
 import type { NewAlertRow } from '../alerts/alert-record.mapper';
+import type { RoutingTable } from './routing';
 
 /**
  * Decides which outputs each stored alert goes to and writes their outbox rows. It runs inside
@@ -10,15 +9,9 @@ import type { NewAlertRow } from '../alerts/alert-record.mapper';
  */
 export class Outbox {
   constructor(
-    private readonly instances: readonly OutputInstance[],
+    private readonly routing: RoutingTable,
     private readonly nowMs: () => number,
   ) {}
-
-  /** Output names an alert routes to. */
-  routesFor(alert: Pick<NewAlertRow, 'priority' | 'rule'>): string[] {
-    const priority = parsePriority(alert.priority) ?? 'Debug';
-    return this.instances.filter((instance) => passesMinimumPriority({ priority, rule: alert.rule }, instance.minimumPriority)).map((instance) => instance.name);
-  }
 
   /** Same-transaction work: one pending delivery per (alert, routed output). Returns the outputs touched. */
   async enqueue(manager: EntityManager, rows: readonly NewAlertRow[]): Promise<Set<string>> {
@@ -27,7 +20,7 @@ export class Outbox {
     const touched = new Set<string>();
     let count = 0;
     for (const row of rows) {
-      for (const output of this.routesFor(row)) {
+      for (const output of this.routing.routesForRow(row)) {
         values.push(row.uuid, output, 'pending', 0, now, now);
         touched.add(output);
         count++;

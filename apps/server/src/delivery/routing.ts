@@ -1,0 +1,77 @@
+import { compileAlertCondition, parsePriority, type AlertCondition, type RoutableAlert } from '@peregrine/engine';
+import { type OutputInstance, passesMinimumPriority } from '@peregrine/outputs';
+import type { NewAlertRow } from '../alerts/alert-record.mapper';
+import { parseJson } from '../common/json';
+import type { EnrichedAlert } from '../ingest/enrichment';
+import { TEST_RULE } from '../ingest/enrichment';
+
+/** Where a `when:` condition is wrong, for the start-up error. */
+export interface RoutingProblem {
+  output: string;
+  message: string;
+}
+
+interface Route {
+  output: string;
+  instance: OutputInstance;
+  condition: AlertCondition | undefined;
+}
+
+/**
+ * Which outputs an alert goes to: each output's `minimumpriority` and, when set, its `when:`
+ * condition (Falco's condition syntax over the alert, compiled once here). falcosidekick's
+ * `Test rule` alert goes everywhere, so `/test` still checks every output.
+ */
+export class RoutingTable {
+  private readonly routes: Route[];
+  /** Reading a row's output fields back costs a JSON parse: only done when a condition exists. */
+  private readonly needsFields: boolean;
+
+  private constructor(routes: Route[]) {
+    this.routes = routes;
+    this.needsFields = routes.some((route) => route.condition !== undefined);
+  }
+
+  /** Compiles every output's condition; problems name the output and point into the text. */
+  static compile(instances: readonly OutputInstance[]): { table: RoutingTable; problems: RoutingProblem[] } {
+    const problems: RoutingProblem[] = [];
+    const routes = instances.map((instance): Route => {
+      if (instance.when === undefined) return { output: instance.name, instance, condition: undefined };
+      const compiled = compileAlertCondition(instance.when);
+      if (compiled.ok) return { output: instance.name, instance, condition: compiled.condition };
+      const { code, message, start, end } = compiled.error;
+      const marker = `${' '.repeat(start)}${'^'.repeat(Math.max(1, end - start))}`;
+      problems.push({ output: instance.name, message: `${code} at column ${start + 1}: ${message}\n    ${instance.when}\n    ${marker}` });
+      return { output: instance.name, instance, condition: undefined };
+    });
+    return { table: new RoutingTable(routes), problems };
+  }
+
+  /** The outputs an alert routes to. */
+  routesFor(alert: RoutableAlert): string[] {
+    const outputs: string[] = [];
+    const bypass = alert.rule === TEST_RULE;
+    for (const route of this.routes) {
+      if (!passesMinimumPriority(alert, route.instance.minimumPriority)) continue;
+      if (!bypass && route.condition !== undefined && !route.condition.matches(alert)) continue;
+      outputs.push(route.output);
+    }
+    return outputs;
+  }
+
+  routesForStored(alert: EnrichedAlert, cluster: string): string[] {
+    return this.routesFor({ ...alert, cluster });
+  }
+
+  routesForRow(row: NewAlertRow): string[] {
+    const priority = parsePriority(row.priority) ?? 'Debug';
+    const base = { rule: row.rule, priority, source: row.source, hostname: row.hostname, cluster: row.cluster, output: row.output };
+    if (!this.needsFields) return this.routesFor({ ...base, tags: [], output_fields: {} });
+    return this.routesFor({ ...base, tags: JSON.parse(row.tags) as string[], output_fields: parseJson(row.outputFields) as Record<string, unknown> });
+  }
+
+  /** An output's routing condition as configured, for the API. */
+  conditionOf(output: string): string | undefined {
+    return this.routes.find((route) => route.output === output)?.condition?.text;
+  }
+}
