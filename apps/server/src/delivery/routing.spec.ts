@@ -55,9 +55,10 @@ describe('routing table', () => {
     const { table: byTime } = table({ webhook: { address: 'http://127.0.0.1:9/hook', when: 'evt.time = 1795442727146981532 and tags in (k8s, x)' } });
     const enriched: EnrichedAlert = {
       ...auditAlert,
+      tags: [...auditAlert.tags],
       uuid: '00000000-0000-4000-8000-000000000000',
       time: '2026-11-23T05:00:00.000000000Z',
-      output_fields: exactTime as Record<string, JsonValue>,
+      output_fields: exactTime,
       timeNs: 0n,
       outputFieldsJson: '{"ka.target.namespace":"prod-x","evt.time":1795442727146981532}',
     };
