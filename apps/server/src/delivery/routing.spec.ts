@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig, ConfigError } from '../config/config.loader';
 import { outputsSection } from '../app/settings-outputs';
 import { toRow } from '../alerts/alert-record.mapper';
-import { parseJson, type JsonValue } from '../common/json';
+import { parseJson } from '../common/json';
 import type { EnrichedAlert } from '../ingest/enrichment';
 import { RoutingTable } from './routing';
 
