@@ -22,6 +22,7 @@ import { ErrorFilter } from '../web/error.filter';
 import { createSender, type OutputInstance } from '@peregrine/outputs';
 import { Dispatcher } from '../delivery/dispatcher';
 import { Outbox } from '../delivery/outbox';
+import { RoutingTable } from '../delivery/routing';
 import { OutputsController } from '../delivery/outputs.controller';
 import { DeliveryMetrics, OutputsService, queueDepth } from '../delivery/outputs.service';
 import { HealthController } from '../web/health.controller';
@@ -110,9 +111,10 @@ export class AppModule {
             const ingest = new IngestService(writer, metrics, clock, { enrichment: enrichmentSettings(config), defaultCluster: config.peregrine.cluster_name });
             ingest.onStored((alert, cluster) => live.publish(alert, cluster));
             if (outputs.length > 0) {
-              const outbox = new Outbox(outputs, () => clock.nowMs());
+              const routing = RoutingTable.compile(outputs).table;
+              const outbox = new Outbox(routing, () => clock.nowMs());
               writer.addSameTransactionWork(async (manager, rows) => void (await outbox.enqueue(manager, rows)));
-              ingest.onStored((alert) => dispatcher.wake(outbox.routesFor(alert)));
+              ingest.onStored((alert, cluster) => dispatcher.wake(routing.routesForStored(alert, cluster)));
             }
             return ingest;
           },
