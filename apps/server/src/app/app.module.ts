@@ -26,7 +26,16 @@ import { RoutingTable } from '../delivery/routing';
 import { OutputsController } from '../delivery/outputs.controller';
 import { DeliveryMetrics, OutputsService, queueDepth } from '../delivery/outputs.service';
 import { HealthController } from '../web/health.controller';
-import { databaseSettings, enrichmentSettings, metricsSettings, outputTlsMaterial, retentionSettings, retrySettings } from './settings';
+import { auditSettings, databaseSettings, enrichmentSettings, metricsSettings, outputTlsMaterial, retentionSettings, retrySettings, rulesSettings } from './settings';
+import { AuditController } from '../audit/audit.controller';
+import { AuditIngestService } from '../audit/audit-ingest.service';
+import { AuditListeners } from '../audit/audit-listeners';
+import { AuditMetrics } from '../audit/audit-metrics';
+import { registerAuditRoutes } from '../audit/audit-routes';
+import { RecentAuditEvents } from '../audit/recent-audit-events';
+import { RulesFileReader } from '../rules/rules-files';
+import { RulesController } from '../rules/rules.controller';
+import { RulesService } from '../rules/rules.service';
 import { dashboardDirectory } from './dashboard';
 import { APP_CONFIG, LOGGER } from './tokens';
 
@@ -38,6 +47,8 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     @Inject(AlertWriter) private readonly writer: AlertWriter,
     @Inject(Dispatcher) private readonly dispatcher: Dispatcher,
     @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(RulesService) private readonly rules: RulesService,
+    @Inject(AuditListeners) private readonly auditListeners: AuditListeners,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -49,6 +60,8 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.retention.stop();
+    this.rules.stop();
+    await this.auditListeners.close();
     await this.compat.close();
     // Everything acknowledged is already committed; this waits for in-flight batches.
     await this.writer.drain();
@@ -63,7 +76,7 @@ export class AppModule {
   static forRoot(config: AppConfig, logger: AppLogger, outputs: readonly OutputInstance[] = []): DynamicModule {
     return {
       module: AppModule,
-      controllers: [IngestController, AlertsController, SidekickUiController, MetricsController, HealthController, OutputsController],
+      controllers: [IngestController, AlertsController, SidekickUiController, MetricsController, HealthController, OutputsController, RulesController, AuditController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
@@ -128,9 +141,36 @@ export class AppModule {
         },
         {
           provide: FalcoCompatServer,
-          useFactory: (ingest: IngestService, metrics: Metrics) =>
-            new FalcoCompatServer(ingest, metrics, logger, { address: config.listenaddress, port: config.listenport, maxBodyBytes: config.peregrine.ingest.max_body_bytes }),
-          inject: [IngestService, Metrics],
+          useFactory: async (ingest: IngestService, metrics: Metrics, audit: AuditIngestService, auditMetrics: AuditMetrics) => {
+            const compat = new FalcoCompatServer(ingest, metrics, logger, { address: config.listenaddress, port: config.listenport, maxBodyBytes: config.peregrine.ingest.max_body_bytes });
+            await registerAuditRoutes(compat.server, audit, auditMetrics, logger, { prefix: '', maxBodyBytes: config.peregrine.audit.max_body_bytes });
+            return compat;
+          },
+          inject: [IngestService, Metrics, AuditIngestService, AuditMetrics],
+        },
+        { provide: AuditMetrics, useFactory: (metrics: Metrics) => new AuditMetrics(metrics.registry), inject: [Metrics] },
+        { provide: RecentAuditEvents, useFactory: () => new RecentAuditEvents(config.peregrine.audit.recent_events) },
+        {
+          provide: RulesService,
+          useFactory: async (clock: Clock, auditMetrics: AuditMetrics) => {
+            const rules = new RulesService(new RulesFileReader(), rulesSettings(config), clock, logger.child({ component: 'rules' }));
+            rules.onReload((status) => auditMetrics.rulesReloads.inc({ result: status.ok ? 'ok' : 'error' }));
+            await rules.start();
+            return rules;
+          },
+          inject: [Clock, AuditMetrics],
+        },
+        {
+          provide: AuditIngestService,
+          useFactory: (rules: RulesService, ingest: IngestService, recent: RecentAuditEvents, auditMetrics: AuditMetrics, clock: Clock) =>
+            new AuditIngestService(rules, ingest, recent, auditMetrics, clock, auditSettings(config)),
+          inject: [RulesService, IngestService, RecentAuditEvents, AuditMetrics, Clock],
+        },
+        {
+          provide: AuditListeners,
+          useFactory: (audit: AuditIngestService, auditMetrics: AuditMetrics) =>
+            new AuditListeners(audit, auditMetrics, logger, { address: config.peregrine.address, ports: config.peregrine.audit.extra_ports, maxBodyBytes: config.peregrine.audit.max_body_bytes }),
+          inject: [AuditIngestService, AuditMetrics],
         },
         { provide: APP_FILTER, useFactory: () => new ErrorFilter(logger, dashboardDirectory(config) !== undefined, config.peregrine.base_path) },
         Lifecycle,

@@ -9,6 +9,10 @@ import type { AppConfig } from '../config/config.schema';
 import { FalcoCompatServer } from '../ingest/falco-compat.server';
 import { type AppLogger, NestPinoLogger } from '../logging/logger';
 import { AppModule } from './app.module';
+import { AuditIngestService } from '../audit/audit-ingest.service';
+import { AuditListeners } from '../audit/audit-listeners';
+import { AuditMetrics } from '../audit/audit-metrics';
+import { registerAuditRoutes } from '../audit/audit-routes';
 import { dashboardDirectory, registerDashboard } from './dashboard';
 
 export interface RunningServer {
@@ -54,6 +58,8 @@ export async function startServer(config: AppConfig, logger: AppLogger, outputs:
     app.setGlobalPrefix(basePath, { exclude: ['healthz'] });
     fastify.get(basePath, async (_request, reply) => reply.redirect(`${basePath}/`, 301));
   }
+  // The apiserver webhook: its own body cap and parser, outside Nest's JSON handling.
+  await registerAuditRoutes(fastify, app.get(AuditIngestService), app.get(AuditMetrics), logger, { prefix: basePath, maxBodyBytes: config.peregrine.audit.max_body_bytes });
   app.useWebSocketAdapter(new BasePathIoAdapter(app, `${basePath}/socket.io`));
   await registerDashboard(app, dashboardDirectory(config), logger, basePath);
 
@@ -61,6 +67,7 @@ export async function startServer(config: AppConfig, logger: AppLogger, outputs:
   await app.listen({ port: config.peregrine.port, host: hostOf(config.peregrine.address) });
   const compat = app.get(FalcoCompatServer);
   await compat.listen();
+  await app.get(AuditListeners).listen();
 
   const mainUrl = urlOf(fastify.server.address());
   const compatUrl = urlOf(compat.server.server.address());

@@ -8,6 +8,10 @@ import type { EnrichmentSettings } from '../ingest/enrichment';
 import type { MetricsSettings } from '../metrics/metrics';
 import { compileTemplatedFields } from '../ingest/go-template';
 import { DEFAULT_RETRY, type RetrySettings } from '../delivery/retry-policy';
+import { type LoadOptions, parsePriority } from '@peregrine/engine';
+import type { AuditIngestSettings } from '../audit/audit-ingest.service';
+import { DEFAULT_RULES_FOLDER, type RulesPath, SHIPPED_RULES_FILE } from '../rules/rules-files';
+import type { RulesSettings } from '../rules/rules.service';
 
 /** Derives each component's settings from the one parsed configuration. */
 export function databaseSettings(config: AppConfig): DatabaseSettings {
@@ -82,4 +86,23 @@ export function outputTlsMaterial(config: AppConfig, instances: readonly OutputI
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.keys(material).length > 0 ? material : undefined;
+}
+
+export function rulesSettings(config: AppConfig): RulesSettings {
+  const rules = config.peregrine.rules;
+  const paths: RulesPath[] =
+    rules.files.length === 0
+      ? [
+          { path: SHIPPED_RULES_FILE, optional: false },
+          { path: DEFAULT_RULES_FOLDER, optional: true },
+        ]
+      : rules.files.map((path) => ({ path, optional: false }));
+  const load: LoadOptions = { disabledTags: rules.disabled_tags, disabledRules: rules.disabled_rules, enabledRules: rules.enabled_rules };
+  if (rules.enabled_tags.length > 0) load.enabledTags = rules.enabled_tags;
+  return { paths, load, ruleMatching: rules.rule_matching, minPriority: parsePriority(rules.min_priority) ?? 'Debug', watch: rules.watch };
+}
+
+export function auditSettings(config: AppConfig): AuditIngestSettings {
+  const audit = config.peregrine.audit;
+  return { maxEventBytes: audit.max_event_bytes, maxEventsPerRequest: audit.max_events_per_request, defaultCluster: config.peregrine.cluster_name };
 }

@@ -14,7 +14,11 @@ export type ErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'STORE_OVERLOADED'
   | 'NOT_FOUND'
-  | 'CONFIG_INVALID';
+  | 'CONFIG_INVALID'
+  | 'NOT_AN_AUDIT_EVENT'
+  | 'TOO_MANY_EVENTS'
+  | 'INVALID_AUDIT_EVENTS'
+  | 'RULES_INVALID';
 
 export class PeregrineError extends Error {
   constructor(
@@ -41,6 +45,10 @@ const statusByCode: Record<ErrorCode, number> = {
   STORE_OVERLOADED: 503,
   NOT_FOUND: 404,
   CONFIG_INVALID: 500,
+  NOT_AN_AUDIT_EVENT: 400,
+  TOO_MANY_EVENTS: 413,
+  INVALID_AUDIT_EVENTS: 400,
+  RULES_INVALID: 422,
 };
 
 export function httpStatusOf(error: PeregrineError): number {

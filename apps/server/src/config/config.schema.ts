@@ -1,3 +1,4 @@
+import { parsePriority } from '@peregrine/engine';
 import { z } from 'zod';
 
 /**
@@ -10,6 +11,18 @@ import { z } from 'zod';
 const port = z.number().int().min(0, 'must be a port between 1 and 65535 (0: any free port)').max(65535, 'must be a port between 1 and 65535 (0: any free port)');
 const duration = z.string().regex(/^\d+(ms|s|m|h|d|w)?$/, 'must be a duration such as 90s, 15m, 12h, 30d or 2w (plain number: seconds)');
 const ipOrEmpty = z.string().refine((v) => v === '' || isIp(v), 'must be an IP address (or empty for every interface)');
+
+const AUDIT_DEFAULTS = { max_body_bytes: 12 * 1024 * 1024, max_event_bytes: 256 * 1024, max_events_per_request: 10_000, recent_events: 1000 };
+const RULES_DEFAULTS = {
+  files: [] as string[],
+  disabled_tags: [] as string[],
+  enabled_tags: [] as string[],
+  disabled_rules: [] as string[],
+  enabled_rules: [] as string[],
+  watch: true,
+  rule_matching: 'first' as const,
+  min_priority: 'debug',
+};
 
 export const configSchema = z.object({
   listenaddress: ipOrEmpty.default(''),
@@ -78,6 +91,36 @@ export const configSchema = z.object({
           level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
         })
         .default({ level: 'info' }),
+      /** Kubernetes audit webhook (`POST /k8s-audit`). */
+      audit: z
+        .object({
+          /** More ports serving only the audit paths, so existing webhook kubeconfigs keep working (8765, 9765, 7765). */
+          extra_ports: z.array(z.coerce.number().pipe(port)).default([]),
+          max_body_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(AUDIT_DEFAULTS.max_body_bytes),
+          max_event_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(AUDIT_DEFAULTS.max_event_bytes),
+          max_events_per_request: z.number().int().min(1).max(1_000_000).default(AUDIT_DEFAULTS.max_events_per_request),
+          /** Raw audit events kept in memory to try rules on (`GET /api/v1/audit/recent`). */
+          recent_events: z.number().int().min(0).max(100_000).default(AUDIT_DEFAULTS.recent_events),
+        })
+        .default({ extra_ports: [], ...AUDIT_DEFAULTS }),
+      /** Falco rules evaluated on audit events. */
+      rules: z
+        .object({
+          /** Files and folders (`*.yaml`, `*.yml`, in name order), loaded in order; empty = the shipped rules then /etc/peregrine/rules.d. */
+          files: z.array(z.string().min(1)).default([]),
+          disabled_tags: z.array(z.string()).default([]),
+          enabled_tags: z.array(z.string()).default([]),
+          disabled_rules: z.array(z.string()).default([]),
+          enabled_rules: z.array(z.string()).default([]),
+          /** Reload when a rules file changes on disk. */
+          watch: z.boolean().default(true),
+          rule_matching: z.enum(['first', 'all']).default('first'),
+          min_priority: z
+            .string()
+            .refine((value) => parsePriority(value) !== undefined, 'must be a Falco priority (debug, info, notice, warning, error, critical, alert, emergency)')
+            .default('debug'),
+        })
+        .default(RULES_DEFAULTS),
     })
     .default({
       address: '',
@@ -90,6 +133,8 @@ export const configSchema = z.object({
       delivery: { max_age: '24h', initial_backoff: '1s', max_backoff: '5m' },
       ingest: { max_body_bytes: 4 * 1024 * 1024 },
       log: { level: 'info' },
+      audit: { extra_ports: [], ...AUDIT_DEFAULTS },
+      rules: RULES_DEFAULTS,
     }),
 });
 

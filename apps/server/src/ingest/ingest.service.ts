@@ -17,6 +17,8 @@ export interface IngestContext {
   cluster?: string | undefined;
   /** falcosidekick's WebUI output already assigned a UUID; keeping it makes its retries idempotent. */
   keepUuid?: boolean;
+  /** The `source` label of falcosidekick's inputs counter (`requests` for HTTP alerts). */
+  inputSource?: string;
 }
 
 /** Listens to alerts once they are durably stored (live dashboard, delivery wake-up). */
@@ -73,6 +75,14 @@ export class IngestService {
     }, {});
   }
 
+  /**
+   * An alert another part of Peregrine produced (the rules engine, from an audit event): it
+   * takes the same path as a received Falco alert from enrichment on.
+   */
+  ingestProduced(received: ReceivedAlert, context: IngestContext): Promise<EnrichedAlert> {
+    return this.store(received, context);
+  }
+
   private async store(received: ReceivedAlert, context: IngestContext): Promise<EnrichedAlert> {
     const alert = enrichAlert(received, this.settings.enrichment);
     const cluster = context.cluster && context.cluster !== '' ? context.cluster : this.settings.defaultCluster;
@@ -82,7 +92,7 @@ export class IngestService {
       if (error instanceof PeregrineError) this.metrics.countRejection(error.code);
       throw error;
     }
-    this.metrics.countInput('accepted');
+    this.metrics.countInput('accepted', context.inputSource);
     this.metrics.countFalcoEvent(alert);
     for (const listener of this.listeners) listener(alert, cluster);
     return alert;
