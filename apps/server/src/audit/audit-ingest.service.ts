@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type EngineAlert, extractEvents } from '@peregrine/engine';
+import { type EngineAlert, EVENT_ERROR_CODES, extractEvents } from '@peregrine/engine';
 import type { Clock } from '../common/clock';
 import { PeregrineError } from '../common/errors';
 import type { JsonValue } from '../common/json';
@@ -147,7 +147,7 @@ export class AuditIngestService {
 }
 
 function itemProblem(item: unknown, maxBytes: number | undefined): { code: string; message: string } | undefined {
-  if (!isObject(item) || item['kind'] !== 'Event') return { code: 'NOT_AN_AUDIT_EVENT', message: `item is not an audit Event (kind ${describeKind(item)})` };
+  if (!isObject(item) || item['kind'] !== 'Event') return { code: 'NOT_AN_AUDIT_EVENT', message: `${EVENT_ERROR_CODES.NOT_AN_AUDIT_EVENT}: the item is not an Event (kind ${describeKind(item)})` };
   const missing = REQUIRED_STRINGS.filter((key) => typeof item[key] !== 'string' || item[key] === '');
   if (missing.length > 0) return { code: 'MISSING_FIELD', message: `audit event lacks ${missing.join(', ')}` };
   if (!isObject(item['user'])) return { code: 'MISSING_FIELD', message: 'audit event lacks user' };
