@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { type EngineAlert, EVENT_ERROR_CODES, extractEvents } from '@peregrine/engine';
 import type { Clock } from '../common/clock';
 import { PeregrineError } from '../common/errors';
-import type { JsonValue } from '../common/json';
 import { parseRfc3339 } from '../common/time';
 import type { IngestService } from '../ingest/ingest.service';
 import type { RulesService } from '../rules/rules.service';
@@ -98,7 +97,7 @@ export class AuditIngestService {
         priority: alert.priority,
         rule: alert.rule,
         time,
-        output_fields: alert.output_fields as Record<string, JsonValue>,
+        output_fields: alert.output_fields,
         source: alert.source,
         tags: alert.tags,
         hostname: cluster,
@@ -130,7 +129,7 @@ export class AuditIngestService {
       if (value['kind'] === 'Event') return [value];
       return undefined;
     };
-    const items = Array.isArray(body) ? body.flatMap((element) => list(element) ?? [element]) : list(body);
+    const items: unknown[] | undefined = Array.isArray(body) ? (body as unknown[]).flatMap((element) => list(element) ?? [element]) : list(body);
     if (items === undefined) {
       throw this.reject('NOT_AN_AUDIT_EVENT', `body is not an audit.k8s.io/v1 Event or EventList (kind ${describeKind(body)})`);
     }
