@@ -1,6 +1,5 @@
 import type { RulesFile } from '@peregrine/engine';
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../common/clock';
 import { createLogger } from '../logging/logger';
 import { Writable } from 'node:stream';
 import type { Closeable, RulesFileReader, RulesFilesRead, RulesPath } from './rules-files';
