@@ -32,9 +32,12 @@ COPY --from=build /src/apps/server/package.json apps/server/
 COPY --from=build /src/apps/server/bin apps/server/bin
 COPY --from=build /src/apps/server/dist apps/server/dist
 COPY --from=build /src/apps/ui/dist apps/ui/dist
-RUN mkdir -p /data && chown node:node /data
+# Falco's k8s audit rules, loaded first; mount your own into /etc/peregrine/rules.d.
+COPY rules rules
+RUN mkdir -p /data /etc/peregrine/rules.d && chown node:node /data
 USER node
 VOLUME ["/data"]
+# 2801 falcosidekick-compatible ingest (and /k8s-audit), 2802 dashboard + API + /k8s-audit.
 EXPOSE 2801 2802
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:2802/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"

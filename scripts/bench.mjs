@@ -12,6 +12,7 @@ const only = process.argv.slice(2);
 const benches = [
   { name: 'ingest', file: 'apps/server/bench/ingest.bench.ts' },
   { name: 'engine', file: 'packages/engine/bench/engine.bench.ts' },
+  { name: 'audit', file: 'apps/server/bench/audit.bench.ts' },
 ].filter((b) => (only.length === 0 || only.includes(b.name)) && existsSync(join(root, b.file)));
 
 const results = [];

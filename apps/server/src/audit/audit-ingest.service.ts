@@ -6,6 +6,7 @@ import { parseRfc3339 } from '../common/time';
 import type { IngestService } from '../ingest/ingest.service';
 import type { RulesService } from '../rules/rules.service';
 import type { AuditMetrics } from './audit-metrics';
+import { itemSizes } from './item-sizes';
 import type { RecentAuditEvents } from './recent-audit-events';
 
 export interface AuditIngestSettings {
@@ -58,14 +59,17 @@ export class AuditIngestService {
     const options = { ...this.rules.evaluateOptions, hostname: cluster };
     const receivedAt = new Date(this.clock.nowMs()).toISOString();
     // Only a body larger than one event's cap can hold an event over it.
-    const checkSizes = body.length > this.settings.maxEventBytes;
+    const maxBytes = body.length > this.settings.maxEventBytes ? this.settings.maxEventBytes : undefined;
+    const sizes = maxBytes === undefined ? undefined : itemSizes(body);
+    // An array of EventLists flattens into more items than the body has elements: measure those one by one.
+    const sizeOf = sizes !== undefined && sizes.length === items.length ? (index: number) => sizes[index] ?? 0 : (index: number) => Buffer.byteLength(JSON.stringify(items[index]));
     const errors: AuditItemError[] = [];
     const stored: Array<Promise<unknown>> = [];
     let evaluated = 0;
     let alertCount = 0;
     for (let index = 0; index < items.length; index++) {
       const item = items[index];
-      const problem = itemProblem(item, checkSizes ? this.settings.maxEventBytes : undefined);
+      const problem = itemProblem(item) ?? (maxBytes !== undefined ? sizeProblem(sizeOf(index), maxBytes) : undefined);
       if (problem !== undefined) {
         errors.push({ index, ...problem });
         this.metrics.eventsRejected.inc({ reason: problem.code });
@@ -145,7 +149,11 @@ export class AuditIngestService {
   }
 }
 
-function itemProblem(item: unknown, maxBytes: number | undefined): { code: string; message: string } | undefined {
+function sizeProblem(bytes: number, maxBytes: number): { code: string; message: string } | undefined {
+  return bytes > maxBytes ? { code: 'EVENT_TOO_LARGE', message: `audit event is ${bytes} bytes, more than the limit of ${maxBytes} (peregrine.audit.max_event_bytes)` } : undefined;
+}
+
+function itemProblem(item: unknown): { code: string; message: string } | undefined {
   if (!isObject(item) || item['kind'] !== 'Event') return { code: 'NOT_AN_AUDIT_EVENT', message: `${EVENT_ERROR_CODES.NOT_AN_AUDIT_EVENT}: the item is not an Event (kind ${describeKind(item)})` };
   const missing = REQUIRED_STRINGS.filter((key) => typeof item[key] !== 'string' || item[key] === '');
   if (missing.length > 0) return { code: 'MISSING_FIELD', message: `audit event lacks ${missing.join(', ')}` };
@@ -157,10 +165,6 @@ function itemProblem(item: unknown, maxBytes: number | undefined): { code: strin
   }
   const timing = extractEvents(item).errors[0];
   if (timing !== undefined) return { code: timing.code, message: timing.message };
-  if (maxBytes !== undefined) {
-    const bytes = Buffer.byteLength(JSON.stringify(item));
-    if (bytes > maxBytes) return { code: 'EVENT_TOO_LARGE', message: `audit event is ${bytes} bytes, more than the limit of ${maxBytes} (peregrine.audit.max_event_bytes)` };
-  }
   return undefined;
 }
 
