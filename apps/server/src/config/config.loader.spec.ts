@@ -75,6 +75,21 @@ describe('configuration: YAML file overridden by env, falcosidekick names', () =
     expect(problems.join('\n')).not.toContain('s3cr3t');
   });
 
+  it('reads the audit and rules settings from env: ports as numbers, rule names with their spaces', () => {
+    const { config } = loadConfig({
+      env: {
+        PEREGRINE_AUDIT_EXTRA_PORTS: '8765, 9765',
+        PEREGRINE_RULES_FILES: '/etc/rules/a.yaml,/etc/rules.d',
+        PEREGRINE_RULES_DISABLED_RULES: 'Create Privileged Pod, K8s Secret Get Successfully',
+        PEREGRINE_RULES_DISABLED_TAGS: 'k8s, mitre_x',
+        PEREGRINE_RULES_RULE_MATCHING: 'all',
+      },
+    });
+    expect(config.peregrine.audit).toMatchObject({ extra_ports: [8765, 9765], max_body_bytes: 12 * 1024 * 1024, max_event_bytes: 256 * 1024, recent_events: 1000 });
+    expect(config.peregrine.rules).toMatchObject({ files: ['/etc/rules/a.yaml', '/etc/rules.d'], disabled_rules: ['Create Privileged Pod', 'K8s Secret Get Successfully'], disabled_tags: ['k8s', 'mitre_x'], rule_matching: 'all', min_priority: 'debug', watch: true });
+    expect(() => loadConfig({ env: { PEREGRINE_AUDIT_EXTRA_PORTS: '8765,http', PEREGRINE_RULES_MIN_PRIORITY: 'loud' } })).toThrow(/peregrine\.audit\.extra_ports[\s\S]*peregrine\.rules\.min_priority/);
+  });
+
   it('reads durations', () => {
     expect(durationMs('720h')).toBe(2_592_000_000);
     expect(durationMs('90')).toBe(90_000);

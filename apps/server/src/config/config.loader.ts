@@ -3,6 +3,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { templateProblems } from '../ingest/go-template';
 import { type AppConfig, configSchema, SECRET_KEYS } from './config.schema';
+import { NAMES_LIST } from './names-list';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -35,7 +36,7 @@ export interface LoadedConfig<T = undefined> {
   file?: string;
 }
 
-type LeafKind = 'string' | 'number' | 'boolean' | 'list' | 'map';
+type LeafKind = 'string' | 'number' | 'boolean' | 'list' | 'names' | 'map';
 interface Leaf {
   path: string[];
   kind: LeafKind;
@@ -175,7 +176,17 @@ export function leavesOf(schema: z.ZodType, path: string[] = []): Leaf[] {
   if (!shape) {
     const base = unwrap(schema);
     const kind: LeafKind =
-      base instanceof z.ZodNumber ? 'number' : base instanceof z.ZodBoolean ? 'boolean' : base instanceof z.ZodArray ? 'list' : base instanceof z.ZodRecord ? 'map' : 'string';
+      base instanceof z.ZodNumber
+        ? 'number'
+        : base instanceof z.ZodBoolean
+          ? 'boolean'
+          : base instanceof z.ZodArray
+            ? schema.description === NAMES_LIST || base.description === NAMES_LIST
+              ? 'names'
+              : 'list'
+            : base instanceof z.ZodRecord
+              ? 'map'
+              : 'string';
     return [{ path, kind }];
   }
   return Object.entries(shape).flatMap(([key, child]) => leavesOf(child, [...path, key]));
@@ -197,6 +208,12 @@ function fromEnvText(raw: string, kind: LeafKind, env: Env): unknown {
       if (['false', '0', 'no', ''].includes(lower)) return false;
       return raw;
     }
+    case 'names':
+      // Rule names have spaces: trim each item rather than strip them all.
+      return raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
     case 'list':
       return raw
         .split(',')

@@ -1,5 +1,6 @@
 import { parsePriority } from '@peregrine/engine';
 import { z } from 'zod';
+import { NAMES_LIST } from './names-list';
 
 /**
  * The one configuration schema. Keys are falcosidekick's where falcosidekick has the setting
@@ -110,8 +111,8 @@ export const configSchema = z.object({
           files: z.array(z.string().min(1)).default([]),
           disabled_tags: z.array(z.string()).default([]),
           enabled_tags: z.array(z.string()).default([]),
-          disabled_rules: z.array(z.string()).default([]),
-          enabled_rules: z.array(z.string()).default([]),
+          disabled_rules: z.array(z.string()).describe(NAMES_LIST).default([]),
+          enabled_rules: z.array(z.string()).describe(NAMES_LIST).default([]),
           /** Reload when a rules file changes on disk. */
           watch: z.boolean().default(true),
           rule_matching: z.enum(['first', 'all']).default('first'),
