@@ -6,13 +6,13 @@
  *
  *   npx tsx apps/server/bench/audit.bench.ts
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { stop, waitForLine } from './processes';
 import { extractEvents, loadRules } from '@peregrine/engine';
 
 const root = resolve(__dirname, '../../..');
@@ -47,25 +47,6 @@ function batchTemplate(writeEvery: number): string {
     return event;
   });
   return JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items });
-}
-
-function waitForLine(child: ChildProcess, test: (line: string) => boolean): Promise<string> {
-  return new Promise((resolveLine, reject) => {
-    if (!child.stdout) return reject(new Error('child has no stdout'));
-    const lines = createInterface({ input: child.stdout });
-    child.once('exit', (code) => reject(new Error(`process exited early (${code})`)));
-    lines.on('line', (line) => {
-      if (test(line)) resolveLine(line);
-    });
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  await new Promise<void>((done) => {
-    child.once('exit', () => done());
-    child.kill('SIGTERM');
-  });
 }
 
 /** Engine only, in this process: parse each body, evaluate every event with the shipped rules. */

@@ -3,12 +3,12 @@
  * group commit, 200 only once stored), against a raw node:http server that only JSON-parses —
  * both driven by the same autocannon settings in the same run, so the ratio is what counts.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
+import { stop, waitForLine } from './processes';
 
 const root = resolve(__dirname, '../../..');
 const durationSeconds = Number(process.env['BENCH_DURATION'] ?? 10);
@@ -34,25 +34,6 @@ async function load(url: string, seconds: number): Promise<LoadResult> {
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
   };
-}
-
-function waitForLine(child: ChildProcess, test: (line: string) => boolean): Promise<string> {
-  return new Promise((resolveLine, reject) => {
-    if (!child.stdout) return reject(new Error('child has no stdout'));
-    const lines = createInterface({ input: child.stdout });
-    child.once('exit', (code) => reject(new Error(`process exited early (${code})`)));
-    lines.on('line', (line) => {
-      if (test(line)) resolveLine(line);
-    });
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  await new Promise<void>((done) => {
-    child.once('exit', () => done());
-    child.kill('SIGTERM');
-  });
 }
 
 async function measure(name: string, url: string): Promise<LoadResult> {

@@ -1,4 +1,4 @@
-import { type EngineAlert, type EventError, extractEvents, type LoadOptions, loadRules, type Priority, type RuleIssue, type Ruleset, type RulesFile } from '@peregrine/engine';
+import { type EngineAlert, type EventError, extractEvents, type LoadOptions, loadRules, type Priority, type RuleInfo, type RuleIssue, type Ruleset, type RulesFile } from '@peregrine/engine';
 import type { Clock } from '../common/clock';
 import type { AppLogger } from '../logging/logger';
 import type { Closeable, RulesFileReader, RulesFilesProblem, RulesPath } from './rules-files';
@@ -12,12 +12,9 @@ export interface RulesSettings {
 }
 
 /** A load problem as the API shows it: the engine's issue plus the source line to underline. */
-export interface RulesProblemView {
+export interface RulesProblemView extends Omit<RuleIssue, 'code'> {
+  /** The engine's codes, plus the file reader's (RULES_PATH_NOT_FOUND, RULES_FILE_UNREADABLE). */
   code: string;
-  message: string;
-  file: string;
-  item?: { type: string; name?: string };
-  position?: { line: number; column: number; offset?: number; length?: number };
   /** The line the problem is on; `text.slice(start, end)` is the part to underline. */
   excerpt?: { text: string; start: number; end: number };
 }
@@ -37,18 +34,9 @@ export interface RulesStatus {
   warnings: RulesProblemView[];
 }
 
-export interface RuleView {
-  name: string;
+/** A rule as the API lists it: the engine's view, its description under its API name, and its matches. */
+export interface RuleView extends Omit<RuleInfo, 'desc'> {
   description: string;
-  source: string;
-  priority: Priority;
-  tags: string[];
-  enabled: boolean;
-  evaluated: boolean;
-  condition: string;
-  output: string;
-  file: string;
-  line: number;
   matches: number;
 }
 
@@ -167,20 +155,7 @@ export class RulesService {
     return {
       generation: loaded.generation,
       loadedAt: loaded.loadedAt,
-      rules: loaded.ruleset.rules.map((rule) => ({
-        name: rule.name,
-        description: rule.desc,
-        source: rule.source,
-        priority: rule.priority,
-        tags: rule.tags,
-        enabled: rule.enabled,
-        evaluated: rule.evaluated,
-        condition: rule.condition,
-        output: rule.output,
-        file: rule.file,
-        line: rule.line,
-        matches: this.matches.get(rule.name) ?? 0,
-      })),
+      rules: loaded.ruleset.rules.map(({ desc, ...rule }) => ({ ...rule, description: desc, matches: this.matches.get(rule.name) ?? 0 })),
     };
   }
 
