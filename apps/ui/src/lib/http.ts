@@ -12,6 +12,21 @@ export class ApiError extends Error {
 
 export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
   const response = await fetch(path.replace(/^\//, ''), { headers: { accept: 'application/json' }, ...(signal ? { signal } : {}) });
+  return readJson<T>(response);
+}
+
+/** POSTs a JSON body (or nothing); answers the parsed JSON, or undefined for 204. */
+export async function postJson<T>(path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const response = await fetch(path.replace(/^\//, ''), {
+    method: 'POST',
+    headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    ...(signal ? { signal } : {}),
+  });
+  return readJson<T>(response);
+}
+
+async function readJson<T>(response: Response): Promise<T> {
   if (!response.ok) {
     let code = 'HTTP_ERROR';
     let message = response.statusText;
@@ -24,5 +39,6 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
     }
     throw new ApiError(response.status, code, message);
   }
+  if (response.status === 204) return undefined as T;
   return (await response.json()) as T;
 }
