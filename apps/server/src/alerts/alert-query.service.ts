@@ -3,6 +3,7 @@ import { PeregrineError } from '../common/errors';
 import { AlertRecord } from './alert.entity';
 import { type AlertFilter, allowedPriorityValues } from './alert-filter';
 import { fromRow, type StoredAlert } from './alert-record.mapper';
+import { autoBucketMs, type GroupBy, type StatsOptions } from './alert-stats-options';
 
 export interface AlertPage {
   results: StoredAlert[];
@@ -12,9 +13,28 @@ export interface AlertPage {
   nextCursor: string | null;
 }
 
-/** Fields alerts can be counted by. */
-export const GROUP_BY = ['priority', 'rule', 'source', 'hostname', 'cluster', 'namespace', 'tags'] as const;
-export type GroupBy = (typeof GROUP_BY)[number];
+export { GROUP_BY, type GroupBy } from './alert-stats-options';
+
+/** One bucket of a timeline: its start and the counts per value that fell in it. */
+export interface TimelineBucket {
+  start: string;
+  counts: Record<string, number>;
+}
+
+/** `/api/v1/alerts/stats`: counts per value, and optionally a timeline stacked by the same field. */
+export interface AlertStats {
+  by: GroupBy;
+  results: Record<string, number>;
+  /** Alerts matching the filter (for tags, alerts rather than tag occurrences). */
+  total: number;
+  /** Buckets with at least one alert, oldest first. */
+  timeline?: TimelineBucket[];
+  /** The width of the timeline's buckets. */
+  bucketMs?: number;
+  /** With `bucket=auto`: the range the buckets cover (RFC 3339), so empty buckets can be drawn too. */
+  from?: string;
+  until?: string;
+}
 
 const COLUMN_OF: Readonly<Record<Exclude<GroupBy, 'tags'>, string>> = {
   priority: 'a.priority',
@@ -55,29 +75,63 @@ export class AlertQueryService {
   }
 
   /** Counts per value of a field; for tags each tag of an alert counts once. */
-  async countBy(filter: AlertFilter, by: GroupBy): Promise<Record<string, number>> {
+  async countBy(filter: AlertFilter, by: GroupBy, top?: number): Promise<Record<string, number>> {
     if (by === 'tags') {
       const counts: Record<string, number> = {};
       const rows = await this.filtered(filter).select('a.tags', 'tags').getRawMany<{ tags: string }>();
       for (const row of rows) for (const tag of JSON.parse(row.tags) as string[]) counts[tag] = (counts[tag] ?? 0) + 1;
-      return counts;
+      if (top === undefined) return counts;
+      return Object.fromEntries(Object.entries(counts).sort((a, b) => b[1] - a[1]).slice(0, top));
     }
     const column = COLUMN_OF[by];
-    const rows = await this.filtered(filter)
+    const query = this.filtered(filter)
       .select(column, 'value')
       .addSelect('COUNT(*)', 'count')
       .andWhere(`${column} IS NOT NULL AND ${column} <> ''`)
       .groupBy(column)
       .orderBy('count', 'DESC')
-      .getRawMany<{ value: string; count: number | string }>();
+      .addOrderBy(column, 'ASC');
+    // Raw LIMIT: TypeORM's take() is for entities and would rewrite a grouped query.
+    if (top !== undefined) query.limit(top);
+    const rows = await query.getRawMany<{ value: string; count: number | string }>();
     return Object.fromEntries(rows.map((row) => [row.value, Number(row.count)]));
+  }
+
+  /** Everything `/api/v1/alerts/stats` answers, for one filter. */
+  async stats(filter: AlertFilter, options: StatsOptions): Promise<AlertStats> {
+    const { by, top, bucket } = options;
+    const [results, total] = await Promise.all([this.countBy(filter, by, top), this.count(filter)]);
+    if (bucket === undefined || by === 'tags') return { by, results, total };
+    if (bucket !== 'auto') return { by, results, total, timeline: await this.timeline(filter, by, bucket), bucketMs: bucket };
+    const range = await this.timeRangeMs(filter, options.nowMs);
+    if (!range) return { by, results, total, timeline: [], bucketMs: autoBucketMs(0) };
+    const bucketMs = autoBucketMs(range.untilMs - range.fromMs);
+    return { by, results, total, timeline: await this.timeline(filter, by, bucketMs), bucketMs, from: new Date(range.fromMs).toISOString(), until: new Date(range.untilMs).toISOString() };
+  }
+
+  /**
+   * The time range a timeline of this filter covers: its own bounds where it has them, else
+   * the oldest alert matching it and now (or the newest alert, if that is later). Undefined
+   * when nothing matches and the filter names no start.
+   */
+  private async timeRangeMs(filter: AlertFilter, nowMs: number): Promise<{ fromMs: number; untilMs: number } | undefined> {
+    const row = await this.filtered(filter).select('MIN(a.time_ns)', 'oldest').addSelect('MAX(a.time_ns)', 'newest').getRawOne<{ oldest: string | number | null; newest: string | number | null }>();
+    // Milliseconds are all a range needs, so a lossy Number of the int64 nanoseconds is fine here.
+    const columnMs = (ns: string | number | null | undefined): number | undefined => (ns === null || ns === undefined ? undefined : Math.floor(Number(ns) / 1e6));
+    const nsToMs = (ns: bigint): number => Number(ns / 1_000_000n);
+    const oldest = columnMs(row?.oldest);
+    const newest = columnMs(row?.newest);
+    const fromMs = filter.fromNs !== undefined ? nsToMs(filter.fromNs) : oldest;
+    if (fromMs === undefined) return undefined;
+    const untilMs = filter.untilNs !== undefined ? nsToMs(filter.untilNs) : Math.max(nowMs, newest ?? nowMs);
+    return { fromMs, untilMs: Math.max(untilMs, fromMs) };
   }
 
   /**
    * Counts per time bucket and value of a field (not tags), bucketed by the server so the
    * dashboard never downloads events to draw a timeline. Buckets without alerts are omitted.
    */
-  async timeline(filter: AlertFilter, by: Exclude<GroupBy, 'tags'>, bucketMs: number): Promise<Array<{ start: string; counts: Record<string, number> }>> {
+  async timeline(filter: AlertFilter, by: Exclude<GroupBy, 'tags'>, bucketMs: number): Promise<TimelineBucket[]> {
     const column = COLUMN_OF[by];
     const bucketNs = (BigInt(bucketMs) * 1_000_000n).toString();
     const rows = await this.filtered(filter)

@@ -90,6 +90,30 @@ describe('read API: filters, cursor pages, counts, and falcosidekick-ui’s read
     expect((await fetch(`${server.mainUrl}/api/v1/alerts/stats?by=priority&bucket=1ms`)).status).toBe(400);
   });
 
+  it('keeps the top N values, largest first', async () => {
+    const top = await get<{ results: Record<string, number>; total: number }>('/api/v1/alerts/stats?by=hostname&top=2');
+    expect(Object.entries(top.results)).toEqual([['node-2', 2], ['eu', 1]]);
+    expect(top.total).toBe(5);
+    expect(Object.keys((await get<{ results: Record<string, number> }>('/api/v1/alerts/stats?by=tags&top=1')).results)).toEqual(['k8s']);
+    expect((await fetch(`${server.mainUrl}/api/v1/alerts/stats?by=rule&top=0`)).status).toBe(400);
+  });
+
+  it('sizes the timeline buckets itself with bucket=auto, over the filter range', async () => {
+    const within = await get<{ bucketMs: number; from: string; until: string; timeline: Array<{ start: string; counts: Record<string, number> }> }>(
+      '/api/v1/alerts/stats?by=source&bucket=auto&from=2026-11-20T10:00:00Z&until=2026-11-20T10:05:00Z',
+    );
+    expect(within.bucketMs).toBe(5000);
+    expect([within.from, within.until]).toEqual(['2026-11-20T10:00:00.000Z', '2026-11-20T10:05:00.000Z']);
+    expect(within.timeline.map((b) => b.counts)).toEqual([{ syscall: 1 }, { k8s_audit: 1 }, { k8s_audit: 1 }, { syscall: 1 }, { syscall: 1 }]);
+    // No bounds: from the oldest alert to now, never more than 120 buckets.
+    const open = await get<{ bucketMs: number; from: string; until: string; timeline: unknown[] }>('/api/v1/alerts/stats?by=priority&bucket=auto');
+    expect(open.from).toBe('2026-11-20T10:00:00.000Z');
+    expect((Date.parse(open.until) - Date.parse(open.from)) / open.bucketMs).toBeLessThanOrEqual(120);
+    expect(open.timeline.length).toBeGreaterThan(0);
+    const none = await get<{ timeline: unknown[] }>('/api/v1/alerts/stats?by=priority&bucket=auto&rule=nothing');
+    expect(none.timeline).toEqual([]);
+  });
+
   it('exports the current filter as CSV and as JSON with numbers exact', async () => {
     const csv = await fetch(`${server.mainUrl}/api/v1/alerts/export?format=csv&cluster=us`);
     expect(csv.headers.get('content-type')).toContain('text/csv');

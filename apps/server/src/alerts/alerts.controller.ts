@@ -4,7 +4,8 @@ import { Clock } from '../common/clock';
 import { PeregrineError } from '../common/errors';
 import { exportStream } from './alert-export';
 import { parseAlertFilter, type QueryParams } from './alert-filter';
-import { type AlertPage, AlertQueryService, GROUP_BY, type GroupBy } from './alert-query.service';
+import { type AlertPage, AlertQueryService, type AlertStats } from './alert-query.service';
+import { parseStatsOptions } from './alert-stats-options';
 import type { StoredAlert } from './alert-record.mapper';
 
 /** Peregrine's read API over the store. */
@@ -20,14 +21,14 @@ export class AlertsController {
     return this.alerts.page(parseAlertFilter(query, this.clock.nowMs()), { limit: Number(query['limit'] ?? 50), ...(typeof query['cursor'] === 'string' ? { cursor: query['cursor'] } : {}) });
   }
 
+  /**
+   * Counts per value (`top=N` keeps the N largest), and with `bucket` a timeline stacked by the
+   * same field; `bucket=auto` picks a round width that splits the filter's time range into at
+   * most ~120 buckets, and says which (`bucketMs`).
+   */
   @Get('stats')
-  async stats(@Query() query: QueryParams): Promise<{ by: GroupBy; results: Record<string, number>; total: number; timeline?: Array<{ start: string; counts: Record<string, number> }> }> {
-    const by = groupBy(query['by']);
-    const filter = parseAlertFilter(query, this.clock.nowMs());
-    const [results, total] = await Promise.all([this.alerts.countBy(filter, by), this.alerts.count(filter)]);
-    if (query['bucket'] === undefined) return { by, results, total };
-    if (by === 'tags') throw new PeregrineError('INVALID_FIELD', 'query parameter bucket: a timeline cannot be grouped by tags');
-    return { by, results, total, timeline: await this.alerts.timeline(filter, by, bucketMs(query['bucket'])) };
+  async stats(@Query() query: QueryParams): Promise<AlertStats> {
+    return this.alerts.stats(parseAlertFilter(query, this.clock.nowMs()), parseStatsOptions(query, this.clock.nowMs()));
   }
 
   /** The whole filter as a JSON array or CSV, streamed (no row ceiling). */
@@ -47,20 +48,4 @@ export class AlertsController {
   async byUuid(@Param('uuid') uuid: string): Promise<StoredAlert> {
     return this.alerts.byUuid(uuid);
   }
-}
-
-const BUCKET = /^(\d+)(s|m|h|d)$/;
-const BUCKET_UNIT_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-function bucketMs(value: unknown): number {
-  const match = typeof value === 'string' ? BUCKET.exec(value) : null;
-  const ms = match ? Number(match[1]) * (BUCKET_UNIT_MS[match[2] ?? ''] ?? 0) : 0;
-  if (ms < 1000) throw new PeregrineError('INVALID_FIELD', 'query parameter bucket: a duration such as 30s, 5m, 1h or 1d');
-  return ms;
-}
-
-export function groupBy(value: unknown): GroupBy {
-  const by = typeof value === 'string' ? value : '';
-  if (!(GROUP_BY as readonly string[]).includes(by)) throw new PeregrineError('INVALID_FIELD', `wrong Group By field: "${by}" (one of ${GROUP_BY.join(', ')})`);
-  return by as GroupBy;
 }

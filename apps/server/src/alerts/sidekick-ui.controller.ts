@@ -3,7 +3,7 @@ import { Clock } from '../common/clock';
 import { parseAlertFilter, type QueryParams } from './alert-filter';
 import { AlertQueryService } from './alert-query.service';
 import type { StoredAlert } from './alert-record.mapper';
-import { groupBy } from './alerts.controller';
+import { groupBy } from './alert-stats-options';
 
 /** Only statistics that are not zero, as falcosidekick-ui omits zero-valued ones. */
 function statistics(values: Record<string, number>): Record<string, number> {
