@@ -1,0 +1,56 @@
+import { useState } from 'react';
+import { describeError, reloadRules, type RulesStatus } from '../api/rules';
+import { formatTime, plural } from '../format';
+import { ProblemList } from './ProblemList';
+
+/** The last load result, and a button to reload the rules files now. */
+export function RulesStatusPanel({ status, onReloaded }: { status: RulesStatus; onReloaded: () => void }) {
+  const [reloading, setReloading] = useState(false);
+  const [outcome, setOutcome] = useState<string>();
+
+  const reload = (): void => {
+    setReloading(true);
+    setOutcome(undefined);
+    reloadRules()
+      .then((result) => setOutcome(result.ok ? `Reloaded: generation ${result.generation}, ${countRules(result)} rules.` : `Reload failed with ${plural(result.errors.length, 'error')}; the previous rules keep running.`))
+      .catch((error: unknown) => setOutcome(`Reload failed: ${describeError(error)}`))
+      .finally(() => {
+        setReloading(false);
+        onReloaded();
+      });
+  };
+
+  return (
+    <section aria-labelledby="rules-status-heading" className={`rules-status ${status.ok ? 'ok' : 'failed'}`}>
+      <div className="section-head">
+        <h3 id="rules-status-heading">Load status</h3>
+        <span className={status.ok ? 'rules-badge ok' : 'rules-badge failed'} data-testid="rules-load-state">
+          {status.ok ? 'OK' : `${plural(status.errors.length, 'error')}`}
+        </span>
+        <button type="button" onClick={reload} disabled={reloading}>
+          {reloading ? 'Reloading…' : 'Reload rules'}
+        </button>
+        <span className="muted" aria-live="polite" data-testid="rules-reload-outcome">
+          {outcome ?? ''}
+        </span>
+      </div>
+      <p className="muted">
+        {status.generation > 0 ? `Generation ${status.generation}, loaded ${formatTime(status.loadedAt)}` : 'No rules loaded yet'}
+        {!status.ok && status.lastAttemptAt ? ` — last attempt ${formatTime(status.lastAttemptAt)} failed, the rules above keep running` : ''}
+      </p>
+      <ul className="rules-files" aria-label="Rules files">
+        {status.files.map((file) => (
+          <li key={file.path}>
+            <code>{file.path}</code> <span className="muted">{plural(file.rules, 'rule')}</span>
+          </li>
+        ))}
+      </ul>
+      <ProblemList problems={status.errors} severity="error" label="Load errors" />
+      <ProblemList problems={status.warnings} severity="warning" label="Load warnings" />
+    </section>
+  );
+}
+
+function countRules(status: RulesStatus): number {
+  return status.files.reduce((sum, file) => sum + file.rules, 0);
+}
