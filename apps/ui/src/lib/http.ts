@@ -15,6 +15,14 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
   return readJson<T>(response);
 }
 
+/** GETs a JSON answer as text, to show or copy it exactly as sent (int64 digits intact). */
+export async function getText(path: string, signal?: AbortSignal): Promise<string> {
+  const response = await fetch(path.replace(/^\//, ''), { headers: { accept: 'application/json' }, ...(signal ? { signal } : {}) });
+  // A failure reads like any other: the coded ApiError.
+  if (!response.ok) await readJson<never>(response);
+  return response.text();
+}
+
 /** POSTs a JSON body (or nothing); answers the parsed JSON, or undefined for 204. */
 export async function postJson<T>(path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   const response = await fetch(path.replace(/^\//, ''), {
