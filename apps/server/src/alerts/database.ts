@@ -6,13 +6,15 @@ import { AlertRecord } from './alert.entity';
 import { DeliveryRecord } from '../delivery/delivery.entity';
 import { CreateAlerts1732300000000 } from './migrations/1732300000000-create-alerts';
 import { CreateDeliveries1732300000001 } from './migrations/1732300000001-create-deliveries';
+import { AuthSessionRecord, AuthUserRecord } from '../auth/auth.entity';
+import { CreateAuth1732300000002 } from '../auth/migrations/1732300000002-create-auth';
 
 export type DatabaseSettings =
   | { driver: 'sqlite'; path: string; synchronous: 'FULL' | 'NORMAL'; busyTimeoutMs: number }
   | { driver: 'postgres'; url: string };
 
-export const ENTITIES = [AlertRecord, DeliveryRecord];
-export const MIGRATIONS = [CreateAlerts1732300000000, CreateDeliveries1732300000001];
+export const ENTITIES = [AlertRecord, DeliveryRecord, AuthUserRecord, AuthSessionRecord];
+export const MIGRATIONS = [CreateAlerts1732300000000, CreateDeliveries1732300000001, CreateAuth1732300000002];
 
 /**
  * Opens the store and brings its schema up to date with migrations (never `synchronize`).

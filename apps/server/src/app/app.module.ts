@@ -38,6 +38,11 @@ import { RulesController } from '../rules/rules.controller';
 import { RulesService } from '../rules/rules.service';
 import { dashboardDirectory } from './dashboard';
 import { APP_CONFIG, LOGGER } from './tokens';
+import { AuthController } from '../auth/auth.controller';
+import { authProviders } from '../auth/auth.providers';
+import { AboutController } from '../about/about.controller';
+import { AboutService } from '../about/about.service';
+import { VERSION } from '../cli/program';
 
 /** Starts and stops what runs beside the HTTP API, in dependency order. */
 class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -76,7 +81,7 @@ export class AppModule {
   static forRoot(config: AppConfig, logger: AppLogger, outputs: readonly OutputInstance[] = []): DynamicModule {
     return {
       module: AppModule,
-      controllers: [IngestController, AlertsController, SidekickUiController, MetricsController, HealthController, OutputsController, RulesController, AuditController],
+      controllers: [IngestController, AlertsController, SidekickUiController, MetricsController, HealthController, OutputsController, RulesController, AuditController, AuthController, AboutController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
@@ -173,6 +178,8 @@ export class AppModule {
           inject: [AuditIngestService, AuditMetrics],
         },
         { provide: APP_FILTER, useFactory: () => new ErrorFilter(logger, dashboardDirectory(config) !== undefined, config.peregrine.base_path) },
+        ...authProviders(config, logger),
+        { provide: AboutService, useFactory: (clock: Clock) => new AboutService(VERSION, config, outputs, clock.nowMs()), inject: [Clock] },
         Lifecycle,
       ],
     };

@@ -14,6 +14,8 @@ import { AuditListeners } from '../audit/audit-listeners';
 import { AuditMetrics } from '../audit/audit-metrics';
 import { registerAuditRoutes } from '../audit/audit-routes';
 import { dashboardDirectory, registerDashboard } from './dashboard';
+import { liveAccessControl, type LiveMiddleware, registerAccessControl } from '../auth/access-control';
+import { AuthService } from '../auth/auth.service';
 
 export interface RunningServer {
   readonly app: NestFastifyApplication;
@@ -53,6 +55,8 @@ export async function startServer(config: AppConfig, logger: AppLogger, outputs:
     });
   }
   const basePath = config.peregrine.base_path;
+  // Before any route is added, so every one of them is covered.
+  registerAccessControl(fastify, app.get(AuthService), logger, basePath);
   if (basePath !== '') {
     // Probes keep their well-known root path; everything a browser uses moves under the prefix.
     app.setGlobalPrefix(basePath, { exclude: ['healthz'] });
@@ -60,7 +64,7 @@ export async function startServer(config: AppConfig, logger: AppLogger, outputs:
   }
   // The apiserver webhook: its own body cap and parser, outside Nest's JSON handling.
   await registerAuditRoutes(fastify, app.get(AuditIngestService), app.get(AuditMetrics), logger, { prefix: basePath, maxBodyBytes: config.peregrine.audit.max_body_bytes });
-  app.useWebSocketAdapter(new BasePathIoAdapter(app, `${basePath}/socket.io`));
+  app.useWebSocketAdapter(new BasePathIoAdapter(app, `${basePath}/socket.io`, liveAccessControl(app.get(AuthService))));
   await registerDashboard(app, dashboardDirectory(config), logger, basePath);
 
   await app.init();
@@ -89,12 +93,16 @@ class BasePathIoAdapter extends IoAdapter {
   constructor(
     app: NestFastifyApplication,
     private readonly path: string,
+    /** Admits only signed-in dashboards (undefined: sign-in disabled). */
+    private readonly admit?: LiveMiddleware,
   ) {
     super(app);
   }
 
   override createIOServer(port: number, options?: IoServerOptions): ReturnType<IoAdapter['createIOServer']> {
-    return super.createIOServer(port, { ...options, path: this.path } as IoServerOptions);
+    const server = super.createIOServer(port, { ...options, path: this.path } as IoServerOptions);
+    if (this.admit) server.use(this.admit);
+    return server;
   }
 }
 

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { Command } from 'commander';
-import { ConfigError, loadConfig, maskConfig } from '../config/config.loader';
+import { ConfigError, loadConfig } from '../config/config.loader';
 import { createLogger } from '../logging/logger';
-import { maskedConfig } from '@peregrine/outputs';
+import { maskedEffectiveConfig } from '../about/masked-config';
 import { outputsSection } from '../app/settings-outputs';
 
 export const VERSION = '0.1.0';
@@ -48,8 +48,7 @@ export function buildProgram(ports: ProcessPorts, registerExtraCommands: (progra
       const file = options.configFile ?? ports.env['PEREGRINE_CONFIG'];
       const loaded = loadConfig({ ...(file ? { file } : {}), env: ports.env, section: outputsSection });
       for (const warning of loaded.warnings) ports.stderr(`warning: ${warning}\n`);
-      const outputs = Object.fromEntries(loaded.section.map((instance) => [instance.name, { type: instance.type, config: maskedConfig(instance) }]));
-      ports.stdout(`${JSON.stringify({ ...maskConfig(loaded.config), outputs }, null, 2)}\n`);
+      ports.stdout(`${JSON.stringify(maskedEffectiveConfig(loaded.config, loaded.section), null, 2)}\n`);
     });
 
   registerExtraCommands(program);

@@ -18,7 +18,10 @@ export type ErrorCode =
   | 'NOT_AN_AUDIT_EVENT'
   | 'TOO_MANY_EVENTS'
   | 'INVALID_AUDIT_EVENTS'
-  | 'RULES_INVALID';
+  | 'RULES_INVALID'
+  | 'UNAUTHENTICATED'
+  | 'INVALID_CREDENTIALS'
+  | 'TOO_MANY_ATTEMPTS';
 
 export class PeregrineError extends Error {
   constructor(
@@ -49,6 +52,9 @@ const statusByCode: Record<ErrorCode, number> = {
   TOO_MANY_EVENTS: 413,
   INVALID_AUDIT_EVENTS: 400,
   RULES_INVALID: 422,
+  UNAUTHENTICATED: 401,
+  INVALID_CREDENTIALS: 401,
+  TOO_MANY_ATTEMPTS: 429,
 };
 
 export function httpStatusOf(error: PeregrineError): number {

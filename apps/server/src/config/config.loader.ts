@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { templateProblems } from '../ingest/go-template';
-import { type AppConfig, configSchema, SECRET_KEYS } from './config.schema';
+import { type AppConfig, configSchema, ENV_ALIASES, SECRET_KEYS } from './config.schema';
 import { NAMES_LIST } from './names-list';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -63,10 +63,12 @@ export function loadConfig<T>(options: { file?: string; env: Env; section?: Conf
   }
 
   for (const leaf of leavesOf(configSchema)) {
-    const envName = leaf.path.join('_').toUpperCase();
+    const key = leaf.path.join('.');
+    const alias = ENV_ALIASES[key];
+    const derived = leaf.path.join('_').toUpperCase();
+    const envName = options.env[derived] === undefined && alias !== undefined ? alias : derived;
     const raw = options.env[envName];
     if (raw === undefined) continue;
-    const key = leaf.path.join('.');
     origins.set(key, `env ${envName}`);
     setIn(input, leaf.path, fromEnvText(raw, leaf.kind, options.env));
   }

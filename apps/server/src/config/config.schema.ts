@@ -14,6 +14,7 @@ const duration = z.string().regex(/^\d+(ms|s|m|h|d|w)?$/, 'must be a duration su
 const ipOrEmpty = z.string().refine((v) => v === '' || isIp(v), 'must be an IP address (or empty for every interface)');
 
 const AUDIT_DEFAULTS = { max_body_bytes: 12 * 1024 * 1024, max_event_bytes: 256 * 1024, max_events_per_request: 10_000, recent_events: 1000 };
+const AUTH_DEFAULTS = { enabled: true, username: 'admin', admin_password: '', session_ttl: '12h', login_max_failures: 5, login_window: '1m' };
 const RULES_DEFAULTS = {
   files: [] as string[],
   disabled_tags: [] as string[],
@@ -122,6 +123,20 @@ export const configSchema = z.object({
             .default('debug'),
         })
         .default(RULES_DEFAULTS),
+      /** Sign-in for the dashboard and its API (ingest is never behind it). */
+      auth: z
+        .object({
+          /** false: everyone reaching the port reads alerts and changes rules (logged as a warning at start). */
+          enabled: z.boolean().default(true),
+          username: z.string().regex(/^[^\s:]{1,64}$/, 'must be 1 to 64 characters without spaces or colons').default('admin'),
+          /** Env `PEREGRINE_ADMIN_PASSWORD`. Empty: generated at first start, printed once, only its hash kept. */
+          admin_password: z.string().max(1024).default(''),
+          session_ttl: duration.default('12h'),
+          /** Failed sign-ins per client address within `login_window` before 429. */
+          login_max_failures: z.number().int().min(1).max(10_000).default(5),
+          login_window: duration.default('1m'),
+        })
+        .default(AUTH_DEFAULTS),
     })
     .default({
       address: '',
@@ -136,13 +151,17 @@ export const configSchema = z.object({
       log: { level: 'info' },
       audit: { extra_ports: [], ...AUDIT_DEFAULTS },
       rules: RULES_DEFAULTS,
+      auth: AUTH_DEFAULTS,
     }),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;
 
 /** Keys whose values are masked wherever configuration is shown or logged. */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(['peregrine.db.url']);
+export const SECRET_KEYS: ReadonlySet<string> = new Set(['peregrine.db.url', 'peregrine.auth.admin_password']);
+
+/** Env names kept for keys whose documented name differs from the derived one (that one works too). */
+export const ENV_ALIASES: Readonly<Record<string, string>> = { 'peregrine.auth.admin_password': 'PEREGRINE_ADMIN_PASSWORD' };
 
 function isIp(value: string): boolean {
   const v4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;

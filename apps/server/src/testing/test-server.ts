@@ -34,6 +34,8 @@ export async function startTestServer(env: Record<string, string> = {}, reuseDat
       PEREGRINE_PORT: '0',
       PEREGRINE_DB_PATH: dbPath,
       PEREGRINE_LOG_LEVEL: 'debug',
+      // Tests about other things read the API without signing in; sign-in's own tests turn it on.
+      PEREGRINE_AUTH_ENABLED: 'false',
       ...env,
     },
   });
@@ -57,4 +59,19 @@ export async function startTestServer(env: Record<string, string> = {}, reuseDat
       if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Signs in through the real endpoint and answers the `Cookie` header value to send with later
+ * requests (`peregrine_session=...`).
+ */
+export async function signIn(mainUrl: string, password: string, username = 'admin'): Promise<string> {
+  const response = await fetch(`${mainUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (response.status !== 204) throw new Error(`sign-in failed: ${response.status} ${await response.text()}`);
+  const setCookie = response.headers.get('set-cookie') ?? '';
+  return setCookie.split(';')[0] ?? '';
 }

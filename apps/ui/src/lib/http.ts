@@ -34,6 +34,15 @@ export async function postJson<T>(path: string, body?: unknown, signal?: AbortSi
   return readJson<T>(response);
 }
 
+/** Called when the server says the session is missing or over, so the sign-in form can come back. */
+type SessionEndedListener = () => void;
+const sessionEndedListeners = new Set<SessionEndedListener>();
+
+export function onSessionEnded(listener: SessionEndedListener): () => void {
+  sessionEndedListeners.add(listener);
+  return () => void sessionEndedListeners.delete(listener);
+}
+
 async function readJson<T>(response: Response): Promise<T> {
   if (!response.ok) {
     let code = 'HTTP_ERROR';
@@ -45,6 +54,8 @@ async function readJson<T>(response: Response): Promise<T> {
     } catch {
       // Not JSON: keep the status text.
     }
+    // A wrong password is also a 401, but the session did not end: only UNAUTHENTICATED means that.
+    if (response.status === 401 && code === 'UNAUTHENTICATED') for (const listener of sessionEndedListeners) listener();
     throw new ApiError(response.status, code, message);
   }
   if (response.status === 204) return undefined as T;

@@ -1,0 +1,49 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import { PeregrineError } from '../common/errors';
+import type { AppLogger } from '../logging/logger';
+import { sendError } from '../web/error.filter';
+import { requiresSession } from './access-policy';
+import type { AuthService } from './auth.service';
+import { sessionTokensOf } from './session-cookie';
+
+/**
+ * Puts the dashboard's API behind sign-in: a hook on the main port that runs after routing and
+ * before anything else (body parsing included), so a refused request costs one look-up.
+ * Ingest, probes, metrics, the dashboard's files and the compat port are not behind it.
+ */
+export function registerAccessControl(fastify: FastifyInstance, auth: AuthService, logger: AppLogger, basePath: string): void {
+  if (!auth.enabled) {
+    logger.warn({ code: 'AUTH_DISABLED' }, 'sign-in is disabled (peregrine.auth.enabled: false): anyone who reaches the port reads alerts and changes rules');
+    return;
+  }
+  fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    // The matched pattern, not the raw URL: Fastify decodes `%61pi` to `api` before routing.
+    const routePath = request.is404 || request.routeOptions.url === undefined ? (request.url.split('?')[0] ?? '/') : request.routeOptions.url;
+    if (!requiresSession(request.method, routePath, basePath)) return;
+    if ((await auth.authenticate(sessionTokensOf(request.headers))) !== undefined) return;
+    return sendError(reply, new PeregrineError('UNAUTHENTICATED', 'sign in first (POST api/v1/auth/login)'), logger);
+  });
+}
+
+/** What socket.io hands a middleware, as much of it as is read here (so any socket.io copy fits). */
+export type LiveMiddleware = (socket: { request: { headers: IncomingHttpHeaders } }, next: (error?: CodedSocketError) => void) => void;
+type CodedSocketError = Error & { data?: { code: string } };
+
+/**
+ * socket.io middleware: live alerts only to signed-in dashboards. An anonymous client gets a
+ * `connect_error` with `data.code = "UNAUTHENTICATED"` and never joins.
+ */
+export function liveAccessControl(auth: AuthService): LiveMiddleware | undefined {
+  if (!auth.enabled) return undefined;
+  return (socket, next) => {
+    auth.authenticate(sessionTokensOf(socket.request.headers)).then(
+      (username) => {
+        if (username !== undefined) return next();
+        const refused: CodedSocketError = Object.assign(new Error('sign in first'), { data: { code: 'UNAUTHENTICATED' } });
+        next(refused);
+      },
+      () => next(Object.assign(new Error('session check failed'), { data: { code: 'STORE_UNAVAILABLE' } })),
+    );
+  };
+}

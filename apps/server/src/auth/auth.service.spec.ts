@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import type { DataSource } from 'typeorm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../alerts/database';
+import { StoreLock } from '../alerts/store-lock';
+import { PeregrineError } from '../common/errors';
+import { AdminAccount } from './admin-account';
+import { AuthSessionRecord } from './auth.entity';
+import { AuthService } from './auth.service';
+import { LoginRateLimiter } from './login-rate-limiter';
+import { PasswordHasher } from './password-hasher';
+import { SecretGenerator, tokenHash } from './secret-generator';
+import { SessionStore } from './session-store';
+
+let dir: string;
+let dataSource: DataSource;
+let now: number;
+let auth: AuthService;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'peregrine-auth-'));
+  dataSource = await openDatabase({ driver: 'sqlite', path: join(dir, 'peregrine.db'), synchronous: 'NORMAL', busyTimeoutMs: 1000 });
+  now = 1_700_000_000_000;
+  const lock = new StoreLock();
+  const hasher = new PasswordHasher(4);
+  const secrets = new SecretGenerator();
+  const sessions = new SessionStore(dataSource, lock);
+  await new AdminAccount(dataSource, lock, hasher, secrets, sessions, pino({ enabled: false }), () => now).ensure({ username: 'admin', configuredPassword: 'right-password' });
+  const limiter = new LoginRateLimiter({ maxFailures: 5, windowMs: 60_000 }, () => now);
+  auth = new AuthService(dataSource, hasher, secrets, sessions, limiter, { enabled: true, sessionTtlMs: 3_600_000 }, () => now);
+});
+
+afterEach(async () => {
+  await dataSource.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function failure(run: () => Promise<unknown>): Promise<PeregrineError> {
+  try {
+    await run();
+  } catch (error) {
+    return error as PeregrineError;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('AuthService', () => {
+  it('signs in with the right password: a token that authenticates until it expires', async () => {
+    const session = await auth.login({ username: 'admin', password: 'right-password' }, '127.0.0.1');
+    expect(session.username).toBe('admin');
+    expect(session.expiresAt).toBe(now + 3_600_000);
+    expect(await auth.authenticate([session.token])).toBe('admin');
+    expect(await auth.identify([session.token])).toEqual({ username: 'admin', authEnabled: true });
+    now += 3_600_000;
+    expect(await auth.authenticate([session.token])).toBeUndefined();
+    expect((await failure(() => auth.identify([session.token]))).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('keeps only the token’s hash in the database', async () => {
+    const session = await auth.login({ username: 'admin', password: 'right-password' }, '127.0.0.1');
+    const rows = await dataSource.getRepository(AuthSessionRecord).find();
+    expect(rows.map((row) => row.tokenHash)).toEqual([tokenHash(session.token)]);
+    expect(JSON.stringify(rows)).not.toContain(session.token);
+  });
+
+  it('answers the same coded error for a wrong password and an unknown user', async () => {
+    expect((await failure(() => auth.login({ username: 'admin', password: 'wrong' }, '127.0.0.1'))).code).toBe('INVALID_CREDENTIALS');
+    const unknown = await failure(() => auth.login({ username: 'root', password: 'right-password' }, '127.0.0.1'));
+    expect(unknown.code).toBe('INVALID_CREDENTIALS');
+    expect(unknown.message).toBe('wrong username or password');
+  });
+
+  it('refuses a client after five failures within a minute, even with the right password', async () => {
+    for (let i = 0; i < 5; i++) await failure(() => auth.login({ username: 'admin', password: `wrong-${i}` }, '10.1.1.1'));
+    const refused = await failure(() => auth.login({ username: 'admin', password: 'right-password' }, '10.1.1.1'));
+    expect(refused.code).toBe('TOO_MANY_ATTEMPTS');
+    expect(refused.retryAfterSeconds).toBe(60);
+    expect((await auth.login({ username: 'admin', password: 'right-password' }, '10.1.1.2')).username).toBe('admin');
+    now += 61_000;
+    expect((await auth.login({ username: 'admin', password: 'right-password' }, '10.1.1.1')).username).toBe('admin');
+  });
+
+  it('ends the session on logout', async () => {
+    const session = await auth.login({ username: 'admin', password: 'right-password' }, '127.0.0.1');
+    const other = await auth.login({ username: 'admin', password: 'right-password' }, '127.0.0.1');
+    await auth.logout([session.token]);
+    expect(await auth.authenticate([session.token])).toBeUndefined();
+    expect(await auth.authenticate([other.token])).toBe('admin');
+  });
+
+  it('accepts any valid token among several cookies, and nothing for none', async () => {
+    const session = await auth.login({ username: 'admin', password: 'right-password' }, '127.0.0.1');
+    expect(await auth.authenticate(['x'.repeat(43), session.token])).toBe('admin');
+    expect(await auth.authenticate([])).toBeUndefined();
+  });
+
+  it('deletes expired sessions when someone signs in', async () => {
+    await auth.login({ username: 'admin', password: 'right-password' }, '127.0.0.1');
+    now += 7_200_000;
+    await auth.login({ username: 'admin', password: 'right-password' }, '127.0.0.1');
+    expect(await dataSource.getRepository(AuthSessionRecord).count()).toBe(1);
+  });
+});

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { PeregrineError } from '../common/errors';
+import { LoginRateLimiter } from './login-rate-limiter';
+
+function setup() {
+  let now = 1_000_000;
+  const limiter = new LoginRateLimiter({ maxFailures: 5, windowMs: 60_000 }, () => now);
+  return { limiter, advance: (ms: number) => (now += ms) };
+}
+
+function refusal(run: () => void): PeregrineError | undefined {
+  try {
+    run();
+    return undefined;
+  } catch (error) {
+    return error as PeregrineError;
+  }
+}
+
+describe('LoginRateLimiter', () => {
+  it('allows five failures a minute, then refuses with 429 and how long to wait', () => {
+    const { limiter, advance } = setup();
+    for (let i = 0; i < 5; i++) {
+      expect(refusal(() => limiter.assertAllowed('10.0.0.1'))).toBeUndefined();
+      limiter.recordFailure('10.0.0.1');
+      advance(1000);
+    }
+    const error = refusal(() => limiter.assertAllowed('10.0.0.1'));
+    expect(error?.code).toBe('TOO_MANY_ATTEMPTS');
+    // The first failure was 5 s ago: it leaves the window in 55 s.
+    expect(error?.retryAfterSeconds).toBe(55);
+  });
+
+  it('lets the client in again once its oldest failure leaves the window', () => {
+    const { limiter, advance } = setup();
+    for (let i = 0; i < 5; i++) limiter.recordFailure('10.0.0.1');
+    expect(refusal(() => limiter.assertAllowed('10.0.0.1'))?.code).toBe('TOO_MANY_ATTEMPTS');
+    advance(60_001);
+    expect(refusal(() => limiter.assertAllowed('10.0.0.1'))).toBeUndefined();
+  });
+
+  it('counts per client address', () => {
+    const { limiter } = setup();
+    for (let i = 0; i < 5; i++) limiter.recordFailure('10.0.0.1');
+    expect(refusal(() => limiter.assertAllowed('10.0.0.2'))).toBeUndefined();
+  });
+
+  it('forgets a client’s failures when it signs in', () => {
+    const { limiter } = setup();
+    for (let i = 0; i < 4; i++) limiter.recordFailure('10.0.0.1');
+    limiter.recordSuccess('10.0.0.1');
+    for (let i = 0; i < 4; i++) limiter.recordFailure('10.0.0.1');
+    expect(refusal(() => limiter.assertAllowed('10.0.0.1'))).toBeUndefined();
+  });
+});

@@ -1,0 +1,29 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthService, Credentials, Identity } from './auth.service';
+import { cameOverTls, clearedSessionCookie, type CookieContext, sessionCookie, sessionTokensOf } from './session-cookie';
+
+/** The HTTP side of sessions: reads the cookie, signs in and out, writes Set-Cookie. */
+export class SessionCookies {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly basePath: string,
+  ) {}
+
+  async signIn(credentials: Credentials, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const session = await this.auth.login(credentials, request.ip);
+    void reply.header('Set-Cookie', sessionCookie(session.token, session.maxAgeSeconds, this.context(request)));
+  }
+
+  async signOut(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    await this.auth.logout(sessionTokensOf(request.headers));
+    void reply.header('Set-Cookie', clearedSessionCookie(this.context(request)));
+  }
+
+  async identify(request: FastifyRequest): Promise<Identity> {
+    return this.auth.identify(sessionTokensOf(request.headers));
+  }
+
+  private context(request: FastifyRequest): CookieContext {
+    return { path: this.basePath === '' ? '/' : this.basePath, secure: cameOverTls(request) };
+  }
+}

@@ -1,0 +1,64 @@
+import { type FormEvent, useState } from 'react';
+import { ApiError } from '../../../lib/http';
+import { signIn } from '../api/auth';
+import '../auth.css';
+
+function messageFor(error: unknown): string {
+  if (error instanceof ApiError) {
+    if (error.code === 'INVALID_CREDENTIALS') return 'Wrong username or password.';
+    if (error.code === 'TOO_MANY_ATTEMPTS') return `Too many failed attempts: ${error.message}.`;
+    return `Could not sign in: ${error.message}`;
+  }
+  return 'Could not reach Peregrine. Try again.';
+}
+
+/** The sign-in form the AuthGate shows when there is no session. */
+export function LoginPage({ onSignedIn, notice }: { onSignedIn: () => void; notice?: string }) {
+  const [username, setUsername] = useState('admin');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: FormEvent<HTMLFormElement>): Promise<void> => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await signIn(username, password);
+      onSignedIn();
+    } catch (failure) {
+      setError(messageFor(failure));
+      setPassword('');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main className="auth-page">
+      <form className="auth-form" aria-labelledby="sign-in-heading" onSubmit={(event) => void submit(event)}>
+        <h1 id="sign-in-heading">Sign in to Peregrine</h1>
+        {notice ? <p className="auth-notice">{notice}</p> : null}
+        <label>
+          Username
+          <input name="username" autoComplete="username" required value={username} onChange={(event) => setUsername(event.target.value)} />
+        </label>
+        <label>
+          Password
+          <input name="password" type="password" autoComplete="current-password" required autoFocus value={password} onChange={(event) => setPassword(event.target.value)} />
+        </label>
+        {error ? (
+          <p role="alert" className="auth-error">
+            {error}
+          </p>
+        ) : null}
+        <button type="submit" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+        <p className="auth-hint">
+          The first start prints the admin password in the server log once, unless <code>PEREGRINE_ADMIN_PASSWORD</code> sets it.
+        </p>
+      </form>
+    </main>
+  );
+}
