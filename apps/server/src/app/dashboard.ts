@@ -30,11 +30,10 @@ export async function registerDashboard(app: NestFastifyApplication, root: strin
   // The raw index.html lacks the base; it is only ever served as the shell below.
   await fastify.register(fastifyStatic, { root, prefix: `${basePath}/`, wildcard: false, index: false, allowedPath: (path) => path !== '/index.html' });
 
-  const sendShell = async (_request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    // Read on each request (half a kilobyte): a rebuilt dashboard is picked up without a restart.
-    const html = withBaseHref(await readFile(indexFile, 'utf8'), `${basePath}/`);
-    return reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-cache').send(html);
-  };
+  // Read once, like the asset routes above (registered per file at start): a rebuilt dashboard
+  // is served whole after a restart, never a new shell pointing at assets not routed yet.
+  const html = withBaseHref(await readFile(indexFile, 'utf8'), `${basePath}/`);
+  const sendShell = async (_request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-cache').send(html);
   fastify.get(`${basePath}/`, sendShell);
   fastify.get(`${basePath}/*`, async (request, reply) => {
     if (isClientRoute(request.url, basePath)) return sendShell(request, reply);

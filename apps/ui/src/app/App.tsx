@@ -1,43 +1,41 @@
-import { useLatestAlerts } from '../features/alerts/api/alerts';
-import { AlertTable } from '../features/alerts/components/AlertTable';
+import { lazy, Suspense } from 'react';
+import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
+import { AboutPage } from '../features/about/AboutPage';
+import { EventsPage } from '../features/alerts/EventsPage';
+import { OutputsPage } from '../features/outputs/OutputsPage';
+import { RulesPage } from '../features/rules/RulesPage';
+import { dashboardBasePath } from '../lib/base';
+import { Shell } from './Shell';
 
+// The charts library is most of the bundle: the Events page (the one left open) loads without it.
+const OverviewPage = lazy(() => import('../features/overview/OverviewPage').then((module) => ({ default: module.OverviewPage })));
+
+/**
+ * The dashboard's routes, under the base path the server wrote into `<base href>` (the root,
+ * or e.g. `/peregrine` behind an ingress). The server answers every one of these paths with
+ * the same index.html, so deep links and reloads work.
+ */
 export function App() {
-  const { page, error, loading, reload, paused, setPaused, waiting, connected } = useLatestAlerts();
   return (
-    <div className="app">
-      <header>
-        <h1>Peregrine</h1>
-        <nav aria-label="Links">
-          <a href="metrics">Metrics</a>
-          <a href="healthz">Health</a>
-        </nav>
-      </header>
-      <main>
-        <section aria-labelledby="latest-heading">
-          <div className="section-head">
-            <h2 id="latest-heading">Latest alerts</h2>
-            <span className="muted" data-testid="alert-total">
-              {page ? `${page.total} stored` : ''}
-            </span>
-            <span role="status" className={connected ? 'live on' : 'live'}>
-              {connected ? '● live' : '○ offline'}
-            </span>
-            <button type="button" onClick={() => setPaused(!paused)} aria-pressed={paused}>
-              {paused ? 'Resume live' : 'Pause live'}
-            </button>
-            {waiting > 0 ? (
-              <button type="button" className="new-marker" onClick={() => setPaused(false)}>
-                {waiting} new
-              </button>
-            ) : null}
-            <button type="button" onClick={reload} disabled={loading}>
-              Refresh
-            </button>
-          </div>
-          {error ? <p role="alert">Could not load alerts: {error}</p> : null}
-          {page ? <AlertTable alerts={page.results} /> : loading ? <p>Loading…</p> : null}
-        </section>
-      </main>
-    </div>
+    <BrowserRouter basename={dashboardBasePath() || '/'}>
+      <Routes>
+        <Route element={<Shell />}>
+          <Route
+            index
+            element={
+              <Suspense fallback={<p className="muted">Loading…</p>}>
+                <OverviewPage />
+              </Suspense>
+            }
+          />
+          {/* One route, so opening and closing an alert keeps the list (no remount, no refetch). */}
+          <Route path="events/:uuid?" element={<EventsPage />} />
+          <Route path="rules/*" element={<RulesPage />} />
+          <Route path="outputs/*" element={<OutputsPage />} />
+          <Route path="about" element={<AboutPage />} />
+          <Route path="*" element={<Navigate to="/" replace />} />
+        </Route>
+      </Routes>
+    </BrowserRouter>
   );
 }

@@ -1,6 +1,8 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { getJson } from '../../../lib/http';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { getText } from '../../../lib/http';
+import { parseJsonExact } from '../../../lib/json-text';
 import { liveSocket } from '../../../lib/live';
+import { type AlertFilters, filtersToSearch, matchesFilters } from '../filters';
 
 /** A stored alert as the API returns it (Falco's JSON shape plus the cluster). */
 export interface Alert {
@@ -19,89 +21,222 @@ export interface Alert {
 export interface AlertPage {
   results: Alert[];
   total: number;
+  /** For the next (older) page; null on the last one. */
+  nextCursor: string | null;
 }
 
-export interface AlertsState {
-  page: AlertPage | undefined;
-  error: string | undefined;
+export const PAGE_SIZE = 200;
+/** Beyond this many rows kept in the browser, a view sitting at the top starts over from the server. */
+const MAX_ROWS = 20_000;
+/** Alerts held back while paused; past this only the count grows and resuming reloads. */
+const MAX_WAITING = 5_000;
+
+export function fetchAlertPage(filters: AlertFilters, cursor: string | undefined, signal?: AbortSignal): Promise<AlertPage> {
+  const search = filtersToSearch(filters);
+  search.set('limit', String(PAGE_SIZE));
+  if (cursor) search.set('cursor', cursor);
+  // As text: int64 field values (evt.time) keep their digits in chips and free-text filters.
+  return getText(`api/v1/alerts?${search.toString()}`, signal).then((text) => parseJsonExact<AlertPage>(text));
+}
+
+/** Export links for the current filter (streamed by the server, no row ceiling). */
+export function exportUrl(filters: AlertFilters, format: 'json' | 'csv'): string {
+  const search = filtersToSearch(filters);
+  search.set('format', format);
+  return `api/v1/alerts/export?${search.toString()}`;
+}
+
+/** Calls `onAlert` for every alert the server pushes (socket.io, no polling). */
+export function useLiveAlerts(onAlert: (alert: Alert) => void): void {
+  const callback = useRef(onAlert);
+  callback.current = onAlert;
+  useEffect(() => {
+    const socket = liveSocket();
+    const listener = (text: string): void => callback.current(parseJsonExact<Alert>(text));
+    socket.on('alert', listener);
+    return () => {
+      socket.off('alert', listener);
+    };
+  }, []);
+}
+
+/** Whether the live push is connected. */
+export function useLiveConnection(): boolean {
+  const [connected, setConnected] = useState(() => liveSocket().connected);
+  useEffect(() => {
+    const socket = liveSocket();
+    const onConnect = (): void => setConnected(true);
+    const onDisconnect = (): void => setConnected(false);
+    socket.on('connect', onConnect);
+    socket.on('disconnect', onDisconnect);
+    setConnected(socket.connected);
+    return () => {
+      socket.off('connect', onConnect);
+      socket.off('disconnect', onDisconnect);
+    };
+  }, []);
+  return connected;
+}
+
+export interface AlertListState {
+  rows: Alert[];
+  total: number | undefined;
   loading: boolean;
-  /** Alerts pushed while paused, not shown yet. */
+  loadingMore: boolean;
+  error: string | undefined;
+  hasMore: boolean;
+  /** Matching alerts pushed while the view was held, not shown yet. */
   waiting: number;
-  paused: boolean;
-  /** The live push is connected. */
-  connected: boolean;
-  setPaused: (paused: boolean) => void;
+  loadMore: () => void;
+  /** Shows the waiting alerts on top. */
+  showWaiting: () => void;
   reload: () => void;
 }
 
-/** The latest alerts, then every new one as the server pushes it (no polling). */
-export function useLatestAlerts(limit = 100): AlertsState {
-  const [page, setPage] = useState<AlertPage>();
-  const [error, setError] = useState<string>();
+/**
+ * The alerts of a filter, newest first, in cursor pages; then every matching alert the server
+ * pushes. While `held` (paused, or scrolled away from the top) new alerts wait behind a count
+ * instead of moving the rows under the reader's eyes.
+ */
+export function useAlertList(filters: AlertFilters, held: boolean): AlertListState {
+  const key = useMemo(() => filtersToSearch(filters).toString(), [filters]);
+  const [rows, setRows] = useState<Alert[]>([]);
+  const [total, setTotal] = useState<number>();
+  const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [error, setError] = useState<string>();
   const [generation, setGeneration] = useState(0);
-  const [paused, setPausedState] = useState(false);
-  const [waiting, setWaiting] = useState<Alert[]>([]);
-  const pausedRef = useRef(paused);
-  const [connected, setConnected] = useState(false);
+  const [waiting, setWaiting] = useState<{ alerts: Alert[]; count: number }>({ alerts: [], count: 0 });
+  const filtersRef = useRef(filters);
+  filtersRef.current = filters;
+  const heldRef = useRef(held);
+  heldRef.current = held;
+  const moreController = useRef<AbortController | undefined>(undefined);
+  // Refs hold the truth between renders so that several pushes in one tick compose, and
+  // state updaters stay pure (StrictMode calls them twice).
+  const rowsRef = useRef<Alert[]>([]);
+  rowsRef.current = rows;
+  const waitingRef = useRef<{ alerts: Alert[]; count: number }>(waiting);
+  waitingRef.current = waiting;
+
 
   useEffect(() => {
     const controller = new AbortController();
+    moreController.current?.abort();
     setLoading(true);
-    getJson<AlertPage>(`api/v1/alerts?limit=${limit}`, controller.signal)
-      .then((result) => {
-        setPage(result);
+    setLoadingMore(false);
+    fetchAlertPage(filtersRef.current, undefined, controller.signal)
+      .then((page) => {
+        rowsRef.current = page.results;
+        setRows(page.results);
+        setTotal(page.total);
+        setCursor(page.nextCursor);
         setError(undefined);
-        setWaiting([]);
+        waitingRef.current = { alerts: [], count: 0 };
+        setWaiting(waitingRef.current);
       })
       .catch((err: unknown) => {
-        if (!controller.signal.aborted) setError(err instanceof Error ? err.message : String(err));
+        if (!controller.signal.aborted) setError(messageOf(err));
       })
       .finally(() => {
         if (!controller.signal.aborted) setLoading(false);
       });
     return () => controller.abort();
-  }, [limit, generation]);
+  }, [key, generation]);
 
-  useEffect(() => {
-    const socket = liveSocket();
-    const onAlert = (text: string): void => {
-      const alert = JSON.parse(text) as Alert;
-      if (pausedRef.current) setWaiting((queued) => [alert, ...queued]);
-      else setPage((current) => prepend(current, [alert], limit));
-    };
-    const onConnect = (): void => setConnected(true);
-    const onDisconnect = (): void => setConnected(false);
-    socket.on('alert', onAlert);
-    socket.on('connect', onConnect);
-    socket.on('disconnect', onDisconnect);
-    setConnected(socket.connected);
-    return () => {
-      socket.off('alert', onAlert);
-      socket.off('connect', onConnect);
-      socket.off('disconnect', onDisconnect);
-    };
-  }, [limit]);
-
-  const setPaused = useCallback(
-    (next: boolean) => {
-      pausedRef.current = next;
-      setPausedState(next);
-      if (!next) {
-        setWaiting((queued) => {
-          if (queued.length > 0) setPage((current) => prepend(current, queued, limit));
-          return [];
-        });
-      }
-    },
-    [limit],
-  );
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
-  return { page, error, loading, waiting: waiting.length, paused, connected, setPaused, reload };
+
+  const prepend = useCallback(
+    (alerts: Alert[]) => {
+      const known = new Set(rowsRef.current.map((a) => a.uuid));
+      const fresh = alerts.filter((a) => !known.has(a.uuid));
+      if (fresh.length === 0) return;
+      const next = [...fresh, ...rowsRef.current];
+      rowsRef.current = next;
+      setRows(next);
+      setTotal((t) => (t ?? 0) + fresh.length);
+      // A second screen left open for days: start over rather than grow without bound.
+      if (next.length > MAX_ROWS) reload();
+    },
+    [reload],
+  );
+
+  useLiveAlerts((alert) => {
+    if (!matchesFilters(alert, filtersRef.current, Date.now())) return;
+    if (heldRef.current) {
+      const w = waitingRef.current;
+      const next = { alerts: w.alerts.length < MAX_WAITING ? [alert, ...w.alerts] : w.alerts, count: w.count + 1 };
+      waitingRef.current = next;
+      setWaiting(next);
+    } else {
+      prepend([alert]);
+    }
+  });
+
+  const showWaiting = useCallback(() => {
+    const w = waitingRef.current;
+    waitingRef.current = { alerts: [], count: 0 };
+    setWaiting(waitingRef.current);
+    if (w.count > w.alerts.length) reload();
+    else if (w.alerts.length > 0) prepend(w.alerts);
+  }, [prepend, reload]);
+
+  // Back at the top and live again: what waited joins the table.
+  useEffect(() => {
+    if (!held && waiting.count > 0) showWaiting();
+  }, [held, waiting.count, showWaiting]);
+
+  const loadMore = useCallback(() => {
+    if (!cursor || loadingMore || loading) return;
+    const controller = new AbortController();
+    moreController.current = controller;
+    setLoadingMore(true);
+    fetchAlertPage(filtersRef.current, cursor, controller.signal)
+      .then((page) => {
+        const known = new Set(rowsRef.current.map((a) => a.uuid));
+        rowsRef.current = [...rowsRef.current, ...page.results.filter((a) => !known.has(a.uuid))];
+        setRows(rowsRef.current);
+        setCursor(page.nextCursor);
+      })
+      .catch((err: unknown) => {
+        if (!controller.signal.aborted) setError(messageOf(err));
+      })
+      .finally(() => {
+        if (!controller.signal.aborted) setLoadingMore(false);
+      });
+  }, [cursor, loading, loadingMore]);
+
+  return { rows, total, loading, loadingMore, error, hasMore: cursor !== null, waiting: waiting.count, loadMore, showWaiting, reload };
 }
 
-function prepend(current: AlertPage | undefined, alerts: Alert[], limit: number): AlertPage {
-  const known = new Set(current?.results.map((a) => a.uuid));
-  const fresh = alerts.filter((a) => !known.has(a.uuid));
-  return { results: [...fresh, ...(current?.results ?? [])].slice(0, limit), total: (current?.total ?? 0) + fresh.length };
+export interface AlertDetailState {
+  alert: Alert | undefined;
+  /** The alert's JSON exactly as the server sent it. */
+  raw: string | undefined;
+  error: string | undefined;
+  loading: boolean;
+}
+
+export function useAlertDetail(uuid: string | undefined): AlertDetailState {
+  const [state, setState] = useState<AlertDetailState>({ alert: undefined, raw: undefined, error: undefined, loading: uuid !== undefined });
+  useEffect(() => {
+    if (!uuid) {
+      setState({ alert: undefined, raw: undefined, error: undefined, loading: false });
+      return;
+    }
+    const controller = new AbortController();
+    setState((s) => ({ ...s, loading: true, error: undefined }));
+    getText(`api/v1/alerts/${encodeURIComponent(uuid)}`, controller.signal)
+      .then((raw) => setState({ alert: parseJsonExact<Alert>(raw), raw, error: undefined, loading: false }))
+      .catch((err: unknown) => {
+        if (!controller.signal.aborted) setState({ alert: undefined, raw: undefined, error: messageOf(err), loading: false });
+      });
+    return () => controller.abort();
+  }, [uuid]);
+  return state;
+}
+
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
