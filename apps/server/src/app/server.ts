@@ -16,6 +16,9 @@ import { registerAuditRoutes } from '../audit/audit-routes';
 import { dashboardDirectory, registerDashboard } from './dashboard';
 import { liveAccessControl, type LiveMiddleware, registerAccessControl } from '../auth/access-control';
 import { AuthService } from '../auth/auth.service';
+import { registerApiDocs } from '../openapi/api-docs';
+import { recordRoutes } from '../openapi/route-catalog';
+import { VERSION } from '../cli/program';
 
 export interface RunningServer {
   readonly app: NestFastifyApplication;
@@ -55,7 +58,8 @@ export async function startServer(config: AppConfig, logger: AppLogger, outputs:
     });
   }
   const basePath = config.peregrine.base_path;
-  // Before any route is added, so every one of them is covered.
+  // Before any route is added, so every one of them is covered (and checked against the API docs).
+  recordRoutes(fastify);
   registerAccessControl(fastify, app.get(AuthService), logger, basePath);
   if (basePath !== '') {
     // Probes keep their well-known root path; everything a browser uses moves under the prefix.
@@ -66,6 +70,7 @@ export async function startServer(config: AppConfig, logger: AppLogger, outputs:
   await registerAuditRoutes(fastify, app.get(AuditIngestService), app.get(AuditMetrics), logger, { prefix: basePath, maxBodyBytes: config.peregrine.audit.max_body_bytes });
   app.useWebSocketAdapter(new BasePathIoAdapter(app, `${basePath}/socket.io`, liveAccessControl(app.get(AuthService))));
   await registerDashboard(app, dashboardDirectory(config), logger, basePath);
+  registerApiDocs(app, VERSION, basePath);
 
   await app.init();
   await app.listen({ port: config.peregrine.port, host: hostOf(config.peregrine.address) });

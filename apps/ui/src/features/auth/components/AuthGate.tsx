@@ -10,7 +10,8 @@ type GateState = { kind: 'checking' } | { kind: 'signed-out'; expired: boolean }
 /**
  * Shows the dashboard only with a session: asks `api/v1/auth/me`, shows the sign-in form on 401,
  * and again whenever a request reports the session ended. `signOutControl="corner"` (default)
- * pins a sign-out control to the top-right; `"none"` leaves placing `<SignOutButton/>` to the app.
+ * pins a sign-out control to the bottom-left corner; `"none"` leaves placing `<SignOutButton/>`
+ * (e.g. in the app's header) to the app.
  */
 export function AuthGate({ children, signOutControl = 'corner' }: { children: ReactNode; signOutControl?: 'corner' | 'none' }) {
   const [state, setState] = useState<GateState>({ kind: 'checking' });
