@@ -82,7 +82,8 @@ const OPERATIONS: Readonly<Record<string, Partial<Record<Method, Operation>>>> =
       tags: ['alerts'],
       parameters: [
         query('by', 'The field to count by', { type: 'string', enum: ['priority', 'rule', 'source', 'hostname', 'cluster', 'namespace', 'tags'] }, true),
-        query('bucket', 'Timeline bucket width (30s, 5m, 1h, 1d) or auto'),
+        query('top', 'Keep only the N largest values in results (1 to 1000)', int()),
+        query('bucket', 'Timeline bucket width (30s, 5m, 1h, 1d), or auto: as wide as the time range calls for (then from/until come back)'),
         ...FILTERS,
       ],
       ok: { '200': { description: 'Counts', schema: ref('AlertStats') } },
