@@ -143,7 +143,7 @@ function AlertRow({ alert, index, top, height, selected, onOpen, onFilter }: Ale
             const text = fieldText(value);
             return (
               <FilterChip key={key} label={`${key}=${text}`} title={`Search for ${text}`} onClick={() => onFilter('q', text)}>
-                <span className="chip-key">{key}</span>
+                <span className="chip-key">{key}=</span>
                 {text}
               </FilterChip>
             );
