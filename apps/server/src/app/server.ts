@@ -16,6 +16,7 @@ import { registerAuditRoutes } from '../audit/audit-routes';
 import { dashboardDirectory, registerDashboard } from './dashboard';
 import { liveAccessControl, type LiveMiddleware, registerAccessControl } from '../auth/access-control';
 import { AuthService } from '../auth/auth.service';
+import { LiveSessions } from '../auth/live-sessions';
 import { registerApiDocs } from '../openapi/api-docs';
 import { recordRoutes } from '../openapi/route-catalog';
 import { VERSION } from '../cli/program';
@@ -68,7 +69,7 @@ export async function startServer(config: AppConfig, logger: AppLogger, outputs:
   }
   // The apiserver webhook: its own body cap and parser, outside Nest's JSON handling.
   await registerAuditRoutes(fastify, app.get(AuditIngestService), app.get(AuditMetrics), logger, { prefix: basePath, maxBodyBytes: config.peregrine.audit.max_body_bytes });
-  app.useWebSocketAdapter(new BasePathIoAdapter(app, `${basePath}/socket.io`, liveAccessControl(app.get(AuthService))));
+  app.useWebSocketAdapter(new BasePathIoAdapter(app, `${basePath}/socket.io`, liveAccessControl(app.get(AuthService), app.get(LiveSessions))));
   await registerDashboard(app, dashboardDirectory(config), logger, basePath);
   registerApiDocs(app, VERSION, basePath);
 

@@ -5,6 +5,7 @@ import type { AppLogger } from '../logging/logger';
 import { sendError } from '../web/error.filter';
 import { requiresSession } from './access-policy';
 import type { AuthService } from './auth.service';
+import type { LiveSessions, LiveSocket } from './live-sessions';
 import { sessionTokensOf } from './session-cookie';
 
 /**
@@ -27,19 +28,22 @@ export function registerAccessControl(fastify: FastifyInstance, auth: AuthServic
 }
 
 /** What socket.io hands a middleware, as much of it as is read here (so any socket.io copy fits). */
-export type LiveMiddleware = (socket: { request: { headers: IncomingHttpHeaders } }, next: (error?: CodedSocketError) => void) => void;
+export type LiveMiddleware = (socket: LiveSocket & { request: { headers: IncomingHttpHeaders } }, next: (error?: CodedSocketError) => void) => void;
 type CodedSocketError = Error & { data?: { code: string } };
 
 /**
  * socket.io middleware: live alerts only to signed-in dashboards. An anonymous client gets a
  * `connect_error` with `data.code = "UNAUTHENTICATED"` and never joins.
  */
-export function liveAccessControl(auth: AuthService): LiveMiddleware | undefined {
+export function liveAccessControl(auth: AuthService, live: LiveSessions): LiveMiddleware | undefined {
   if (!auth.enabled) return undefined;
   return (socket, next) => {
-    auth.authenticate(sessionTokensOf(socket.request.headers)).then(
-      (username) => {
-        if (username !== undefined) return next();
+    auth.session(sessionTokensOf(socket.request.headers)).then(
+      (session) => {
+        if (session !== undefined) {
+          live.watch(socket, session);
+          return next();
+        }
         const refused: CodedSocketError = Object.assign(new Error('sign in first'), { data: { code: 'UNAUTHENTICATED' } });
         next(refused);
       },

@@ -93,6 +93,11 @@ describe('sign-in through the real server', () => {
       const received = new Promise<string>((resolve) => signedIn.on('alert', (json: string) => resolve(json)));
       expect((await fetch(`${server.compatUrl}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: alertBody('Pushed live') })).status).toBe(200);
       expect(await received).toContain('Pushed live');
+
+      // Signing out closes the live push of that session at once.
+      const closed = new Promise<string>((resolve) => signedIn.on('disconnect', (reason) => resolve(reason)));
+      expect((await fetch(`${server.mainUrl}/api/v1/auth/logout`, { method: 'POST', headers: { cookie } })).status).toBe(204);
+      expect(await closed).toBe('io server disconnect');
     } finally {
       signedIn.close();
     }

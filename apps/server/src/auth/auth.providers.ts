@@ -7,6 +7,7 @@ import type { AppConfig } from '../config/config.schema';
 import type { AppLogger } from '../logging/logger';
 import { AdminAccount } from './admin-account';
 import { AuthService } from './auth.service';
+import { LiveSessions } from './live-sessions';
 import { LoginRateLimiter } from './login-rate-limiter';
 import { PasswordHasher } from './password-hasher';
 import { SecretGenerator } from './secret-generator';
@@ -31,6 +32,16 @@ export function authProviders(config: AppConfig, logger: AppLogger): Provider[] 
         return new AuthService(dataSource, hasher, secrets, sessions, limiter, { enabled: auth.enabled, sessionTtlMs: durationMs(auth.session_ttl) }, nowMs);
       },
       inject: [DataSource, StoreLock, PasswordHasher, SecretGenerator, SessionStore, Clock],
+    },
+    {
+      provide: LiveSessions,
+      useFactory: (service: AuthService, clock: Clock) => {
+        const live = new LiveSessions(() => clock.nowMs());
+        service.onSessionsEnded((tokenHashes) => live.end(tokenHashes));
+        if (service.enabled) live.start();
+        return live;
+      },
+      inject: [AuthService, Clock],
     },
     { provide: SessionCookies, useFactory: (service: AuthService) => new SessionCookies(service, config.peregrine.base_path), inject: [AuthService] },
   ];

@@ -2,7 +2,7 @@ import { PeregrineError } from '../common/errors';
 import type { LoginRateLimiter } from './login-rate-limiter';
 import type { PasswordHasher } from './password-hasher';
 import { type SecretGenerator, tokenHash } from './secret-generator';
-import type { SessionStore } from './session-store';
+import type { SessionStore, ValidSession } from './session-store';
 import { DataSource } from 'typeorm';
 import { AuthUserRecord } from './auth.entity';
 
@@ -68,14 +68,28 @@ export class AuthService {
 
   /** Ends the sessions named by these tokens (a browser may send more than one cookie of the name). */
   async logout(tokens: readonly string[]): Promise<void> {
-    await this.sessions.delete(tokens.map(tokenHash));
+    const hashes = tokens.map(tokenHash);
+    await this.sessions.delete(hashes);
+    for (const listener of this.endedListeners) listener(hashes);
+  }
+
+  /** Told the token hashes of sessions ended here (sign-out), e.g. to close their live sockets. */
+  onSessionsEnded(listener: (tokenHashes: readonly string[]) => void): void {
+    this.endedListeners.push(listener);
   }
 
   /** The signed-in user of the first valid token, if any. */
   async authenticate(tokens: readonly string[]): Promise<string | undefined> {
-    if (tokens.length === 0) return undefined;
-    return (await this.sessions.findValid(tokens.map(tokenHash), this.nowMs()))?.username;
+    return (await this.session(tokens))?.username;
   }
+
+  /** The first valid session among these tokens, with its expiry. */
+  async session(tokens: readonly string[]): Promise<ValidSession | undefined> {
+    if (tokens.length === 0) return undefined;
+    return this.sessions.findValid(tokens.map(tokenHash), this.nowMs());
+  }
+
+  private readonly endedListeners: Array<(tokenHashes: readonly string[]) => void> = [];
 
   /** `GET /api/v1/auth/me`: 401 without a valid session (unless sign-in is disabled). */
   async identify(tokens: readonly string[]): Promise<Identity> {

@@ -7,6 +7,10 @@ export interface StoredSession {
   expiresAt: number;
 }
 
+export interface ValidSession extends StoredSession {
+  tokenHash: string;
+}
+
 /**
  * Sessions in the database, keyed by token hash. Writes go through the store lock: on SQLite
  * they share one connection with the ingest's batch transactions.
@@ -22,10 +26,10 @@ export class SessionStore {
   }
 
   /** The first of the hashes that names a session still valid at `nowMs`. */
-  async findValid(tokenHashes: readonly string[], nowMs: number): Promise<StoredSession | undefined> {
+  async findValid(tokenHashes: readonly string[], nowMs: number): Promise<ValidSession | undefined> {
     for (const tokenHash of tokenHashes) {
       const row = await this.dataSource.getRepository(AuthSessionRecord).findOneBy({ tokenHash });
-      if (row && row.expiresAt > nowMs) return { username: row.username, expiresAt: row.expiresAt };
+      if (row && row.expiresAt > nowMs) return { tokenHash, username: row.username, expiresAt: row.expiresAt };
     }
     return undefined;
   }
