@@ -10,7 +10,7 @@ import { chromium } from 'playwright-core';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const dir = mkdtempSync(join(tmpdir(), 'peregrine-shot-'));
-const env = { ...process.env, PEREGRINE_PORT: '42802', LISTENPORT: '42801', PEREGRINE_ADDRESS: '127.0.0.1', LISTENADDRESS: '127.0.0.1', PEREGRINE_DB_PATH: join(dir, 'p.db') };
+const env = { ...process.env, PEREGRINE_PORT: '42802', LISTENPORT: '42801', PEREGRINE_ADDRESS: '127.0.0.1', LISTENADDRESS: '127.0.0.1', PEREGRINE_DB_PATH: join(dir, 'p.db'), PEREGRINE_ADMIN_PASSWORD: 'screenshot-password' };
 const server = spawn(process.execPath, [join(root, 'apps/server/bin/peregrine.js'), 'serve'], { env, stdio: 'ignore' });
 try {
   for (let i = 0; i < 100; i++) {
@@ -35,6 +35,8 @@ try {
   await fetch('http://127.0.0.1:42801/test', { method: 'POST' });
   const browser = await chromium.launch({ executablePath: process.env.PEREGRINE_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] });
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  // Signed in through the API: the cookie lands in the page's context.
+  await page.request.post('http://127.0.0.1:42802/api/v1/auth/login', { data: { username: 'admin', password: 'screenshot-password' } });
   await page.goto('http://127.0.0.1:42802/');
   await page.getByRole('table', { name: 'Latest alerts' }).waitFor();
   await page.screenshot({ path: join(root, 'docs/dashboard.png') });

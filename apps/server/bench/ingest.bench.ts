@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'peregrine-bench-'));
   const peregrine = spawn(process.execPath, [join(root, 'apps/server/bin/peregrine.js'), 'serve'], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, LISTENADDRESS: '127.0.0.1', LISTENPORT: '0', PEREGRINE_ADDRESS: '127.0.0.1', PEREGRINE_PORT: '0', PEREGRINE_DB_PATH: join(dataDir, 'bench.db'), PEREGRINE_LOG_LEVEL: 'info' },
+    env: { ...process.env, LISTENADDRESS: '127.0.0.1', LISTENPORT: '0', PEREGRINE_ADDRESS: '127.0.0.1', PEREGRINE_PORT: '0', PEREGRINE_DB_PATH: join(dataDir, 'bench.db'), PEREGRINE_LOG_LEVEL: 'info', PEREGRINE_AUTH_ENABLED: 'false' },
   });
   const listening = JSON.parse(await waitForLine(peregrine, (line) => line.includes('Peregrine is listening'))) as { mainUrl: string; compatUrl: string };
   let ours: LoadResult;
