@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defineConfig } from '@playwright/test';
@@ -12,6 +12,13 @@ const chromium = process.env.PEREGRINE_CHROMIUM ?? '/usr/bin/chromium';
 
 export const urls = { main: `http://127.0.0.1:${mainPort}`, compat: `http://127.0.0.1:${compatPort}` };
 export const subPathUrls = { main: `http://127.0.0.1:${mainPort + 10}`, compat: `http://127.0.0.1:${compatPort + 10}` };
+/**
+ * The Rules test breaks and mends a rules folder: a temp copy of fixtures/rules, loaded after the
+ * shipped rules. Kept in the env so the workers (which evaluate this file again) use the same one.
+ */
+export const rulesDir = (process.env.E2E_RULES_DIR ??= copyToTemp(resolve(__dirname, 'fixtures/rules'), 'peregrine-e2e-rules-'));
+/** The Outputs test starts a webhook receiver here; the product's webhook output points at it. */
+export const webhookPort = Number(process.env.E2E_WEBHOOK_PORT ?? 32850);
 /** Both servers get this admin password; global-setup signs in with it and saves the cookies here for every test. */
 export const adminPassword = process.env.E2E_ADMIN_PASSWORD ?? 'e2e-admin-Pa55word';
 // A fixed path (not in dataDir): the config is evaluated again in each worker, with a new dataDir.
@@ -52,6 +59,10 @@ export default defineConfig({
       PEREGRINE_DB_PATH: join(dataDir, 'peregrine.db'),
       PEREGRINE_ADMIN_PASSWORD: adminPassword,
       E2E_COMPAT_URL: urls.compat,
+      PEREGRINE_RULES_FILES: `${resolve(__dirname, '../rules/k8s_audit_rules.yaml')},${rulesDir}`,
+      WEBHOOK_ADDRESS: `http://127.0.0.1:${webhookPort}/e2e-webhook`,
+      // Only the Outputs test's alerts (and falcosidekick's /test alert, which goes everywhere).
+      WEBHOOK_WHEN: 'rule startswith "E2E outputs"',
     },
     },
     {
@@ -75,3 +86,9 @@ export default defineConfig({
     },
   ],
 });
+
+function copyToTemp(folder: string, prefix: string): string {
+  const copy = mkdtempSync(join(tmpdir(), prefix));
+  cpSync(folder, copy, { recursive: true });
+  return copy;
+}

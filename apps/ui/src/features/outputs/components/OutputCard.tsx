@@ -27,14 +27,14 @@ export function OutputCard({ output, nowMs, onChanged }: { output: OutputStatus;
 
   return (
     <article className={`output-card ${health.state}`} aria-labelledby={headingId} data-output={output.name} data-health={health.state}>
-      <header className="output-card-head">
+      <div className="output-card-head">
         <h3 id={headingId}>{output.name}</h3>
         <span className="output-type">{output.type}</span>
         <span className={`output-health ${health.state}`} data-testid="output-health">
           {HEALTH_TEXT[health.state]}
         </span>
         <span className="output-enabled">{output.enabled ? 'enabled' : 'disabled'}</span>
-      </header>
+      </div>
       {health.reasons.length > 0 ? <p className="output-reasons">{health.reasons.join(' · ')}</p> : null}
 
       <dl className="output-figures">
