@@ -1,4 +1,5 @@
 import { useDeferredValue, useId, useMemo, useState } from 'react';
+import { formatLocalTime } from '../../lib/time';
 import { useAbout } from './api/about';
 import { ConfigTree } from './components/ConfigTree';
 import { configTree, filterConfigTree } from './config-tree';
@@ -26,7 +27,7 @@ export function AboutPage() {
             <dd>{about.node}</dd>
             <dt>Started</dt>
             <dd>
-              <time dateTime={about.startedAt}>{new Date(about.startedAt).toLocaleString()}</time>
+              <time dateTime={about.startedAt}>{formatLocalTime(about.startedAt)}</time>
             </dd>
           </dl>
           <nav aria-label="Server links" className="about-links">

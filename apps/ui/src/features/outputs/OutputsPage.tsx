@@ -1,3 +1,4 @@
+import { formatLocalTime } from '../../lib/time';
 import { useOutputs } from './api/outputs';
 import { OutputCard } from './components/OutputCard';
 import { outputHealth } from './health';
@@ -23,7 +24,7 @@ export function OutputsPage() {
         <button type="button" onClick={refresh}>
           Refresh
         </button>
-        {updatedAt ? <span className="muted">updated {updatedAt.toLocaleTimeString()}</span> : null}
+        {updatedAt ? <span className="muted">updated {formatLocalTime(updatedAt.toISOString())}</span> : null}
       </div>
       {error ? <p role="alert">Could not load the outputs: {error}</p> : null}
       {outputs?.length === 0 ? (

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, getJson, postJson } from '../../../lib/http';
 
 // The shapes of docs/rules-api.md, declared here because the UI talks to the server over HTTP only.
@@ -116,16 +116,23 @@ export interface RulesState {
   reload: () => void;
 }
 
-/** The rules in force and the last load result, fetched together so they describe one moment. */
-export function useRules(): RulesState {
+/**
+ * The rules in force and the last load result, fetched together so they describe one moment,
+ * and again every `intervalMs` while the page is visible: the files are watched, so a reload
+ * (and its errors) can happen without anyone pressing a button, and match counts grow.
+ */
+export function useRules(intervalMs = 10_000): RulesState {
   const [list, setList] = useState<RulesList>();
   const [status, setStatus] = useState<RulesStatus>();
   const [error, setError] = useState<string>();
   const [loading, setLoading] = useState(true);
-  const [generation, setGeneration] = useState(0);
+  const inFlight = useRef<AbortController | undefined>(undefined);
 
-  useEffect(() => {
+  const reload = useCallback(() => {
+    // A new fetch replaces one still running, so an old answer never overwrites a newer one.
+    inFlight.current?.abort();
     const controller = new AbortController();
+    inFlight.current = controller;
     setLoading(true);
     Promise.all([getJson<RulesList>('api/v1/rules', controller.signal), getJson<RulesStatus>('api/v1/rules/status', controller.signal)])
       .then(([rules, loadStatus]) => {
@@ -137,12 +144,23 @@ export function useRules(): RulesState {
         if (!controller.signal.aborted) setError(describeError(err));
       })
       .finally(() => {
-        if (!controller.signal.aborted) setLoading(false);
+        if (inFlight.current !== controller) return;
+        inFlight.current = undefined;
+        setLoading(false);
       });
-    return () => controller.abort();
-  }, [generation]);
+  }, []);
 
-  const reload = useCallback(() => setGeneration((g) => g + 1), []);
+  useEffect(() => {
+    reload();
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') reload();
+    }, intervalMs);
+    return () => {
+      clearInterval(timer);
+      inFlight.current?.abort();
+    };
+  }, [reload, intervalMs]);
+
   return { list, status, error, loading, reload };
 }
 
