@@ -25,7 +25,7 @@ export interface AlertPage {
   nextCursor: string | null;
 }
 
-export const PAGE_SIZE = 200;
+export const PAGE_SIZE = 500;
 /** Beyond this many rows kept in the browser, a view sitting at the top starts over from the server. */
 const MAX_ROWS = 20_000;
 /** Alerts held back while paused; past this only the count grows and resuming reloads. */
