@@ -9,8 +9,9 @@ import type { LiveSessions, LiveSocket } from './live-sessions';
 import { sessionTokensOf } from './session-cookie';
 
 /**
- * Puts the dashboard's API behind sign-in: a hook on the main port that runs after routing and
- * before anything else (body parsing included), so a refused request costs one look-up.
+ * Puts the dashboard's API behind sign-in (the session cookie, or HTTP Basic for scripts): a hook
+ * on the main port that runs after routing and before anything else (body parsing included), so
+ * a refused request costs one look-up.
  * Ingest, probes, metrics, the dashboard's files and the compat port are not behind it.
  */
 export function registerAccessControl(fastify: FastifyInstance, auth: AuthService, logger: AppLogger, basePath: string): void {
@@ -23,7 +24,15 @@ export function registerAccessControl(fastify: FastifyInstance, auth: AuthServic
     const routePath = request.is404 || request.routeOptions.url === undefined ? (request.url.split('?')[0] ?? '/') : request.routeOptions.url;
     if (!requiresSession(request.method, routePath, basePath)) return;
     if ((await auth.authenticate(sessionTokensOf(request.headers))) !== undefined) return;
-    return sendError(reply, new PeregrineError('UNAUTHENTICATED', 'sign in first (POST api/v1/auth/login)'), logger);
+    if (request.headers.authorization !== undefined) {
+      try {
+        if ((await auth.authenticateBasic(request.headers.authorization, request.ip)) !== undefined) return;
+      } catch (error) {
+        // INVALID_CREDENTIALS or TOO_MANY_ATTEMPTS; no WWW-Authenticate, so browsers never pop a password dialog.
+        return sendError(reply, error, logger);
+      }
+    }
+    return sendError(reply, new PeregrineError('UNAUTHENTICATED', 'sign in first (POST api/v1/auth/login, or HTTP Basic for scripts)'), logger);
   });
 }
 

@@ -71,6 +71,17 @@ describe('sign-in through the real server', () => {
     expect((await fetch(url('/api/v1/alerts'), { headers: { cookie } })).status).toBe(401);
   });
 
+  it('takes HTTP Basic from scripts (as falcosidekick-ui did), never asking browsers for it', async () => {
+    const basic = (password: string): Record<string, string> => ({ authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}` });
+    const ok = await fetch(url('/api/v1/events/search?limit=1'), { headers: basic(PASSWORD) });
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { results: unknown[] }).results).toHaveLength(1);
+    const wrong = await fetch(url('/api/v1/events/count'), { headers: basic('nope') });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('www-authenticate')).toBeNull();
+    expect(await wrong.json()).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+  });
+
   it('marks the cookie Secure when the request came through TLS', async () => {
     const response = await login({ username: 'admin', password: PASSWORD }, { 'x-forwarded-proto': 'https' });
     expect(response.headers.get('set-cookie')).toMatch(/; Secure$/);

@@ -9,7 +9,7 @@ import { StoreLock } from '../alerts/store-lock';
 import { PeregrineError } from '../common/errors';
 import { AdminAccount } from './admin-account';
 import { AuthSessionRecord } from './auth.entity';
-import { AuthService } from './auth.service';
+import { AuthService, basicCredentials } from './auth.service';
 import { LoginRateLimiter } from './login-rate-limiter';
 import { PasswordHasher } from './password-hasher';
 import { SecretGenerator, tokenHash } from './secret-generator';
@@ -95,6 +95,35 @@ describe('AuthService', () => {
     const session = await auth.login({ username: 'admin', password: 'right-password' }, '127.0.0.1');
     expect(await auth.authenticate(['x'.repeat(43), session.token])).toBe('admin');
     expect(await auth.authenticate([])).toBeUndefined();
+  });
+
+  it('takes HTTP Basic for scripts: the same password, the same rate limit', async () => {
+    const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    expect(await auth.authenticateBasic(basic('admin', 'right-password'), '10.2.2.2')).toBe('admin');
+    expect(await auth.authenticateBasic(undefined, '10.2.2.2')).toBeUndefined();
+    expect(await auth.authenticateBasic('Bearer abc', '10.2.2.2')).toBeUndefined();
+    expect((await failure(() => auth.authenticateBasic(basic('admin', 'wrong'), '10.2.2.2'))).code).toBe('INVALID_CREDENTIALS');
+    for (let i = 0; i < 4; i++) await failure(() => auth.authenticateBasic(basic('admin', `wrong-${i}`), '10.2.2.2'));
+    expect((await failure(() => auth.authenticateBasic(basic('admin', 'another-guess'), '10.2.2.2'))).code).toBe('TOO_MANY_ATTEMPTS');
+    expect((await failure(() => auth.login({ username: 'admin', password: 'right-password' }, '10.2.2.2'))).code).toBe('TOO_MANY_ATTEMPTS');
+  });
+
+  it('remembers a verified Basic header for a minute only', async () => {
+    const header = `Basic ${Buffer.from('admin:right-password').toString('base64')}`;
+    expect(await auth.authenticateBasic(header, '10.3.3.3')).toBe('admin');
+    now += 50_000;
+    // While remembered, even a client over its failure budget is answered from memory...
+    for (let i = 0; i < 5; i++) await failure(() => auth.login({ username: 'admin', password: 'wrong' }, '10.3.3.3'));
+    expect(await auth.authenticateBasic(header, '10.3.3.3')).toBe('admin');
+    // ...and once forgotten, the header is checked again like any sign-in.
+    now += 11_000;
+    expect((await failure(() => auth.authenticateBasic(header, '10.3.3.3'))).code).toBe('TOO_MANY_ATTEMPTS');
+  });
+
+  it('splits Basic credentials at the first colon (passwords may contain colons)', () => {
+    expect(basicCredentials(`Basic ${Buffer.from('admin:pa:ss').toString('base64')}`)).toEqual({ username: 'admin', password: 'pa:ss' });
+    expect(basicCredentials(`basic ${Buffer.from(':nouser').toString('base64')}`)).toBeUndefined();
+    expect(basicCredentials('Basic !!!')).toBeUndefined();
   });
 
   it('deletes expired sessions when someone signs in', async () => {

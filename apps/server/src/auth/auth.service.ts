@@ -31,7 +31,20 @@ export interface Identity {
   authEnabled: boolean;
 }
 
-/** Sign-in, sign-out and "who is this" from session tokens. */
+const BASIC_REMEMBERED_MS = 60_000;
+const MAX_REMEMBERED_BASIC = 100;
+
+/** `Authorization: Basic base64(user:password)` → its parts (the password may contain `:`). */
+export function basicCredentials(authorization: string | undefined): Credentials | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization ?? '');
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1] ?? '', 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return undefined;
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/** Sign-in, sign-out and "who is this" from session tokens (or, for scripts, HTTP Basic). */
 export class AuthService {
   constructor(
     private readonly dataSource: DataSource,
@@ -49,6 +62,34 @@ export class AuthService {
 
   /** A new session, or `INVALID_CREDENTIALS` (the same for an unknown user and a wrong password), or `TOO_MANY_ATTEMPTS`. */
   async login(credentials: Credentials, client: string): Promise<NewSession> {
+    const username = await this.verify(credentials, client);
+    const now = this.nowMs();
+    await this.sessions.deleteExpired(now);
+    const token = this.secrets.sessionToken();
+    const expiresAt = now + this.settings.sessionTtlMs;
+    await this.sessions.save(tokenHash(token), { username, expiresAt }, now);
+    return { token, username, expiresAt, maxAgeSeconds: Math.floor(this.settings.sessionTtlMs / 1000) };
+  }
+
+  /**
+   * HTTP Basic, for scripts (falcosidekick-ui's read API took `curl -u user:password`). Same
+   * password, same rate limit; a verified header is remembered for a minute, so a script
+   * polling every second costs one bcrypt a minute. undefined without a Basic header.
+   */
+  async authenticateBasic(authorization: string | undefined, client: string): Promise<string | undefined> {
+    const credentials = basicCredentials(authorization);
+    if (!credentials || authorization === undefined) return undefined;
+    const key = tokenHash(authorization);
+    const remembered = this.basicVerified.get(key);
+    if (remembered && remembered.until > this.nowMs()) return remembered.username;
+    const username = await this.verify(credentials, client);
+    if (this.basicVerified.size >= MAX_REMEMBERED_BASIC) this.basicVerified.clear();
+    this.basicVerified.set(key, { username, until: this.nowMs() + BASIC_REMEMBERED_MS });
+    return username;
+  }
+
+  /** The username when the password is right; `INVALID_CREDENTIALS` or `TOO_MANY_ATTEMPTS` otherwise. */
+  private async verify(credentials: Credentials, client: string): Promise<string> {
     this.limiter.assertAllowed(client);
     const user = await this.dataSource.getRepository(AuthUserRecord).findOneBy({ username: credentials.username });
     // The decoy keeps "no such user" as slow as "wrong password".
@@ -58,13 +99,10 @@ export class AuthService {
       throw new PeregrineError('INVALID_CREDENTIALS', 'wrong username or password');
     }
     this.limiter.recordSuccess(client);
-    const now = this.nowMs();
-    await this.sessions.deleteExpired(now);
-    const token = this.secrets.sessionToken();
-    const expiresAt = now + this.settings.sessionTtlMs;
-    await this.sessions.save(tokenHash(token), { username: user.username, expiresAt }, now);
-    return { token, username: user.username, expiresAt, maxAgeSeconds: Math.floor(this.settings.sessionTtlMs / 1000) };
+    return user.username;
   }
+
+  private readonly basicVerified = new Map<string, { username: string; until: number }>();
 
   /** Ends the sessions named by these tokens (a browser may send more than one cookie of the name). */
   async logout(tokens: readonly string[]): Promise<void> {

@@ -2,7 +2,7 @@ import type { OpenAPIObject, OperationObject } from '@nestjs/swagger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requiresSession } from '../auth/access-policy';
 import { startTestServer, type TestServer } from '../testing/test-server';
-import { routePatternOf } from './api-document';
+import { routePatternOf, SIGNED_IN } from './api-document';
 import { registeredRoutes } from './route-catalog';
 
 const DOCUMENTED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -76,9 +76,10 @@ describe('the OpenAPI document at /api/docs', () => {
   it('states the cookie security scheme, and per operation the same policy the server enforces', () => {
     expect(document.components?.securitySchemes?.['session']).toEqual(expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'peregrine_session' }));
     for (const { method, path, operation } of operationsOf(document)) {
-      expect(operation.security, `${method} ${path}`).toEqual(requiresSession(method, routePatternOf(path)) ? [{ session: [] }] : []);
+      expect(operation.security, `${method} ${path}`).toEqual(requiresSession(method, routePatternOf(path)) ? SIGNED_IN : []);
     }
-    expect(operationsOf(document).find(({ method, path }) => method === 'GET' && path === '/api/v1/alerts')?.operation.security).toEqual([{ session: [] }]);
+    expect(document.components?.securitySchemes?.['basic']).toEqual(expect.objectContaining({ type: 'http', scheme: 'basic' }));
+    expect(operationsOf(document).find(({ method, path }) => method === 'GET' && path === '/api/v1/alerts')?.operation.security).toEqual([{ session: [] }, { basic: [] }]);
     expect(operationsOf(document).find(({ method, path }) => method === 'POST' && path === '/api/v1/alerts')?.operation.security).toEqual([]);
   });
 

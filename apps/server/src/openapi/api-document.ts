@@ -215,6 +215,9 @@ function auditWebhook(summary: string, parameters: ParameterObject[] = []): Part
   };
 }
 
+/** Either one: the session cookie (the dashboard) or HTTP Basic (scripts). */
+export const SIGNED_IN = [{ session: [] }, { basic: [] }];
+
 /** `{uuid}` → `:uuid`, as routes are registered, for the access policy. */
 export function routePatternOf(documentPath: string): string {
   return documentPath.replace(/\{([^}]+)\}/g, ':$1');
@@ -246,7 +249,7 @@ function operationObject(path: string, method: Method, operation: Operation): Op
       : {}),
     responses,
     // The same policy the server enforces: open routes say so explicitly.
-    security: open ? [] : [{ session: [] }],
+    security: open ? [] : SIGNED_IN,
   };
 }
 
@@ -276,8 +279,11 @@ export function buildApiDocument(version: string, basePath: string): OpenAPIObje
     paths,
     components: {
       schemas: SCHEMAS,
-      securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'Set by POST /api/v1/auth/login' } },
+      securitySchemes: {
+        session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE, description: 'Set by POST /api/v1/auth/login' },
+        basic: { type: 'http', scheme: 'basic', description: 'The same username and password, for scripts (as falcosidekick-ui took them)' },
+      },
     },
-    security: [{ session: [] }],
+    security: SIGNED_IN,
   };
 }
