@@ -1,16 +1,7 @@
 import { type FormEvent, useState } from 'react';
-import { ApiError } from '../../../lib/http';
 import { signIn } from '../api/auth';
+import { loginFailureMessage } from '../login-message';
 import '../auth.css';
-
-function messageFor(error: unknown): string {
-  if (error instanceof ApiError) {
-    if (error.code === 'INVALID_CREDENTIALS') return 'Wrong username or password.';
-    if (error.code === 'TOO_MANY_ATTEMPTS') return `Too many failed attempts: ${error.message}.`;
-    return `Could not sign in: ${error.message}`;
-  }
-  return 'Could not reach Peregrine. Try again.';
-}
 
 /** The sign-in form the AuthGate shows when there is no session. */
 export function LoginPage({ onSignedIn, notice }: { onSignedIn: () => void; notice?: string }) {
@@ -27,7 +18,7 @@ export function LoginPage({ onSignedIn, notice }: { onSignedIn: () => void; noti
       await signIn(username, password);
       onSignedIn();
     } catch (failure) {
-      setError(messageFor(failure));
+      setError(loginFailureMessage(failure));
       setPassword('');
     } finally {
       setBusy(false);
