@@ -30,11 +30,11 @@ export function AboutPage() {
               <time dateTime={about.startedAt}>{formatLocalTime(about.startedAt)}</time>
             </dd>
           </dl>
-          <nav aria-label="Server links" className="about-links">
+          <p className="about-links">
             {/* Relative as the server sends them, so they follow the dashboard under a sub-path. */}
             <a href={about.links.metrics}>Prometheus metrics</a>
             <a href={about.links.apiDocs}>API documentation</a>
-          </nav>
+          </p>
           <section aria-labelledby="about-config-heading">
             <div className="section-head">
               <h3 id="about-config-heading">Effective configuration</h3>

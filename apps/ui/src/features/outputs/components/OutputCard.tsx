@@ -35,7 +35,7 @@ export function OutputCard({ output, nowMs, onChanged }: { output: OutputStatus;
         </span>
         <span className="output-enabled">{output.enabled ? 'enabled' : 'disabled'}</span>
       </div>
-      {health.reasons.length > 0 ? <p className="output-reasons">{health.reasons.join(' · ')}</p> : null}
+      {health.reasons.length > 0 ? <p className={`output-reasons ${health.state}`}>{health.reasons.join(' · ')}</p> : null}
 
       <dl className="output-figures">
         <Figure label="Queue depth" value={output.queueDepth} />

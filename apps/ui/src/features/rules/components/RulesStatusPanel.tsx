@@ -36,7 +36,7 @@ export function RulesStatusPanel({ status, onReloaded }: { status: RulesStatus; 
       </div>
       <p className="muted">
         {status.generation > 0 ? `Generation ${status.generation}, loaded ${formatTime(status.loadedAt)}` : 'No rules loaded yet'}
-        {!status.ok && status.lastAttemptAt ? ` — last attempt ${formatTime(status.lastAttemptAt)} failed, the rules above keep running` : ''}
+        {!status.ok && status.lastAttemptAt ? ` — last attempt ${formatTime(status.lastAttemptAt)} failed, the rules in force keep running` : ''}
       </p>
       <ul className="rules-files" aria-label="Rules files">
         {status.files.map((file) => (
