@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SessionCookies } from './session-cookies';
 import type { Identity } from './auth.service';
@@ -22,6 +22,7 @@ export class AuthController {
   }
 
   @Get('me')
+  @Header('Cache-Control', 'no-store')
   async me(@Req() request: FastifyRequest): Promise<Identity> {
     return this.cookies.identify(request);
   }

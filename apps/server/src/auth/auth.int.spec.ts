@@ -60,7 +60,11 @@ describe('sign-in through the real server', () => {
     expect(setCookie).toMatch(/^peregrine_session=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=43200; HttpOnly; SameSite=Lax$/);
     const cookie = setCookie.split(';')[0] ?? '';
 
-    expect(await (await fetch(url('/api/v1/auth/me'), { headers: { cookie } })).json()).toEqual({ username: 'admin', authEnabled: true });
+    const me = await fetch(url('/api/v1/auth/me'), { headers: { cookie } });
+    expect(me.headers.get('cache-control')).toBe('no-store');
+    expect(await me.json()).toEqual({ username: 'admin', authEnabled: true });
+    expect(server.logLines().some((line) => line['code'] === 'SIGNED_IN' && line['username'] === 'admin')).toBe(true);
+    expect(server.logLines().some((line) => line['code'] === 'INVALID_CREDENTIALS' && line['client'] === '127.0.0.1')).toBe(true);
     const alerts = await fetch(url('/api/v1/alerts?limit=1'), { headers: { cookie } });
     expect(alerts.status).toBe(200);
     expect(((await alerts.json()) as { total: number }).total).toBeGreaterThan(0);

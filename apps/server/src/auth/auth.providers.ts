@@ -43,6 +43,6 @@ export function authProviders(config: AppConfig, logger: AppLogger): Provider[] 
       },
       inject: [AuthService, Clock],
     },
-    { provide: SessionCookies, useFactory: (service: AuthService) => new SessionCookies(service, config.peregrine.base_path), inject: [AuthService] },
+    { provide: SessionCookies, useFactory: (service: AuthService) => new SessionCookies(service, config.peregrine.base_path, logger.child({ component: 'auth' })), inject: [AuthService] },
   ];
 }

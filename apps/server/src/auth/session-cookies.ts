@@ -1,4 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PeregrineError } from '../common/errors';
+import type { AppLogger } from '../logging/logger';
 import type { AuthService, Credentials, Identity } from './auth.service';
 import { cameOverTls, clearedSessionCookie, type CookieContext, sessionCookie, sessionTokensOf } from './session-cookie';
 
@@ -7,11 +9,19 @@ export class SessionCookies {
   constructor(
     private readonly auth: AuthService,
     private readonly basePath: string,
+    private readonly logger: AppLogger,
   ) {}
 
+  /** Logs who signed in from where, and failures by address only (a mistyped username may be a password). */
   async signIn(credentials: Credentials, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const session = await this.auth.login(credentials, request.ip);
-    void reply.header('Set-Cookie', sessionCookie(session.token, session.maxAgeSeconds, this.context(request)));
+    try {
+      const session = await this.auth.login(credentials, request.ip);
+      void reply.header('Set-Cookie', sessionCookie(session.token, session.maxAgeSeconds, this.context(request)));
+      this.logger.info({ code: 'SIGNED_IN', username: session.username, client: request.ip }, 'signed in');
+    } catch (error) {
+      if (error instanceof PeregrineError) this.logger.warn({ code: error.code, client: request.ip }, 'sign-in refused');
+      throw error;
+    }
   }
 
   async signOut(request: FastifyRequest, reply: FastifyReply): Promise<void> {

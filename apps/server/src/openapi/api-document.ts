@@ -1,4 +1,4 @@
-import type { OpenAPIObject, OperationObject, ParameterObject, PathItemObject, ReferenceObject, ResponseObject, SchemaObject } from '@nestjs/swagger';
+import type { OpenAPIObject, OperationObject, ParameterObject, PathItemObject, ReferenceObject, ResponseObject, SchemaObject, SecurityRequirementObject } from '@nestjs/swagger';
 import { requiresSession } from '../auth/access-policy';
 import { SESSION_COOKIE } from '../auth/session-cookie';
 import { arrayOf, int, ref, SCHEMAS, str } from './schemas';
@@ -216,7 +216,7 @@ function auditWebhook(summary: string, parameters: ParameterObject[] = []): Part
 }
 
 /** Either one: the session cookie (the dashboard) or HTTP Basic (scripts). */
-export const SIGNED_IN = [{ session: [] }, { basic: [] }];
+export const SIGNED_IN: SecurityRequirementObject[] = [{ session: [] }, { basic: [] }];
 
 /** `{uuid}` → `:uuid`, as routes are registered, for the access policy. */
 export function routePatternOf(documentPath: string): string {
