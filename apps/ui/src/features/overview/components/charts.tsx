@@ -78,7 +78,7 @@ export function TopChart({ label, results, color, onPick }: TopChartProps) {
     <div className="chart" role="img" aria-label={label}>
       <BarChart responsive layout="vertical" style={{ width: '100%', height: Math.max(120, data.length * 28 + 24) }} data={data} margin={{ top: 0, right: 40, bottom: 0, left: 0 }}>
         <XAxis type="number" allowDecimals={false} hide />
-        <YAxis type="category" dataKey="name" width={180} tickFormatter={(name: string) => (name.length > 28 ? `${name.slice(0, 27)}…` : name)} />
+        <YAxis type="category" dataKey="name" width={190} tick={SingleLineTick} />
         <Tooltip cursor={{ fillOpacity: 0.15 }} />
         <Bar
           dataKey="count"
@@ -124,5 +124,16 @@ export function ShareChart({ label, results, colorOf, onPick }: { label: string;
         <Legend />
       </PieChart>
     </div>
+  );
+}
+
+/** Axis labels on one line, shortened with an ellipsis (the default wraps long names over the bars). */
+function SingleLineTick({ x, y, payload }: { x?: number | string; y?: number | string; payload?: { value?: string | number } }) {
+  const name = String(payload?.value ?? '');
+  return (
+    <text x={Number(x)} y={Number(y)} dy="0.35em" textAnchor="end" className="recharts-cartesian-axis-tick-value">
+      <title>{name}</title>
+      {name.length > 30 ? `${name.slice(0, 29)}…` : name}
+    </text>
   );
 }
