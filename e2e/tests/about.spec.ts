@@ -43,3 +43,14 @@ test('under PEREGRINE_BASE_PATH the About page links stay under the sub-path', a
   await expect(page).toHaveURL(`${subPathUrls.main}/peregrine/metrics`);
   await expect(page.locator('body')).toContainText('falcosecurity_falcosidekick_inputs_total');
 });
+
+test.describe('on a phone, in the dark theme', () => {
+  test.use({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
+
+  test('the About page and its config tree fit the screen', async ({ page }) => {
+    await page.goto('about');
+    await expect(page.locator('[data-path="peregrine.port"]')).toBeVisible();
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await attachScreenshot(page, 'about-page-phone-dark');
+  });
+});

@@ -105,3 +105,14 @@ test('the Outputs page shows a failing webhook with its dead letter, and replayi
 function figure(page: Page, label: string) {
   return page.getByRole('article', { name: 'webhook' }).locator('.output-figure').filter({ has: page.getByText(label, { exact: true }) }).locator('dd');
 }
+
+test.describe('on a phone, in the dark theme', () => {
+  test.use({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
+
+  test('the Outputs page fits the screen', async ({ page }) => {
+    await page.goto('outputs');
+    await expect(page.getByRole('article', { name: 'webhook' })).toBeVisible();
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await attachScreenshot(page, 'outputs-page-phone-dark');
+  });
+});

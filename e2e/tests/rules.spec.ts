@@ -155,3 +155,17 @@ async function fixtureRuleMatches(page: Page): Promise<number> {
   if (!rule) throw new Error(`${FIXTURE_RULE} is not loaded: is PEREGRINE_RULES_FILES set by playwright.config.ts?`);
   return rule.matches;
 }
+
+test.describe('on a phone, in the dark theme', () => {
+  test.use({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
+
+  test('the Rules page and its editor fit the screen; the rules table scrolls inside its frame', async ({ page }) => {
+    await page.goto('rules');
+    await expect(page.getByRole('table', { name: 'Rules' })).toBeVisible();
+    await page.getByRole('button', { name: 'Open the rule editor' }).click();
+    await expect(page.getByLabel('Rules (YAML)')).toBeVisible();
+    // Nothing wider than the screen: no sideways scrolling of the page itself.
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await attachScreenshot(page, 'rules-page-phone-dark');
+  });
+});
