@@ -115,16 +115,20 @@ export class AlertQueryService {
    * when nothing matches and the filter names no start.
    */
   private async timeRangeMs(filter: AlertFilter, nowMs: number): Promise<{ fromMs: number; untilMs: number } | undefined> {
-    const row = await this.filtered(filter).select('MIN(a.time_ns)', 'oldest').addSelect('MAX(a.time_ns)', 'newest').getRawOne<{ oldest: string | number | null; newest: string | number | null }>();
-    // Milliseconds are all a range needs, so a lossy Number of the int64 nanoseconds is fine here.
-    const columnMs = (ns: string | number | null | undefined): number | undefined => (ns === null || ns === undefined ? undefined : Math.floor(Number(ns) / 1e6));
     const nsToMs = (ns: bigint): number => Number(ns / 1_000_000n);
-    const oldest = columnMs(row?.oldest);
-    const newest = columnMs(row?.newest);
-    const fromMs = filter.fromNs !== undefined ? nsToMs(filter.fromNs) : oldest;
+    // Only what the filter leaves open, one aggregate per query: alone, MIN or MAX of an indexed
+    // column is an index lookup (SQLite and PostgreSQL); together in one SELECT, SQLite scans.
+    const fromMs = filter.fromNs !== undefined ? nsToMs(filter.fromNs) : await this.timeEdgeMs(filter, 'MIN');
     if (fromMs === undefined) return undefined;
+    const newest = filter.untilNs !== undefined ? undefined : await this.timeEdgeMs(filter, 'MAX');
     const untilMs = filter.untilNs !== undefined ? nsToMs(filter.untilNs) : Math.max(nowMs, newest ?? nowMs);
     return { fromMs, untilMs: Math.max(untilMs, fromMs) };
+  }
+
+  private async timeEdgeMs(filter: AlertFilter, edge: 'MIN' | 'MAX'): Promise<number | undefined> {
+    const row = await this.filtered(filter).select(`${edge}(a.time_ns)`, 'edge').getRawOne<{ edge: string | number | null }>();
+    // Milliseconds are all a range needs, so a lossy Number of the int64 nanoseconds is fine here.
+    return row?.edge === null || row?.edge === undefined ? undefined : Math.floor(Number(row.edge) / 1e6);
   }
 
   /**

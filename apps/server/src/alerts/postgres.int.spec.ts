@@ -54,6 +54,18 @@ describe('PostgreSQL store', () => {
     expect(page.total).toBe(1);
     expect(page.results[0]?.cluster).toBe('pg');
     expect(await (await fetch(`${server.mainUrl}/api/v1/alerts/stats?by=priority&q=bash`)).json()).toEqual({ by: 'priority', results: { Notice: 1, Critical: 1 }, total: 2 });
+    // Top-N and a server-bucketed timeline sized to the data (bigint arithmetic on PostgreSQL).
+    const stats = (await (await fetch(`${server.mainUrl}/api/v1/alerts/stats?by=source&top=1&bucket=auto&until=2026-11-23T15:00:00Z`)).json()) as Record<string, unknown>;
+    expect(stats).toEqual({
+      by: 'source',
+      results: { syscall: 2 },
+      total: 2,
+      // From the oldest alert to the filter's end: 55 minutes in 30-second buckets.
+      timeline: [{ start: '2026-11-23T14:05:00.000Z', counts: { syscall: 2 } }],
+      bucketMs: 30_000,
+      from: '2026-11-23T14:05:27.146Z',
+      until: '2026-11-23T15:00:00.000Z',
+    });
     const deadline = Date.now() + 15_000;
     while (received.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(received).toHaveLength(2);
