@@ -1,10 +1,10 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useLocation, useNavigate, useParams } from 'react-router';
 import { exportUrl, useAlertList, type Alert } from './api/alerts';
 import { AlertDetail } from './components/AlertDetail';
 import { AlertTable, type FilterTarget } from './components/AlertTable';
 import { FilterBar } from './components/FilterBar';
-import { withValue } from './filters';
+import { filtersToSearch, withValue } from './filters';
 import { useUrlFilters } from './url-filters';
 
 /** Scrolled further than this from the top counts as reading older rows. */
@@ -32,6 +32,13 @@ export function EventsPage() {
     element.addEventListener('scroll', onScroll, { passive: true });
     return () => element.removeEventListener('scroll', onScroll);
   }, []);
+
+  // Another filter is another list: start at its top.
+  const filterKey = useMemo(() => filtersToSearch(filters).toString(), [filters]);
+  useEffect(() => {
+    scrollRef.current?.scrollTo({ top: 0 });
+    setScrolledAway(false);
+  }, [filterKey]);
 
   const search = location.search;
   const open = useCallback((alert: Alert) => void navigate({ pathname: `/events/${alert.uuid}`, search }), [navigate, search]);

@@ -120,17 +120,26 @@ export function useAlertList(filters: AlertFilters, held: boolean): AlertListSta
   const waitingRef = useRef<{ alerts: Alert[]; count: number }>(waiting);
   waitingRef.current = waiting;
 
+  // Alerts pushed while the first page is on its way: it may have been read before they were stored.
+  const pushedDuringLoad = useRef<Alert[] | undefined>(undefined);
 
   useEffect(() => {
     const controller = new AbortController();
     moreController.current?.abort();
     setLoading(true);
     setLoadingMore(false);
+    pushedDuringLoad.current = [];
     fetchAlertPage(filtersRef.current, undefined, controller.signal)
       .then((page) => {
+        const inPage = new Set(page.results.map((a) => a.uuid));
+        const missed = (pushedDuringLoad.current ?? []).filter((a) => !inPage.has(a.uuid));
+        pushedDuringLoad.current = undefined;
+        page = { ...page, results: [...missed, ...page.results], total: page.total + missed.length };
         rowsRef.current = page.results;
         setRows(page.results);
-        setTotal(page.total);
+        // The server counts, then reads the rows: an alert stored in between is in the rows but
+        // not the count (and its push is then a duplicate that adds nothing). A last page is exact.
+        setTotal(page.nextCursor === null ? page.results.length : Math.max(page.total, page.results.length));
         setCursor(page.nextCursor);
         setError(undefined);
         waitingRef.current = { alerts: [], count: 0 };
@@ -164,6 +173,7 @@ export function useAlertList(filters: AlertFilters, held: boolean): AlertListSta
 
   useLiveAlerts((alert) => {
     if (!matchesFilters(alert, filtersRef.current, Date.now())) return;
+    pushedDuringLoad.current?.unshift(alert);
     if (heldRef.current) {
       const w = waitingRef.current;
       const next = { alerts: w.alerts.length < MAX_WAITING ? [alert, ...w.alerts] : w.alerts, count: w.count + 1 };

@@ -29,8 +29,13 @@ export interface Overview {
 }
 
 const TOP = 10;
-/** Pushed alerts refresh the overview at most this often (the server does the counting). */
+/**
+ * Pushed alerts refresh the overview at most this often (the server does the counting), and
+ * never more often than ten times what the last refresh took, so a large store under a storm of
+ * alerts is not kept busy by the dashboards watching it.
+ */
 const LIVE_REFRESH_MS = 5_000;
+const REFRESH_COST_FACTOR = 10;
 
 function statsUrl(filters: AlertFilters, by: string, extra: Record<string, string>): string {
   const search = filtersToSearch(filters);
@@ -65,12 +70,15 @@ export function useOverview(filters: AlertFilters): { overview: Overview | undef
   const filtersRef = useRef(filters);
   filtersRef.current = filters;
   const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const lastFetchMs = useRef(0);
 
   useEffect(() => {
     const controller = new AbortController();
     setLoading(true);
+    const started = performance.now();
     fetchOverview(filtersRef.current, controller.signal)
       .then((result) => {
+        lastFetchMs.current = performance.now() - started;
         setOverview(result);
         setError(undefined);
       })
@@ -87,7 +95,7 @@ export function useOverview(filters: AlertFilters): { overview: Overview | undef
     refreshTimer.current ??= setTimeout(() => {
       refreshTimer.current = undefined;
       setGeneration((g) => g + 1);
-    }, LIVE_REFRESH_MS);
+    }, Math.max(LIVE_REFRESH_MS, lastFetchMs.current * REFRESH_COST_FACTOR));
   });
   useEffect(() => () => clearTimeout(refreshTimer.current), []);
 
