@@ -23,7 +23,12 @@ export function registerAccessControl(fastify: FastifyInstance, auth: AuthServic
     // The matched pattern, not the raw URL: Fastify decodes `%61pi` to `api` before routing.
     const routePath = request.is404 || request.routeOptions.url === undefined ? (request.url.split('?')[0] ?? '/') : request.routeOptions.url;
     if (!requiresSession(request.method, routePath, basePath)) return;
-    if ((await auth.authenticate(sessionTokensOf(request.headers))) !== undefined) return;
+    try {
+      if ((await auth.authenticate(sessionTokensOf(request.headers))) !== undefined) return;
+    } catch (error) {
+      logger.error({ code: 'STORE_UNAVAILABLE', err: error }, 'session check failed');
+      return sendError(reply, new PeregrineError('STORE_UNAVAILABLE', 'sessions cannot be checked right now', 1), logger);
+    }
     if (request.headers.authorization !== undefined) {
       try {
         if ((await auth.authenticateBasic(request.headers.authorization, request.ip)) !== undefined) return;

@@ -1,4 +1,5 @@
 import { io } from 'socket.io-client';
+import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn, startTestServer, type TestServer } from '../testing/test-server';
 
@@ -132,6 +133,24 @@ describe('sign-in through the real server', () => {
       expect(JSON.stringify(limited.logLines())).not.toContain(PASSWORD);
     } finally {
       await limited.stop();
+    }
+  });
+});
+
+describe('sign-in when the store is unavailable', () => {
+  it('answers a coded 503 with Retry-After instead of letting anyone in', async () => {
+    const server = await startTestServer({ PEREGRINE_AUTH_ENABLED: 'true', PEREGRINE_ADMIN_PASSWORD: PASSWORD });
+    const dataSource = server.app.get(DataSource);
+    try {
+      const cookie = await signIn(server.mainUrl, PASSWORD);
+      await dataSource.destroy();
+      const response = await fetch(`${server.mainUrl}/api/v1/alerts`, { headers: { cookie } });
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('1');
+      expect(await response.json()).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    } finally {
+      if (!dataSource.isInitialized) await dataSource.initialize();
+      await server.stop();
     }
   });
 });
