@@ -171,17 +171,41 @@ export function useAlertList(filters: AlertFilters, held: boolean): AlertListSta
     [reload],
   );
 
+  // Pushed alerts are applied once per frame: a storm of alerts costs one render per frame, not
+  // one per alert, and a hidden tab (no frames) does no work until it is looked at again.
+  const inbox = useRef<{ alerts: Alert[]; dropped: number }>({ alerts: [], dropped: 0 });
+  const frame = useRef<number | undefined>(undefined);
+  const flush = useCallback(() => {
+    frame.current = undefined;
+    const { alerts, dropped } = inbox.current;
+    inbox.current = { alerts: [], dropped: 0 };
+    const batch = alerts.reverse();
+    if (batch.length + dropped === 0) return;
+    if (heldRef.current) {
+      const w = waitingRef.current;
+      const room = Math.max(0, MAX_WAITING - w.alerts.length);
+      // More counted than kept: showing them reloads from the server.
+      const next = { alerts: [...batch.slice(0, room), ...w.alerts], count: w.count + batch.length + dropped };
+      waitingRef.current = next;
+      setWaiting(next);
+    } else if (dropped > 0) {
+      reload();
+    } else {
+      prepend(batch);
+    }
+  }, [prepend, reload]);
+  useEffect(() => () => {
+    if (frame.current !== undefined) cancelAnimationFrame(frame.current);
+  }, []);
+
   useLiveAlerts((alert) => {
     if (!matchesFilters(alert, filtersRef.current, Date.now())) return;
     pushedDuringLoad.current?.unshift(alert);
-    if (heldRef.current) {
-      const w = waitingRef.current;
-      const next = { alerts: w.alerts.length < MAX_WAITING ? [alert, ...w.alerts] : w.alerts, count: w.count + 1 };
-      waitingRef.current = next;
-      setWaiting(next);
-    } else {
-      prepend([alert]);
-    }
+    const box = inbox.current;
+    // A hidden tab has no frames to flush in: past a bound, count instead of keeping.
+    if (box.alerts.length < MAX_ROWS) box.alerts.push(alert);
+    else box.dropped++;
+    frame.current ??= requestAnimationFrame(flush);
   });
 
   const showWaiting = useCallback(() => {

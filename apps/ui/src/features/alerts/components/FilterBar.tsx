@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useId, useState } from 'react';
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { getJson } from '../../../lib/http';
 import { fromLocalInput, toLocalInput } from '../../../lib/time';
 import { type AlertFilters, filtersToSearch, hasAnyFilter, LIST_FILTERS, type ListFilter, NO_FILTERS, PRIORITIES, SINCE_PRESETS, withoutValue, withValue } from '../filters';
@@ -111,12 +111,15 @@ function withBound(rest: AlertFilters, other: string | undefined, which: 'from' 
 /** Free text, applied after a short pause in typing (or at once on Enter). */
 function SearchBox({ value, onCommit }: { value: string; onCommit: (value: string) => void }) {
   const [text, setText] = useState(value);
+  // The parent re-renders with every pushed alert; a fresh callback must not restart the pause.
+  const commit = useRef(onCommit);
+  commit.current = onCommit;
   useEffect(() => setText(value), [value]);
   useEffect(() => {
     if (text.trim() === value) return;
-    const timer = setTimeout(() => onCommit(text.trim()), 400);
+    const timer = setTimeout(() => commit.current(text.trim()), 400);
     return () => clearTimeout(timer);
-  }, [text, value, onCommit]);
+  }, [text, value]);
   return (
     <input
       type="search"
