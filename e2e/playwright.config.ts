@@ -5,8 +5,10 @@ import { defineConfig } from '@playwright/test';
 
 // The product is started exactly as users start it (the built CLI, SQLite, stock settings) on
 // ports of its own, with a throw-away database, and driven in Debian's Chromium.
-const mainPort = Number(process.env.E2E_MAIN_PORT ?? 32802);
-const compatPort = Number(process.env.E2E_COMPAT_PORT ?? 32801);
+// Fixed ports below Linux's ephemeral range (32768-60999): there, an outgoing connection can
+// hold the port as its local end and a listener fails with EADDRINUSE now and then.
+const mainPort = Number(process.env.E2E_MAIN_PORT ?? 22802);
+const compatPort = Number(process.env.E2E_COMPAT_PORT ?? 22801);
 const dataDir = mkdtempSync(join(tmpdir(), 'peregrine-e2e-'));
 const chromium = process.env.PEREGRINE_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -18,7 +20,7 @@ export const subPathUrls = { main: `http://127.0.0.1:${mainPort + 10}`, compat: 
  */
 export const rulesDir = (process.env.E2E_RULES_DIR ??= copyToTemp(resolve(__dirname, 'fixtures/rules'), 'peregrine-e2e-rules-'));
 /** The Outputs test starts a webhook receiver here; the product's webhook output points at it. */
-export const webhookPort = Number(process.env.E2E_WEBHOOK_PORT ?? 32850);
+export const webhookPort = Number(process.env.E2E_WEBHOOK_PORT ?? 22850);
 /** Both servers get this admin password; global-setup signs in with it and saves the cookies here for every test. */
 export const adminPassword = process.env.E2E_ADMIN_PASSWORD ?? 'e2e-admin-Pa55word';
 // A fixed path (not in dataDir): the config is evaluated again in each worker, with a new dataDir.

@@ -132,7 +132,7 @@ test('filters narrow the table, live in the URL, survive a reload, and chips add
 test('a permalink opens the alert detail: every field, tags, the exact raw JSON and its copy', async ({ page, request, context }, testInfo) => {
   const tag = marker('detail');
   const rule = `Écriture sous /etc — ${tag} 日本語`;
-  const posted = await request.post(`http://127.0.0.1:${process.env.E2E_COMPAT_PORT ?? 32801}/`, {
+  const posted = await request.post(`http://127.0.0.1:${process.env.E2E_COMPAT_PORT ?? 22801}/`, {
     headers: { 'content-type': 'application/json' },
     data: `{"time":"2026-11-23T08:00:00.987654321Z","rule":${JSON.stringify(rule)},"priority":"Error","source":"syscall","hostname":"nœud-1",
       "output":"Fichier ouvert en écriture (fichier=/etc/shadow utilisateur=root) ✓","output_fields":{"evt.time":1795435872123456789,"fd.name":"/etc/shadow","user.name":"root"},"tags":["filesystem","mitre_persistence"]}`,

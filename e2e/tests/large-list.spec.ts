@@ -2,8 +2,8 @@ import { expect, test } from '@playwright/test';
 import { keepScreenshot, marker } from './support/dashboard';
 
 // On the sub-path instance (its own store), so 10 000 alerts do not crowd the other tests' views.
-const main = `http://127.0.0.1:${Number(process.env.E2E_MAIN_PORT ?? 32802) + 10}/peregrine`;
-const compat = `http://127.0.0.1:${Number(process.env.E2E_COMPAT_PORT ?? 32801) + 10}`;
+const main = `http://127.0.0.1:${Number(process.env.E2E_MAIN_PORT ?? 22802) + 10}/peregrine`;
+const compat = `http://127.0.0.1:${Number(process.env.E2E_COMPAT_PORT ?? 22801) + 10}`;
 const COUNT = 10_000;
 // Concurrent posts: the store commits them in groups (one fsync per group).
 const BATCH = 500;

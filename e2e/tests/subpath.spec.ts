@@ -1,8 +1,8 @@
 import { expect, test } from '@playwright/test';
 import { keepScreenshot } from './support/dashboard';
 
-const main = `http://127.0.0.1:${Number(process.env.E2E_MAIN_PORT ?? 32802) + 10}`;
-const compat = `http://127.0.0.1:${Number(process.env.E2E_COMPAT_PORT ?? 32801) + 10}`;
+const main = `http://127.0.0.1:${Number(process.env.E2E_MAIN_PORT ?? 22802) + 10}`;
+const compat = `http://127.0.0.1:${Number(process.env.E2E_COMPAT_PORT ?? 22801) + 10}`;
 
 test('under PEREGRINE_BASE_PATH the pages, deep links, API and live push all work from the sub-path', async ({ page, request }, testInfo) => {
   const requested: string[] = [];

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { APIRequestContext, Page, TestInfo } from '@playwright/test';
 
-export const compatUrl = `http://127.0.0.1:${process.env.E2E_COMPAT_PORT ?? 32801}`;
+export const compatUrl = `http://127.0.0.1:${process.env.E2E_COMPAT_PORT ?? 22801}`;
 
 /** A Falco alert as Falco's http_output posts it; the parts a test cares about override the rest. */
 export interface FalcoAlertBody {
