@@ -14,6 +14,7 @@ const benches = [
   { name: 'engine', file: 'packages/engine/bench/engine.bench.ts' },
   { name: 'audit', file: 'apps/server/bench/audit.bench.ts' },
   { name: 'auth', file: 'apps/server/bench/auth.bench.ts' },
+  { name: 'alerts-query', file: 'apps/server/bench/alerts-query.bench.ts' },
 ].filter((b) => (only.length === 0 || only.includes(b.name)) && existsSync(join(root, b.file)));
 
 const results = [];

@@ -1,3 +1,4 @@
+import { PRIORITIES } from '@peregrine/engine';
 import { DataSource, type SelectQueryBuilder } from 'typeorm';
 import { PeregrineError } from '../common/errors';
 import { AlertRecord } from './alert.entity';
@@ -36,8 +37,12 @@ export interface AlertStats {
   until?: string;
 }
 
+/**
+ * The column each field is grouped by. Priority groups by its number, which every index holds,
+ * and is named again from it (the stored name is always the canonical one of that number).
+ */
 const COLUMN_OF: Readonly<Record<Exclude<GroupBy, 'tags'>, string>> = {
-  priority: 'a.priority',
+  priority: 'a.priority_value',
   rule: 'a.rule',
   source: 'a.source',
   hostname: 'a.hostname',
@@ -46,22 +51,30 @@ const COLUMN_OF: Readonly<Record<Exclude<GroupBy, 'tags'>, string>> = {
 };
 
 export const MAX_PAGE = 1000;
+/** Beyond this many bucket × value counts a timeline is grouped instead of probed. */
+const MAX_TIMELINE_PROBES = 20_000;
 
 /** Reads from the store: filtered, newest first, keyset-paginated (stable while alerts arrive). */
 export class AlertQueryService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly tuning: { maxTimelineProbes: number } = { maxTimelineProbes: MAX_TIMELINE_PROBES },
+  ) {}
 
   async page(filter: AlertFilter, options: { limit: number; cursor?: string; offset?: number }): Promise<AlertPage> {
     const limit = Math.min(Math.max(Math.trunc(options.limit) || 50, 1), MAX_PAGE);
-    const query = this.filtered(filter);
-    const total = await query.clone().getCount();
-    if (options.cursor) query.andWhere('a.id < :before', { before: decodeCursor(options.cursor) });
-    query.orderBy('a.id', 'DESC').take(limit + 1);
-    if (options.offset) query.skip(options.offset);
-    const rows = await query.getMany();
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return { results: page.map(fromRow), total, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null };
+    // Ids first, then those rows: the filter and the order are answered from an index alone,
+    // and only the page's own (wide) rows are read from the table.
+    const ids = this.filtered(filter).select('a.id', 'id');
+    if (options.cursor) ids.andWhere('a.id < :before', { before: decodeCursor(options.cursor) });
+    ids.orderBy('a.id', 'DESC').limit(limit + 1);
+    if (options.offset) ids.offset(options.offset);
+    const pageIds = (await ids.getRawMany<{ id: number | string }>()).map((row) => Number(row.id));
+    const total = await this.count(filter);
+    const shown = pageIds.slice(0, limit);
+    const rows = shown.length === 0 ? [] : await this.dataSource.getRepository(AlertRecord).createQueryBuilder('a').where('a.id IN (:...ids)', { ids: shown }).orderBy('a.id', 'DESC').getMany();
+    const last = shown[shown.length - 1];
+    return { results: rows.map(fromRow), total, nextCursor: pageIds.length > limit && last !== undefined ? encodeCursor(last) : null };
   }
 
   async byUuid(uuid: string): Promise<StoredAlert> {
@@ -76,37 +89,40 @@ export class AlertQueryService {
 
   /** Counts per value of a field; for tags each tag of an alert counts once. */
   async countBy(filter: AlertFilter, by: GroupBy, top?: number): Promise<Record<string, number>> {
+    return (await this.grouped(filter, by, top)).results;
+  }
+
+  /**
+   * Counts per value and the number of alerts, from one pass over the filter: the per-value
+   * query also counts the alerts without a value, so the total costs nothing more.
+   */
+  private async grouped(filter: AlertFilter, by: GroupBy, top: number | undefined): Promise<{ results: Record<string, number>; total: number }> {
     if (by === 'tags') {
       const counts: Record<string, number> = {};
       const rows = await this.filtered(filter).select('a.tags', 'tags').getRawMany<{ tags: string }>();
       for (const row of rows) for (const tag of JSON.parse(row.tags) as string[]) counts[tag] = (counts[tag] ?? 0) + 1;
-      if (top === undefined) return counts;
-      return Object.fromEntries(Object.entries(counts).sort((a, b) => b[1] - a[1]).slice(0, top));
+      return { results: topOf(counts, top), total: rows.length };
     }
+    return tally(by, await this.valueCounts(filter, by), top);
+  }
+
+  /** One row per value of the field among the filter's alerts, null and empty included. */
+  private async valueCounts(filter: AlertFilter, by: Exclude<GroupBy, 'tags'>): Promise<ValueCount[]> {
     const column = COLUMN_OF[by];
-    const query = this.filtered(filter)
-      .select(column, 'value')
-      .addSelect('COUNT(*)', 'count')
-      .andWhere(`${column} IS NOT NULL AND ${column} <> ''`)
-      .groupBy(column)
-      .orderBy('count', 'DESC')
-      .addOrderBy(column, 'ASC');
-    // Raw LIMIT: TypeORM's take() is for entities and would rewrite a grouped query.
-    if (top !== undefined) query.limit(top);
-    const rows = await query.getRawMany<{ value: string; count: number | string }>();
-    return Object.fromEntries(rows.map((row) => [row.value, Number(row.count)]));
+    return this.filtered(filter).select(column, 'value').addSelect('COUNT(*)', 'count').groupBy(column).getRawMany<ValueCount>();
   }
 
   /** Everything `/api/v1/alerts/stats` answers, for one filter. */
   async stats(filter: AlertFilter, options: StatsOptions): Promise<AlertStats> {
     const { by, top, bucket } = options;
-    const [results, total] = await Promise.all([this.countBy(filter, by, top), this.count(filter)]);
-    if (bucket === undefined || by === 'tags') return { by, results, total };
-    if (bucket !== 'auto') return { by, results, total, timeline: await this.timeline(filter, by, bucket), bucketMs: bucket };
-    const range = await this.timeRangeMs(filter, options.nowMs);
-    if (!range) return { by, results, total, timeline: [], bucketMs: autoBucketMs(0) };
+    if (bucket === undefined || by === 'tags') return { by, ...(await this.grouped(filter, by, top)) };
+    const values = await this.valueCounts(filter, by);
+    const counted = tally(by, values, top);
+    const range = counted.total === 0 && bucket === 'auto' ? undefined : await this.timeRangeMs(filter, options.nowMs);
+    if (bucket !== 'auto') return { by, ...counted, timeline: range ? await this.timeline(filter, by, bucket, range, values) : [], bucketMs: bucket };
+    if (!range) return { by, ...counted, timeline: [], bucketMs: autoBucketMs(0) };
     const bucketMs = autoBucketMs(range.untilMs - range.fromMs);
-    return { by, results, total, timeline: await this.timeline(filter, by, bucketMs), bucketMs, from: new Date(range.fromMs).toISOString(), until: new Date(range.untilMs).toISOString() };
+    return { by, ...counted, timeline: await this.timeline(filter, by, bucketMs, range, values), bucketMs, from: new Date(range.fromMs).toISOString(), until: new Date(range.untilMs).toISOString() };
   }
 
   /**
@@ -134,23 +150,78 @@ export class AlertQueryService {
   /**
    * Counts per time bucket and value of a field (not tags), bucketed by the server so the
    * dashboard never downloads events to draw a timeline. Buckets without alerts are omitted.
+   *
+   * One statement walks the buckets of the range and counts each value in each with an index
+   * range: grouping by an expression of the time would make SQLite sort every matching row
+   * first (a 24 h timeline of 1 000 000 alerts took 120 ms that way, this way 15-30 ms).
+   * A timeline of very many buckets times values falls back to grouping.
    */
-  async timeline(filter: AlertFilter, by: Exclude<GroupBy, 'tags'>, bucketMs: number): Promise<TimelineBucket[]> {
+  private async timeline(filter: AlertFilter, by: Exclude<GroupBy, 'tags'>, bucketMs: number, range: { fromMs: number; untilMs: number }, values: readonly ValueCount[]): Promise<TimelineBucket[]> {
+    const firstBucket = Math.floor(range.fromMs / bucketMs);
+    const lastBucket = Math.floor(range.untilMs / bucketMs);
+    if (values.length === 0) return [];
+    if ((lastBucket - firstBucket + 1) * values.length > this.tuning.maxTimelineProbes) return this.timelineByGrouping(filter, by, bucketMs);
+    const column = COLUMN_OF[by];
+    const widthNs = BigInt(bucketMs) * 1_000_000n;
+    const firstNs = BigInt(firstBucket) * widthNs;
+    const endNs = BigInt(lastBucket + 1) * widthNs;
+    // The filter's own time bounds clip the first and last bucket inside the bucket list: as a
+    // second lower bound in each count, SQLite could take it for the index range and count
+    // every bucket from the start of the range.
+    const { fromNs, untilNs, ...untimed } = filter;
+    const parameters: Record<string, unknown> = {
+      timelineFirst: firstNs.toString(),
+      timelineWidth: widthNs.toString(),
+      timelineFrom: (fromNs !== undefined && fromNs > firstNs ? fromNs : firstNs).toString(),
+      timelineEnd: (untilNs !== undefined && untilNs + 1n < endNs ? untilNs + 1n : endNs).toString(),
+    };
+    const width = 'CAST(:timelineWidth AS BIGINT)';
+    const from = 'CAST(:timelineFrom AS BIGINT)';
+    const end = 'CAST(:timelineEnd AS BIGINT)';
+    const counts = values.map(({ value }, i) => {
+      const count = this.filtered(untimed).select('COUNT(*)').andWhere('a.time_ns >= b.low AND a.time_ns < b.high');
+      if (value === null) count.andWhere(`${column} IS NULL`);
+      else count.andWhere(`${column} = :timelineValue${i}`, { [`timelineValue${i}`]: value });
+      Object.assign(parameters, count.getParameters());
+      return `(${count.getQuery()}) AS "count${i}"`;
+    });
+    const clipped = (start: string): string =>
+      `${start}, CASE WHEN ${start} < ${from} THEN ${from} ELSE ${start} END, CASE WHEN ${start} + ${width} > ${end} THEN ${end} ELSE ${start} + ${width} END`;
+    const sql =
+      `WITH RECURSIVE b(bucket_start, low, high) AS (SELECT ${clipped(`CAST(:timelineFirst AS BIGINT)`)} UNION ALL SELECT ${clipped(`bucket_start + ${width}`)} FROM b WHERE bucket_start + ${width} < ${end}) ` +
+      `SELECT b.bucket_start / ${width} AS "bucket", ${counts.join(', ')} FROM b`;
+    const [query, queryParameters] = this.dataSource.driver.escapeQueryWithParameters(sql, parameters, {});
+    const rows = await this.dataSource.query<Array<Record<string, number | string>>>(query, queryParameters);
+    const timeline: TimelineBucket[] = [];
+    for (const row of rows) {
+      const counts: Record<string, number> = {};
+      values.forEach(({ value }, i) => {
+        const count = Number(row[`count${i}`]);
+        if (count > 0) counts[valueLabel(by, value)] = (counts[valueLabel(by, value)] ?? 0) + count;
+      });
+      if (Object.keys(counts).length > 0) timeline.push({ start: new Date(Number(row['bucket']) * bucketMs).toISOString(), counts });
+    }
+    return timeline;
+  }
+
+  /** The same timeline by grouping on the bucket: for more buckets times values than probing suits. */
+  private async timelineByGrouping(filter: AlertFilter, by: Exclude<GroupBy, 'tags'>, bucketMs: number): Promise<TimelineBucket[]> {
     const column = COLUMN_OF[by];
     const bucketNs = (BigInt(bucketMs) * 1_000_000n).toString();
     const rows = await this.filtered(filter)
       .select(`a.time_ns / ${bucketNs}`, 'bucket')
-      .addSelect(`COALESCE(${column}, '')`, 'value')
+      .addSelect(column, 'value')
       .addSelect('COUNT(*)', 'count')
       .groupBy('bucket')
-      .addGroupBy('value')
+      .addGroupBy(column)
       .orderBy('bucket', 'ASC')
-      .getRawMany<{ bucket: number | string; value: string; count: number | string }>();
+      .getRawMany<{ bucket: number | string } & ValueCount>();
     const buckets = new Map<string, Record<string, number>>();
     for (const row of rows) {
       const start = new Date(Number(row.bucket) * bucketMs).toISOString();
       const counts = buckets.get(start) ?? {};
-      counts[row.value] = Number(row.count);
+      const label = valueLabel(by, row.value);
+      counts[label] = (counts[label] ?? 0) + Number(row.count);
       buckets.set(start, counts);
     }
     return [...buckets.entries()].map(([start, counts]) => ({ start, counts }));
@@ -196,6 +267,40 @@ export class AlertQueryService {
     if (filter.untilNs !== undefined) query.andWhere('a.time_ns <= :untilNs', { untilNs: filter.untilNs.toString() });
     return query;
   }
+}
+
+/** A value of a grouped field as the database gives it back, and how many alerts have it. */
+interface ValueCount {
+  value: string | number | null;
+  count: number | string;
+}
+
+/** How a value is shown: priorities by name, a missing value as the empty string. */
+function valueLabel(by: Exclude<GroupBy, 'tags'>, value: string | number | null): string {
+  if (value === null) return '';
+  if (by === 'priority') return PRIORITIES[Number(value) - 1] ?? String(value);
+  return String(value);
+}
+
+/**
+ * Sums grouped rows per value: alerts without a value (null or empty) count in the total but
+ * not as a value. Largest first, ties by value, at most `top` values.
+ */
+function tally(by: Exclude<GroupBy, 'tags'>, rows: readonly ValueCount[], top: number | undefined): { results: Record<string, number>; total: number } {
+  const counts: Record<string, number> = {};
+  let total = 0;
+  for (const row of rows) {
+    const count = Number(row.count);
+    const label = valueLabel(by, row.value);
+    total += count;
+    if (label !== '') counts[label] = (counts[label] ?? 0) + count;
+  }
+  return { results: topOf(counts, top), total };
+}
+
+function topOf(counts: Record<string, number>, top: number | undefined): Record<string, number> {
+  const ordered = Object.entries(counts).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return Object.fromEntries(top === undefined ? ordered : ordered.slice(0, top));
 }
 
 function likeEscape(text: string): string {

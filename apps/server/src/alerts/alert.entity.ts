@@ -1,11 +1,19 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
- * One stored alert. Everything the dashboard filters or groups on is a real indexed column;
+ * One stored alert. Everything the dashboard filters or groups on is a real, indexed column;
  * the alert's own JSON parts (output fields, tags) are kept as lossless JSON text so numbers
  * come back digit for digit. The same entity serves SQLite and PostgreSQL.
  */
 @Entity({ name: 'alerts' })
+// One index per filterable dimension, each holding every other one (see the query-indexes migration).
+@Index('idx_alerts_time_dims', ['timeNs', 'priorityValue', 'rule', 'source', 'cluster', 'hostname', 'k8sNamespace'])
+@Index('idx_alerts_priority_dims', ['priorityValue', 'timeNs', 'rule', 'source', 'cluster', 'hostname', 'k8sNamespace'])
+@Index('idx_alerts_rule_dims', ['rule', 'priorityValue', 'timeNs', 'source', 'cluster', 'hostname', 'k8sNamespace'])
+@Index('idx_alerts_source_dims', ['source', 'priorityValue', 'timeNs', 'rule', 'cluster', 'hostname', 'k8sNamespace'])
+@Index('idx_alerts_cluster_dims', ['cluster', 'priorityValue', 'timeNs', 'rule', 'source', 'hostname', 'k8sNamespace'])
+@Index('idx_alerts_hostname_dims', ['hostname', 'priorityValue', 'timeNs', 'rule', 'source', 'cluster', 'k8sNamespace'])
+@Index('idx_alerts_k8s_namespace_dims', ['k8sNamespace', 'priorityValue', 'timeNs', 'rule', 'source', 'cluster', 'hostname'])
 export class AlertRecord {
   /** Monotonic insertion order: the cursor for pagination and the outbox. */
   @PrimaryGeneratedColumn({ type: 'integer' })
@@ -19,7 +27,6 @@ export class AlertRecord {
    * Nanoseconds since the epoch. Written from a decimal string so SQLite stores the exact
    * int64; read back through `time` (the text) rather than as a lossy JS number.
    */
-  @Index('idx_alerts_time_ns')
   @Column({ name: 'time_ns', type: 'bigint' })
   timeNs!: string;
 
@@ -27,7 +34,6 @@ export class AlertRecord {
   @Column({ type: 'varchar', length: 40 })
   time!: string;
 
-  @Index('idx_alerts_priority')
   @Column({ type: 'varchar', length: 16 })
   priority!: string;
 
@@ -35,23 +41,18 @@ export class AlertRecord {
   @Column({ name: 'priority_value', type: 'smallint' })
   priorityValue!: number;
 
-  @Index('idx_alerts_rule')
   @Column({ type: 'varchar', length: 512 })
   rule!: string;
 
-  @Index('idx_alerts_source')
   @Column({ type: 'varchar', length: 128 })
   source!: string;
 
-  @Index('idx_alerts_hostname')
   @Column({ type: 'varchar', length: 255 })
   hostname!: string;
 
-  @Index('idx_alerts_cluster')
   @Column({ type: 'varchar', length: 255 })
   cluster!: string;
 
-  @Index('idx_alerts_k8s_namespace')
   @Column({ name: 'k8s_namespace', type: 'varchar', length: 255, nullable: true })
   k8sNamespace!: string | null;
 

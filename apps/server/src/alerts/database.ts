@@ -6,6 +6,7 @@ import { AlertRecord } from './alert.entity';
 import { DeliveryRecord } from '../delivery/delivery.entity';
 import { CreateAlerts1732300000000 } from './migrations/1732300000000-create-alerts';
 import { CreateDeliveries1732300000001 } from './migrations/1732300000001-create-deliveries';
+import { QueryIndexes1732300000003 } from './migrations/1732300000003-query-indexes';
 import { AuthSessionRecord, AuthUserRecord } from '../auth/auth.entity';
 import { CreateAuth1732300000002 } from '../auth/migrations/1732300000002-create-auth';
 
@@ -14,7 +15,7 @@ export type DatabaseSettings =
   | { driver: 'postgres'; url: string };
 
 export const ENTITIES = [AlertRecord, DeliveryRecord, AuthUserRecord, AuthSessionRecord];
-export const MIGRATIONS = [CreateAlerts1732300000000, CreateDeliveries1732300000001, CreateAuth1732300000002];
+export const MIGRATIONS = [CreateAlerts1732300000000, CreateDeliveries1732300000001, CreateAuth1732300000002, QueryIndexes1732300000003];
 
 /**
  * Opens the store and brings its schema up to date with migrations (never `synchronize`).
@@ -51,7 +52,20 @@ export async function openDatabase(settings: DatabaseSettings): Promise<DataSour
     await dataSource.query('PRAGMA foreign_keys = ON');
   }
   await dataSource.runMigrations({ transaction: 'each' });
+  await refreshPlannerStatistics(dataSource, { atOpen: true });
   return dataSource;
+}
+
+/**
+ * The dashboard's queries lean on SQLite's planner choosing a dimension's index and skipping
+ * through it, which it only does with statistics (sqlite_stat1) that say how the values are
+ * spread. `PRAGMA optimize` gathers them where the table has changed enough since the last
+ * time, with a bounded sample, so it is cheap to call often; at open it also covers tables
+ * never analyzed. PostgreSQL's autovacuum keeps its own statistics.
+ */
+export async function refreshPlannerStatistics(dataSource: DataSource, options: { atOpen?: boolean } = {}): Promise<void> {
+  if (dataSource.options.type !== 'sqlite') return;
+  await dataSource.query(options.atOpen ? 'PRAGMA optimize=0x10002' : 'PRAGMA optimize');
 }
 
 /**

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import type { Clock } from '../common/clock';
 import type { AppLogger } from '../logging/logger';
 import { AlertRecord } from './alert.entity';
+import { refreshPlannerStatistics } from './database';
 import { StoreLock } from './store-lock';
 
 export interface RetentionSettings {
@@ -13,7 +14,8 @@ export interface RetentionSettings {
 
 /**
  * Bounded storage: alerts older than the maximum age, and the oldest beyond the maximum count,
- * are deleted in small chunks so a sweep never holds the write lock for long.
+ * are deleted in small chunks so a sweep never holds the write lock for long. Each sweep also
+ * keeps the query planner's statistics current.
  */
 export class RetentionService {
   private timer: NodeJS.Timeout | undefined;
@@ -62,6 +64,8 @@ export class RetentionService {
       if (boundary) deleted += await this.deleteInChunks('a.id <= :boundary', { boundary: boundary.id });
     }
     if (deleted > 0) this.logger.info({ deleted }, 'retention removed old alerts');
+    // The store's shape drifts with what arrives and what goes: the planner's statistics follow.
+    await this.lock.run(() => refreshPlannerStatistics(this.dataSource));
     return deleted;
   }
 
