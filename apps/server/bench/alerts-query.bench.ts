@@ -24,7 +24,7 @@ const ALERTS = Number(process.env['BENCH_ALERTS'] ?? 1_000_000);
 const ITERATIONS = Number(process.env['BENCH_ITERATIONS'] ?? 60);
 const TARGET_P95_MS = 100;
 const DAYS = 7;
-const GENERATOR_VERSION = 2;
+const GENERATOR_VERSION = 3;
 
 // The built server's schema code (what `peregrine serve` runs); tsx does not emit the entities'
 // decorator metadata, the build does.

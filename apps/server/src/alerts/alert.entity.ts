@@ -56,7 +56,6 @@ export class AlertRecord {
   @Column({ name: 'k8s_namespace', type: 'varchar', length: 255, nullable: true })
   k8sNamespace!: string | null;
 
-  @Index('idx_alerts_k8s_pod')
   @Column({ name: 'k8s_pod', type: 'varchar', length: 255, nullable: true })
   k8sPod!: string | null;
 
