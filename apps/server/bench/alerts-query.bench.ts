@@ -11,13 +11,12 @@
  *
  *   npx tsx apps/server/bench/alerts-query.bench.ts        (BENCH_ALERTS=1000000, BENCH_ITERATIONS=60)
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { stop, waitForLine } from './processes';
+import { startPeregrine, stop } from './processes';
 
 const root = resolve(__dirname, '../../..');
 const ALERTS = Number(process.env['BENCH_ALERTS'] ?? 1_000_000);
@@ -144,24 +143,12 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'peregrine-query-bench-'));
   const dbPath = join(dataDir, 'bench.db');
   copyFileSync(database, dbPath);
-  const peregrine = spawn(process.execPath, [join(root, 'apps/server/bin/peregrine.js'), 'serve'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: {
-      ...process.env,
-      LISTENADDRESS: '127.0.0.1',
-      LISTENPORT: '0',
-      PEREGRINE_ADDRESS: '127.0.0.1',
-      PEREGRINE_PORT: '0',
-      PEREGRINE_DB_PATH: dbPath,
-      PEREGRINE_LOG_LEVEL: 'info',
-      PEREGRINE_AUTH_ENABLED: 'false',
-      PEREGRINE_RETENTION_MAX_ALERTS: String(ALERTS * 2),
-      PEREGRINE_RETENTION_MAX_AGE: `${(DAYS + 2) * 24}h`,
-    },
+  const { child: peregrine, mainUrl: base } = await startPeregrine({
+    PEREGRINE_DB_PATH: dbPath,
+    PEREGRINE_RETENTION_MAX_ALERTS: String(ALERTS * 2),
+    PEREGRINE_RETENTION_MAX_AGE: `${(DAYS + 2) * 24}h`,
   });
   try {
-    const listening = JSON.parse(await waitForLine(peregrine, (line) => line.includes('Peregrine is listening'))) as { mainUrl: string };
-    const base = listening.mainUrl;
     const total = ((await (await fetch(`${base}/api/v1/alerts?limit=1`)).json()) as { total: number }).total;
     if (total !== ALERTS) throw new Error(`the store holds ${total} alerts, expected ${ALERTS}`);
     // What the dashboard asks: the Events page's first page (500 rows) with two filters, and

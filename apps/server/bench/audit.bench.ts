@@ -6,13 +6,12 @@
  *
  *   npx tsx apps/server/bench/audit.bench.ts
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { stop, waitForLine } from './processes';
+import { startPeregrine, stop } from './processes';
 import { extractEvents, loadRules } from '@peregrine/engine';
 
 const root = resolve(__dirname, '../../..');
@@ -87,27 +86,13 @@ interface EndToEnd {
 /** Posts batches made from `template` back to back on `connections` connections; each batch has its own audit IDs. */
 async function endToEnd(template: string): Promise<EndToEnd> {
   const dataDir = mkdtempSync(join(tmpdir(), 'peregrine-audit-bench-'));
-  const peregrine = spawn(process.execPath, [join(root, 'apps/server/bin/peregrine.js'), 'serve'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: {
-      ...process.env,
-      LISTENADDRESS: '127.0.0.1',
-      LISTENPORT: '0',
-      PEREGRINE_ADDRESS: '127.0.0.1',
-      PEREGRINE_PORT: '0',
-      PEREGRINE_DB_PATH: join(dataDir, 'bench.db'),
-      PEREGRINE_LOG_LEVEL: 'info',
-      PEREGRINE_AUTH_ENABLED: 'false',
-      PEREGRINE_RULES_FILES: join(root, 'rules/k8s_audit_rules.yaml'),
-    },
-  });
-  const listening = JSON.parse(await waitForLine(peregrine, (line) => line.includes('Peregrine is listening'))) as { mainUrl: string };
+  const { child: peregrine, mainUrl } = await startPeregrine({ PEREGRINE_DB_PATH: join(dataDir, 'bench.db'), PEREGRINE_RULES_FILES: join(root, 'rules/k8s_audit_rules.yaml') });
   // Joining pre-split parts keeps the load generator cheap beside the server on the same cores.
   const parts = template.split('@BATCH@');
   let batch = 0;
   const run = (seconds: number) =>
     autocannon({
-      url: `${listening.mainUrl}/k8s-audit/bench`,
+      url: `${mainUrl}/k8s-audit/bench`,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       connections,
@@ -118,7 +103,7 @@ async function endToEnd(template: string): Promise<EndToEnd> {
   try {
     await run(2);
     const result = await run(durationSeconds);
-    const page = (await (await fetch(`${listening.mainUrl}/api/v1/alerts?limit=1`)).json()) as { total: number };
+    const page = (await (await fetch(`${mainUrl}/api/v1/alerts?limit=1`)).json()) as { total: number };
     return {
       eventsPerSecond: result.requests.average * EVENTS_PER_BATCH,
       batchP50Ms: result.latency.p50,

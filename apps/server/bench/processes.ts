@@ -1,4 +1,5 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
 /** Resolves with the first stdout line of `child` that passes `test` (e.g. "listening"). */
@@ -20,4 +21,27 @@ export async function stop(child: ChildProcess): Promise<void> {
     child.once('exit', () => done());
     child.kill('SIGTERM');
   });
+}
+
+/**
+ * The built product (`peregrine serve`, as users start it) on loopback ports of its own, with
+ * sign-in off and info logs; `env` adds or overrides settings. Resolves once it listens.
+ */
+export async function startPeregrine(env: Readonly<Record<string, string>>): Promise<{ child: ChildProcess; mainUrl: string }> {
+  const root = resolve(__dirname, '../../..');
+  const child = spawn(process.execPath, [join(root, 'apps/server/bin/peregrine.js'), 'serve'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: {
+      ...process.env,
+      LISTENADDRESS: '127.0.0.1',
+      LISTENPORT: '0',
+      PEREGRINE_ADDRESS: '127.0.0.1',
+      PEREGRINE_PORT: '0',
+      PEREGRINE_LOG_LEVEL: 'info',
+      PEREGRINE_AUTH_ENABLED: 'false',
+      ...env,
+    },
+  });
+  const listening = JSON.parse(await waitForLine(child, (line) => line.includes('Peregrine is listening'))) as { mainUrl: string };
+  return { child, mainUrl: listening.mainUrl };
 }

@@ -8,7 +8,7 @@ const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
 createRoot(root).render(
   <StrictMode>
-    <AuthGate>
+    <AuthGate signOutControl="none">
       <App />
     </AuthGate>
   </StrictMode>,

@@ -1,5 +1,6 @@
 import { NavLink, Outlet } from 'react-router';
 import { useLiveConnection } from '../features/alerts/api/alerts';
+import { SignOutButton } from '../features/auth';
 import { useTheme, type ThemeChoice } from '../lib/theme';
 
 const NAV = [
@@ -13,7 +14,7 @@ const NAV = [
 const THEME_LABEL: Readonly<Record<ThemeChoice, string>> = { system: 'Theme: system', light: 'Theme: light', dark: 'Theme: dark' };
 const THEME_ICON: Readonly<Record<ThemeChoice, string>> = { system: '◐', light: '☀', dark: '☾' };
 
-/** The frame every page shares: the name, the pages, the live state, the theme. */
+/** The frame every page shares: the name, the pages, the live state, the theme, who is signed in. */
 export function Shell() {
   const connected = useLiveConnection();
   const { choice, next } = useTheme();
@@ -35,6 +36,7 @@ export function Shell() {
         <button type="button" className="theme-toggle" onClick={next} aria-label={THEME_LABEL[choice]} title={`${THEME_LABEL[choice]} (click to change)`}>
           {THEME_ICON[choice]}
         </button>
+        <SignOutButton />
       </header>
       <main>
         <Outlet />
