@@ -50,7 +50,7 @@ try {
   const base = JSON.parse(readFileSync(join(root, 'fixtures/alerts/falco-terminal-shell.json'), 'utf8'));
   const weighted = SAMPLES.flatMap((sample) => Array.from({ length: sample.weight }, () => sample));
   const now = Date.now();
-  const posts = [];
+  const alerts = [];
   for (let i = 0; i < 180; i++) {
     const sample = pick(weighted);
     const namespace = pick(NAMESPACES);
@@ -59,13 +59,17 @@ try {
     // Busier lately, as a real incident looks.
     const time = new Date(now - Math.floor(Math.pow(random(), 1.6) * 6 * 3600_000)).toISOString();
     const output = `${sample.priority} ${sample.rule} (user=root process=${pick(['bash', 'sh', 'nc', 'curl', 'python3'])} container_name=${pick(['web', 'api', 'worker', 'redis'])} k8s_ns=${namespace})`;
-    const alert = { ...base, rule: sample.rule, priority: sample.priority, source: sample.source, hostname, time, output, output_fields: { ...base.output_fields, 'k8s.ns.name': namespace } };
-    posts.push(fetch(`${compat}/?cluster=${cluster}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alert) }));
+    alerts.push({ cluster, alert: { ...base, rule: sample.rule, priority: sample.priority, source: sample.source, hostname, time, output, output_fields: { ...base.output_fields, 'k8s.ns.name': namespace } } });
   }
-  await Promise.all(posts);
-  // Falco's recorded trace, moved to now (its own timestamps are from 2018).
-  const trace = readFileSync(join(root, 'fixtures/conformance/traces/create_nginx_pod_privileged.json'), 'utf8').replace(/"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z"/g, JSON.stringify(new Date(now - 600_000).toISOString()));
+  // Posted in time order, one after the other, as Falco sends them: the Events page lists by arrival.
+  alerts.sort((a, b) => a.alert.time.localeCompare(b.alert.time));
+  const traceTime = new Date(now - 600_000).toISOString();
+  const post = ({ cluster, alert }) => fetch(`${compat}/?cluster=${cluster}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alert) });
+  for (const entry of alerts.filter((a) => a.alert.time < traceTime)) await post(entry);
+  // Falco's recorded trace, moved to ten minutes ago (its own timestamps are from 2018).
+  const trace = readFileSync(join(root, 'fixtures/conformance/traces/create_nginx_pod_privileged.json'), 'utf8').replace(/"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z"/g, JSON.stringify(traceTime));
   await fetch(`${main}/k8s-audit/eu-west`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: trace });
+  for (const entry of alerts.filter((a) => a.alert.time >= traceTime)) await post(entry);
   await fetch(`${compat}/test`, { method: 'POST' });
 
   const browser = await chromium.launch({ executablePath: process.env.PEREGRINE_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] });
