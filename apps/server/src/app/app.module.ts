@@ -154,7 +154,7 @@ export class AppModule {
           inject: [IngestService, Metrics, AuditIngestService, AuditMetrics],
         },
         { provide: AuditMetrics, useFactory: (metrics: Metrics) => new AuditMetrics(metrics.registry), inject: [Metrics] },
-        { provide: RecentAuditEvents, useFactory: () => new RecentAuditEvents(config.peregrine.audit.recent_events) },
+        { provide: RecentAuditEvents, useFactory: () => new RecentAuditEvents(config.peregrine.audit.recent_events, config.peregrine.audit.recent_max_bytes) },
         {
           provide: RulesService,
           useFactory: async (clock: Clock, auditMetrics: AuditMetrics) => {

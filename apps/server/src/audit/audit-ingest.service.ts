@@ -63,6 +63,8 @@ export class AuditIngestService {
     const sizes = maxBytes === undefined ? undefined : itemSizes(body);
     // An array of EventLists flattens into more items than the body has elements: measure those one by one.
     const sizeOf = sizes !== undefined && sizes.length === items.length ? (index: number) => sizes[index] ?? 0 : (index: number) => Buffer.byteLength(JSON.stringify(items[index]));
+    // Measuring each event costs a pass over the body; for the recent-events budget, a small body's share per event will do.
+    const averageBytes = Math.ceil(body.length / Math.max(1, items.length));
     const errors: AuditItemError[] = [];
     const stored: Array<Promise<unknown>> = [];
     let evaluated = 0;
@@ -76,7 +78,7 @@ export class AuditIngestService {
         continue;
       }
       evaluated++;
-      this.recent.add({ receivedAt, cluster, event: item });
+      this.recent.add({ receivedAt, cluster, event: item }, sizes !== undefined ? sizeOf(index) : averageBytes);
       const started = performance.now();
       const alerts = ruleset.evaluate(item, options);
       this.metrics.evaluationSeconds.observe((performance.now() - started) / 1000);

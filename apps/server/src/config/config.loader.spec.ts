@@ -79,13 +79,14 @@ describe('configuration: YAML file overridden by env, falcosidekick names', () =
     const { config } = loadConfig({
       env: {
         PEREGRINE_AUDIT_EXTRA_PORTS: '8765, 9765',
+        PEREGRINE_AUDIT_RECENT_MAX_BYTES: '1048576',
         PEREGRINE_RULES_FILES: '/etc/rules/a.yaml,/etc/rules.d',
         PEREGRINE_RULES_DISABLED_RULES: 'Create Privileged Pod, K8s Secret Get Successfully',
         PEREGRINE_RULES_DISABLED_TAGS: 'k8s, mitre_x',
         PEREGRINE_RULES_RULE_MATCHING: 'all',
       },
     });
-    expect(config.peregrine.audit).toMatchObject({ extra_ports: [8765, 9765], max_body_bytes: 12 * 1024 * 1024, max_event_bytes: 256 * 1024, recent_events: 1000 });
+    expect(config.peregrine.audit).toMatchObject({ extra_ports: [8765, 9765], max_body_bytes: 12 * 1024 * 1024, max_event_bytes: 256 * 1024, recent_events: 1000, recent_max_bytes: 1048576 });
     expect(config.peregrine.rules).toMatchObject({ files: ['/etc/rules/a.yaml', '/etc/rules.d'], disabled_rules: ['Create Privileged Pod', 'K8s Secret Get Successfully'], disabled_tags: ['k8s', 'mitre_x'], rule_matching: 'all', min_priority: 'debug', watch: true });
     expect(() => loadConfig({ env: { PEREGRINE_AUDIT_EXTRA_PORTS: '8765,http', PEREGRINE_RULES_MIN_PRIORITY: 'loud' } })).toThrow(/peregrine\.audit\.extra_ports[\s\S]*peregrine\.rules\.min_priority/);
   });

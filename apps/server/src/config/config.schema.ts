@@ -13,7 +13,7 @@ const port = z.number().int().min(0, 'must be a port between 1 and 65535 (0: any
 const duration = z.string().regex(/^\d+(ms|s|m|h|d|w)?$/, 'must be a duration such as 90s, 15m, 12h, 30d or 2w (plain number: seconds)');
 const ipOrEmpty = z.string().refine((v) => v === '' || isIp(v), 'must be an IP address (or empty for every interface)');
 
-const AUDIT_DEFAULTS = { max_body_bytes: 12 * 1024 * 1024, max_event_bytes: 256 * 1024, max_events_per_request: 10_000, recent_events: 1000 };
+const AUDIT_DEFAULTS = { max_body_bytes: 12 * 1024 * 1024, max_event_bytes: 256 * 1024, max_events_per_request: 10_000, recent_events: 1000, recent_max_bytes: 32 * 1024 * 1024 };
 const AUTH_DEFAULTS = { enabled: true, username: 'admin', admin_password: '', session_ttl: '12h', login_max_failures: 5, login_window: '1m' };
 const RULES_DEFAULTS = {
   files: [] as string[],
@@ -103,6 +103,8 @@ export const configSchema = z.object({
           max_events_per_request: z.number().int().min(1).max(1_000_000).default(AUDIT_DEFAULTS.max_events_per_request),
           /** Raw audit events kept in memory to try rules on (`GET /api/v1/audit/recent`). */
           recent_events: z.number().int().min(0).max(100_000).default(AUDIT_DEFAULTS.recent_events),
+          /** …and at most this many bytes of them, as received: the oldest go first. */
+          recent_max_bytes: z.number().int().min(0).max(1024 * 1024 * 1024).default(AUDIT_DEFAULTS.recent_max_bytes),
         })
         .default({ extra_ports: [], ...AUDIT_DEFAULTS }),
       /** Falco rules evaluated on audit events. */
