@@ -63,6 +63,9 @@ export class AlertQueryService {
 
   async page(filter: AlertFilter, options: { limit: number; cursor?: string; offset?: number }): Promise<AlertPage> {
     const limit = Math.min(Math.max(Math.trunc(options.limit) || 50, 1), MAX_PAGE);
+    // Counted before the rows are read: an alert stored in between is in the rows and not the
+    // count, never the other way round (the dashboard relies on it when it merges live pushes).
+    const total = await this.count(filter);
     // Ids first, then those rows: the filter and the order are answered from an index alone,
     // and only the page's own (wide) rows are read from the table.
     const ids = this.filtered(filter).select('a.id', 'id');
@@ -70,7 +73,6 @@ export class AlertQueryService {
     ids.orderBy('a.id', 'DESC').limit(limit + 1);
     if (options.offset) ids.offset(options.offset);
     const pageIds = (await ids.getRawMany<{ id: number | string }>()).map((row) => Number(row.id));
-    const total = await this.count(filter);
     const shown = pageIds.slice(0, limit);
     const rows = shown.length === 0 ? [] : await this.dataSource.getRepository(AlertRecord).createQueryBuilder('a').where('a.id IN (:...ids)', { ids: shown }).orderBy('a.id', 'DESC').getMany();
     const last = shown[shown.length - 1];
