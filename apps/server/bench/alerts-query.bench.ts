@@ -157,6 +157,7 @@ async function main(): Promise<void> {
     const overview = (query: string): { name: string; path: string; target: boolean } => ({ name: `overview: ${query}`, path: `/api/v1/alerts/stats?since=24h&${query}`, target: true });
     const queries: Array<{ name: string; path: string; target: boolean }> = [
       { name: 'floor: GET /healthz', path: '/healthz', target: false },
+      events('no filter (the page as it opens)', 'since='),
       events('priority=Warning,Error & namespace=prod-3', 'priority=Warning,Error&namespace=prod-3'),
       events('source=k8s_audit & since=24h', 'source=k8s_audit&since=24h'),
       events('cluster=us-east & rule=Terminal shell…', `cluster=us-east&rule=${encodeURIComponent('Terminal shell in container')}`),

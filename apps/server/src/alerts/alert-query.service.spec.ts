@@ -47,6 +47,64 @@ function expectedStats(rows: readonly Row[], by: 'priority' | 'source' | 'namesp
   return { results, total: rows.length, timeline };
 }
 
+async function insertRows(dataSource: DataSource, rows: readonly Row[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 400) {
+    const chunk = rows.slice(i, i + 400);
+    await dataSource.query(
+      `INSERT INTO alerts (uuid, time_ns, time, priority, priority_value, rule, source, hostname, cluster, k8s_namespace, k8s_pod, output, output_fields, tags, received_at) VALUES ${chunk.map(() => '(?,?,?,?,?,?,?,?,?,?,NULL,?,?,?,?)').join(',')}`,
+      chunk.flatMap((row) => [
+        `00000000-0000-4000-8000-${row.id.toString(16).padStart(12, '0')}`,
+        `${row.timeMs}000000`,
+        new Date(row.timeMs).toISOString(),
+        PRIORITIES[row.priorityValue - 1],
+        row.priorityValue,
+        row.rule,
+        row.source,
+        `node-${row.id % 7}`,
+        row.cluster,
+        row.namespace,
+        `${row.rule} in ${row.namespace ?? 'none'}`,
+        '{}',
+        '[]',
+        row.timeMs,
+      ]),
+    );
+  }
+}
+
+const idOf = (uuid: string): number => Number.parseInt(uuid.slice(-12), 16);
+
+describe('AlertQueryService order', () => {
+  it('lists by event time, newest first, whatever order the alerts arrived in; ties latest stored first', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'peregrine-order-'));
+    const dataSource = await openDatabase({ driver: 'sqlite', path: join(dir, 'p.db'), synchronous: 'NORMAL', busyTimeoutMs: 1000 });
+    try {
+      // Stored in this order (ids 1…8); event times out of order, two pairs at the same instant.
+      const minutes = [5, 1, 9, 5, 3, 9, 0, 7];
+      const arrived: Row[] = minutes.map((minute, i) => ({ id: i + 1, timeMs: START_MS + minute * 60_000, priorityValue: 4, rule: 'R', source: 'syscall', cluster: 'c', namespace: null }));
+      await insertRows(dataSource, arrived);
+      const expected = [...arrived].sort((a, b) => b.timeMs - a.timeMs || b.id - a.id).map((row) => row.id);
+      expect(expected).toEqual([6, 3, 8, 4, 1, 5, 2, 7]);
+      const service = new AlertQueryService(dataSource);
+      const paged: number[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await service.page({}, { limit: 3, ...(cursor ? { cursor } : {}) });
+        paged.push(...page.results.map((alert) => idOf(alert.uuid)));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect(paged).toEqual(expected);
+      const streamed: number[] = [];
+      for await (const alert of service.stream({}, 2)) streamed.push(idOf(alert.uuid));
+      expect(streamed).toEqual(expected);
+      await expect(service.page({}, { limit: 3, cursor: Buffer.from('id:4').toString('base64url') })).rejects.toMatchObject({ code: 'INVALID_FIELD' });
+    } finally {
+      await dataSource.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('AlertQueryService over a real SQLite store', () => {
   let dir: string;
   let dataSource: DataSource;
@@ -64,28 +122,7 @@ describe('AlertQueryService over a real SQLite store', () => {
       const timeMs = id % 50 === 0 ? Math.ceil(previous / HOUR) * HOUR : previous + gap;
       rows.push({ id, timeMs, priorityValue: 1 + Math.floor(next() * 8), rule: pick(['Shell', 'Write below etc', 'Créer un pod privilégié']), source: pick(['syscall', 'k8s_audit', 'aws_cloudtrail']), cluster: pick(['eu', 'us']), namespace: pick([null, 'prod-1', 'prod-2', '', 'kube-system']) });
     }
-    for (let i = 0; i < rows.length; i += 400) {
-      const chunk = rows.slice(i, i + 400);
-      await dataSource.query(
-        `INSERT INTO alerts (uuid, time_ns, time, priority, priority_value, rule, source, hostname, cluster, k8s_namespace, k8s_pod, output, output_fields, tags, received_at) VALUES ${chunk.map(() => '(?,?,?,?,?,?,?,?,?,?,NULL,?,?,?,?)').join(',')}`,
-        chunk.flatMap((row) => [
-          `00000000-0000-4000-8000-${row.id.toString(16).padStart(12, '0')}`,
-          `${row.timeMs}000000`,
-          new Date(row.timeMs).toISOString(),
-          PRIORITIES[row.priorityValue - 1],
-          row.priorityValue,
-          row.rule,
-          row.source,
-          `node-${row.id % 7}`,
-          row.cluster,
-          row.namespace,
-          `${row.rule} in ${row.namespace ?? 'none'}`,
-          '{}',
-          '[]',
-          row.timeMs,
-        ]),
-      );
-    }
+    await insertRows(dataSource, rows);
   }, 60_000);
 
   afterAll(async () => {
@@ -138,7 +175,7 @@ describe('AlertQueryService over a real SQLite store', () => {
     for (;;) {
       const page = await service.page(filter, { limit: 97, ...(cursor ? { cursor } : {}) });
       expect(page.total).toBe(expected.length);
-      seen.push(...page.results.map((alert) => Number.parseInt(alert.uuid.slice(-12), 16)));
+      seen.push(...page.results.map((alert) => idOf(alert.uuid)));
       if (!page.nextCursor) break;
       cursor = page.nextCursor;
     }

@@ -54,7 +54,7 @@ export const MAX_PAGE = 1000;
 /** Beyond this many bucket × value counts a timeline is grouped instead of probed. */
 const MAX_TIMELINE_PROBES = 20_000;
 
-/** Reads from the store: filtered, newest first, keyset-paginated (stable while alerts arrive). */
+/** Reads from the store: filtered, newest event first, keyset-paginated (stable while alerts arrive). */
 export class AlertQueryService {
   constructor(
     private readonly dataSource: DataSource,
@@ -63,20 +63,39 @@ export class AlertQueryService {
 
   async page(filter: AlertFilter, options: { limit: number; cursor?: string; offset?: number }): Promise<AlertPage> {
     const limit = Math.min(Math.max(Math.trunc(options.limit) || 50, 1), MAX_PAGE);
+    const after = options.cursor ? decodeCursor(options.cursor) : undefined;
     // Counted before the rows are read: an alert stored in between is in the rows and not the
     // count, never the other way round (the dashboard relies on it when it merges live pushes).
     const total = await this.count(filter);
-    // Ids first, then those rows: the filter and the order are answered from an index alone,
-    // and only the page's own (wide) rows are read from the table.
-    const ids = this.filtered(filter).select('a.id', 'id');
-    if (options.cursor) ids.andWhere('a.id < :before', { before: decodeCursor(options.cursor) });
-    ids.orderBy('a.id', 'DESC').limit(limit + 1);
-    if (options.offset) ids.offset(options.offset);
-    const pageIds = (await ids.getRawMany<{ id: number | string }>()).map((row) => Number(row.id));
-    const shown = pageIds.slice(0, limit);
-    const rows = shown.length === 0 ? [] : await this.dataSource.getRepository(AlertRecord).createQueryBuilder('a').where('a.id IN (:...ids)', { ids: shown }).orderBy('a.id', 'DESC').getMany();
+    const positions = await this.positionsNewestFirst(filter, { limit: limit + 1, ...(after ? { after } : {}), ...(options.offset ? { offset: options.offset } : {}) });
+    const shown = positions.slice(0, limit);
+    const rows = await this.rowsAt(shown);
     const last = shown[shown.length - 1];
-    return { results: rows.map(fromRow), total, nextCursor: pageIds.length > limit && last !== undefined ? encodeCursor(last) : null };
+    return { results: rows.map(fromRow), total, nextCursor: positions.length > limit && last !== undefined ? encodeCursor(last) : null };
+  }
+
+  /**
+   * Where the filter's alerts stand, newest event time first (ties: latest stored first), after
+   * a position: ids first, then the rows, so the filter and the order are answered from an index
+   * alone and only the page's own (wide) rows are read from the table.
+   */
+  private async positionsNewestFirst(filter: AlertFilter, options: { limit: number; after?: Position; offset?: number }): Promise<Position[]> {
+    // The time as text: an int64 of nanoseconds does not survive a JS number.
+    const query = this.filtered(filter).select('a.id', 'id').addSelect('CAST(a.time_ns AS TEXT)', 'timeNs');
+    if (options.after) {
+      // The first clause alone bounds the index range; the second breaks ties within one instant.
+      query.andWhere('a.time_ns <= :afterTimeNs AND (a.time_ns < :afterTimeNs OR a.id < :afterId)', { afterTimeNs: options.after.timeNs, afterId: options.after.id });
+    }
+    query.orderBy('a.time_ns', 'DESC').addOrderBy('a.id', 'DESC').limit(options.limit);
+    if (options.offset) query.offset(options.offset);
+    const rows = await query.getRawMany<{ id: number | string; timeNs: string | number }>();
+    return rows.map((row) => ({ id: Number(row.id), timeNs: String(row.timeNs) }));
+  }
+
+  private async rowsAt(positions: readonly Position[]): Promise<AlertRecord[]> {
+    if (positions.length === 0) return [];
+    const ids = positions.map((position) => position.id);
+    return this.dataSource.getRepository(AlertRecord).createQueryBuilder('a').where('a.id IN (:...ids)', { ids }).orderBy('a.time_ns', 'DESC').addOrderBy('a.id', 'DESC').getMany();
   }
 
   async byUuid(uuid: string): Promise<StoredAlert> {
@@ -86,7 +105,9 @@ export class AlertQueryService {
   }
 
   async count(filter: AlertFilter): Promise<number> {
-    return this.filtered(filter).getCount();
+    // COUNT(*), not TypeORM's getCount() (a COUNT(DISTINCT id) that SQLite answers by sorting every id).
+    const row = await this.filtered(filter).select('COUNT(*)', 'count').getRawOne<{ count: number | string }>();
+    return Number(row?.count ?? 0);
   }
 
   /** Counts per value of a field; for tags each tag of an alert counts once. */
@@ -230,19 +251,16 @@ export class AlertQueryService {
   }
 
   /**
-   * Every alert of a filter, newest first, read in keyset pages so an export of any size streams
+   * Every alert of a filter, newest event first, read in keyset pages so an export of any size streams
    * with bounded memory (falcosidekick-ui stops at 10 000).
    */
   async *stream(filter: AlertFilter, pageSize = 500): AsyncGenerator<StoredAlert> {
-    let before: number | undefined;
+    let after: Position | undefined;
     for (;;) {
-      const query = this.filtered(filter).orderBy('a.id', 'DESC').take(pageSize);
-      if (before !== undefined) query.andWhere('a.id < :before', { before });
-      const rows = await query.getMany();
-      for (const row of rows) yield fromRow(row);
-      const last = rows[rows.length - 1];
-      if (!last || rows.length < pageSize) return;
-      before = last.id;
+      const positions = await this.positionsNewestFirst(filter, { limit: pageSize, ...(after ? { after } : {}) });
+      for (const row of await this.rowsAt(positions)) yield fromRow(row);
+      after = positions[positions.length - 1];
+      if (!after || positions.length < pageSize) return;
     }
   }
 
@@ -309,12 +327,19 @@ function likeEscape(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-function encodeCursor(id: number): string {
-  return Buffer.from(`id:${id}`).toString('base64url');
+/** Where an alert stands in the newest-first order: its event time, then its storage order. */
+interface Position {
+  /** Nanoseconds since the epoch, decimal. */
+  timeNs: string;
+  id: number;
 }
 
-function decodeCursor(cursor: string): number {
-  const match = /^id:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new PeregrineError('INVALID_FIELD', 'query parameter cursor: not a cursor this server gave out');
-  return Number(match[1]);
+function encodeCursor(position: Position): string {
+  return Buffer.from(`t:${position.timeNs}:${position.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): Position {
+  const match = /^t:(\d{1,20}):(\d{1,16})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match?.[1] || !match[2]) throw new PeregrineError('INVALID_FIELD', 'query parameter cursor: not a cursor this server gave out');
+  return { timeNs: match[1], id: Number(match[2]) };
 }

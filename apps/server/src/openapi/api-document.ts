@@ -60,7 +60,7 @@ const ALERT_INGEST_ERRORS = [400, 413, 415, 503];
 const OPERATIONS: Readonly<Record<string, Partial<Record<Method, Operation>>>> = {
   '/api/v1/alerts': {
     get: {
-      summary: 'Alerts, newest first, filtered and paged',
+      summary: 'Alerts by event time, newest first, filtered and paged',
       tags: ['alerts'],
       parameters: [...FILTERS, query('limit', 'Page size (≤ 1000, default 50)', int()), query('cursor', '`nextCursor` of the previous page; pages stay stable while alerts arrive')],
       ok: { '200': { description: 'One page', schema: ref('AlertPage') } },

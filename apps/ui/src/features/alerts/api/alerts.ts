@@ -3,6 +3,7 @@ import { getText } from '../../../lib/http';
 import { parseJsonExact } from '../../../lib/json-text';
 import { liveSocket } from '../../../lib/live';
 import { type AlertFilters, filtersToSearch, matchesFilters } from '../filters';
+import { mergeNewestFirst } from '../order';
 
 /** A stored alert as the API returns it (Falco's JSON shape plus the cluster). */
 export interface Alert {
@@ -94,8 +95,8 @@ export interface AlertListState {
 }
 
 /**
- * The alerts of a filter, newest first, in cursor pages; then every matching alert the server
- * pushes. While `held` (paused, or scrolled away from the top) new alerts wait behind a count
+ * The alerts of a filter, newest event time first, in cursor pages; then every matching alert
+ * the server pushes, merged in by its time. While `held` (paused, or scrolled away from the top) new alerts wait behind a count
  * instead of moving the rows under the reader's eyes.
  */
 export function useAlertList(filters: AlertFilters, held: boolean): AlertListState {
@@ -103,6 +104,8 @@ export function useAlertList(filters: AlertFilters, held: boolean): AlertListSta
   const [rows, setRows] = useState<Alert[]>([]);
   const [total, setTotal] = useState<number>();
   const [cursor, setCursor] = useState<string | null>(null);
+  const cursorRef = useRef<string | null>(cursor);
+  cursorRef.current = cursor;
   const [loading, setLoading] = useState(true);
   const [loadingMore, setLoadingMore] = useState(false);
   const [error, setError] = useState<string>();
@@ -134,12 +137,13 @@ export function useAlertList(filters: AlertFilters, held: boolean): AlertListSta
         const inPage = new Set(page.results.map((a) => a.uuid));
         const missed = (pushedDuringLoad.current ?? []).filter((a) => !inPage.has(a.uuid));
         pushedDuringLoad.current = undefined;
-        page = { ...page, results: [...missed, ...page.results], total: page.total + missed.length };
+        page = { ...page, results: mergeNewestFirst(missed, page.results, page.nextCursor === null), total: page.total + missed.length };
         rowsRef.current = page.results;
         setRows(page.results);
         // The server counts, then reads the rows: an alert stored in between is in the rows but
         // not the count (and its push is then a duplicate that adds nothing). A last page is exact.
         setTotal(page.nextCursor === null ? page.results.length : Math.max(page.total, page.results.length));
+        cursorRef.current = page.nextCursor;
         setCursor(page.nextCursor);
         setError(undefined);
         waitingRef.current = { alerts: [], count: 0 };
@@ -161,7 +165,8 @@ export function useAlertList(filters: AlertFilters, held: boolean): AlertListSta
       const known = new Set(rowsRef.current.map((a) => a.uuid));
       const fresh = alerts.filter((a) => !known.has(a.uuid));
       if (fresh.length === 0) return;
-      const next = [...fresh, ...rowsRef.current];
+      // In event-time order, as the server pages: a late arrival with an older time goes below newer rows.
+      const next = mergeNewestFirst(fresh, rowsRef.current, cursorRef.current === null);
       rowsRef.current = next;
       setRows(next);
       setTotal((t) => (t ?? 0) + fresh.length);
@@ -231,6 +236,7 @@ export function useAlertList(filters: AlertFilters, held: boolean): AlertListSta
         const known = new Set(rowsRef.current.map((a) => a.uuid));
         rowsRef.current = [...rowsRef.current, ...page.results.filter((a) => !known.has(a.uuid))];
         setRows(rowsRef.current);
+        cursorRef.current = page.nextCursor;
         setCursor(page.nextCursor);
       })
       .catch((err: unknown) => {
