@@ -27,6 +27,24 @@ test('alerts posted while Events is open appear without a reload, newest first, 
   await keepScreenshot(page, testInfo, 'events-live');
 });
 
+test('a late alert (older event time) takes its place by time, live and after a reload', async ({ page, request }) => {
+  const tag = marker('late');
+  await page.goto(`events?q=${tag}`);
+  await expect(page.getByRole('status', { name: 'Live updates' })).toHaveText('● live');
+  const rows = page.getByRole('table', { name: 'Alerts' }).getByRole('row').filter({ hasText: tag });
+  await postAlert(request, { rule: `Earlier ${tag}`, time: new Date(Date.now() - 60_000).toISOString() });
+  await postAlert(request, { rule: `Latest ${tag}` });
+  await expect(rows).toHaveCount(2);
+  // Arrives last, happened an hour ago: below both.
+  await postAlert(request, { rule: `Late ${tag}`, time: new Date(Date.now() - 3_600_000).toISOString() });
+  await expect(rows).toHaveCount(3);
+  const expected = [`Latest ${tag}`, `Earlier ${tag}`, `Late ${tag}`];
+  expect(await rows.locator('.c-rule').allTextContents()).toEqual(expected);
+  await page.reload();
+  await expect(rows).toHaveCount(3);
+  expect(await rows.locator('.c-rule').allTextContents()).toEqual(expected);
+});
+
 test('a paused view does not move; new alerts wait behind "N new" until shown', async ({ page, request }) => {
   const tag = marker('paused');
   await postAlert(request, { rule: `First ${tag}` });
