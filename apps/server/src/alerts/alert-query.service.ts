@@ -203,6 +203,7 @@ export class AlertQueryService {
     const end = 'CAST(:timelineEnd AS BIGINT)';
     const counts = values.map(({ value }, i) => {
       const count = this.filtered(untimed).select('COUNT(*)').andWhere('a.time_ns >= b.low AND a.time_ns < b.high');
+      if (allowedPriorityValues(filter) === undefined) anyPriority(count);
       if (value === null) count.andWhere(`${column} IS NULL`);
       else count.andWhere(`${column} = :timelineValue${i}`, { [`timelineValue${i}`]: value });
       Object.assign(parameters, count.getParameters());
@@ -285,8 +286,22 @@ export class AlertQueryService {
     }
     if (filter.fromNs !== undefined) query.andWhere('a.time_ns >= :fromNs', { fromNs: filter.fromNs.toString() });
     if (filter.untilNs !== undefined) query.andWhere('a.time_ns <= :untilNs', { untilNs: filter.untilNs.toString() });
+    const byDimension = [filter.rules, filter.sources, filter.hostnames, filter.clusters, filter.namespaces].some((values) => values !== undefined);
+    const byTime = filter.fromNs !== undefined || filter.untilNs !== undefined;
+    if (!priorities && byDimension && byTime) anyPriority(query);
     return query;
   }
+}
+
+/**
+ * Every index but the time one is led by (dimension, priority_value, time_ns). Saying "any
+ * priority" out loud turns "this value, in this time range" into one tight range per priority
+ * on it, whatever SQLite's statistics say; with sampled statistics it would otherwise read every
+ * entry of the value (a 24 h timeline by source took 11 s that way). Not for queries without
+ * both a dimension and a time bound: there it keeps SQLite off better plans.
+ */
+function anyPriority(query: SelectQueryBuilder<AlertRecord>): void {
+  query.andWhere('a.priority_value IN (:...anyPriority)', { anyPriority: PRIORITIES.map((_, i) => i + 1) });
 }
 
 /** A value of a grouped field as the database gives it back, and how many alerts have it. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AlertRecord } from './alert.entity';
-import { openDatabase } from './database';
+import { openDatabase, refreshPlannerStatistics } from './database';
 
 describe('openDatabase', () => {
   it('migrates to exactly the schema the entities describe (no drift between the two)', async () => {
@@ -22,6 +22,33 @@ describe('openDatabase', () => {
         const migrated = await dataSource.query<Array<{ seqno: number; name: string }>>(`PRAGMA index_info("${index.name ?? ''}")`);
         expect(migrated.sort((a, b) => a.seqno - b.seqno).map((column) => column.name), index.name).toEqual(index.columns.map((column) => column.databaseName));
       }
+    } finally {
+      await dataSource.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gathers planner statistics at open and again once the alerts table has changed by a tenth', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'peregrine-stats-'));
+    const dataSource = await openDatabase({ driver: 'sqlite', path: join(dir, 'p.db'), synchronous: 'NORMAL', busyTimeoutMs: 1000 });
+    const insert = (from: number, count: number): Promise<unknown> =>
+      dataSource.query(
+        `WITH RECURSIVE n(i) AS (SELECT ${from} UNION ALL SELECT i + 1 FROM n WHERE i < ${from + count - 1})
+         INSERT INTO alerts (uuid, time_ns, time, priority, priority_value, rule, source, hostname, cluster, k8s_namespace, output, output_fields, tags, received_at)
+         SELECT printf('%036d', i), i * 1000000000, '2026-11-23T10:00:00Z', 'Notice', 3, 'rule ' || (i % 20), 'syscall', 'h', 'c', NULL, 'o', '{}', '[]', i FROM n`,
+      );
+    const statsOfRuleIndex = async (): Promise<string | undefined> =>
+      (await dataSource.query<Array<{ stat: string }>>("SELECT stat FROM sqlite_stat1 WHERE idx = 'idx_alerts_rule_dims'"))[0]?.stat;
+    try {
+      await insert(1, 1000);
+      // At open the table was empty; 1 000 alerts later it is worth analyzing, and then knows 20 rules of 50 alerts each.
+      expect(await refreshPlannerStatistics(dataSource)).toBe(true);
+      expect((await statsOfRuleIndex())?.split(' ').slice(0, 2)).toEqual(['1000', '50']);
+      await insert(1001, 50);
+      expect(await refreshPlannerStatistics(dataSource)).toBe(false);
+      await insert(1051, 100);
+      expect(await refreshPlannerStatistics(dataSource)).toBe(true);
+      expect((await statsOfRuleIndex())?.split(' ')[0]).toBe('1150');
     } finally {
       await dataSource.destroy();
       rmSync(dir, { recursive: true, force: true });

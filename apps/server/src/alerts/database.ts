@@ -52,21 +52,35 @@ export async function openDatabase(settings: DatabaseSettings): Promise<DataSour
     await dataSource.query('PRAGMA foreign_keys = ON');
   }
   await dataSource.runMigrations({ transaction: 'each' });
-  await refreshPlannerStatistics(dataSource, { atOpen: true });
+  await refreshPlannerStatistics(dataSource);
   return dataSource;
 }
 
 /**
- * The dashboard's queries lean on SQLite's planner choosing a dimension's index and skipping
- * through it, which it only does with statistics (sqlite_stat1) that say how the values are
- * spread. `PRAGMA optimize` gathers them where the table has changed enough since the last
- * time, with a bounded sample, so it is cheap to call often; at open it also covers tables
- * never analyzed. PostgreSQL's autovacuum keeps its own statistics.
+ * The dashboard's queries lean on SQLite's planner choosing the dimension index with the fewest
+ * entries and skipping through it, which it only does with statistics (sqlite_stat1) that say
+ * how the values are spread. They are gathered at open and again whenever the alerts table has
+ * grown or shrunk by more than a tenth since (`PRAGMA optimize` would never analyze a table
+ * that started empty). A full ANALYZE: a sampled one (analysis_limit) guesses a few thousand
+ * alerts per value for every field alike, and the planner then picks among them blindly. At
+ * 1 000 000 alerts it takes about 2 s, in SQLite's thread: the writer queues meanwhile.
+ * PostgreSQL's autovacuum keeps its own statistics. Resolves with whether it analyzed.
  */
-export async function refreshPlannerStatistics(dataSource: DataSource, options: { atOpen?: boolean } = {}): Promise<void> {
-  if (dataSource.options.type !== 'sqlite') return;
-  await dataSource.query(options.atOpen ? 'PRAGMA optimize=0x10002' : 'PRAGMA optimize');
+export async function refreshPlannerStatistics(dataSource: DataSource): Promise<boolean> {
+  if (dataSource.options.type !== 'sqlite') return false;
+  const [row] = await dataSource.query<Array<{ count: number }>>('SELECT COUNT(*) AS count FROM alerts');
+  const rows = Number(row?.count ?? 0);
+  const analyzedAt = analyzedAtRows.get(dataSource);
+  if (analyzedAt !== undefined && Math.abs(rows - analyzedAt) <= analyzedAt * STATISTICS_DRIFT) return false;
+  await dataSource.query('PRAGMA analysis_limit = 0');
+  await dataSource.query('ANALYZE');
+  analyzedAtRows.set(dataSource, rows);
+  return true;
 }
+
+/** The alerts count each store's statistics were last gathered at. */
+const analyzedAtRows = new WeakMap<DataSource, number>();
+const STATISTICS_DRIFT = 0.1;
 
 /**
  * TypeORM calls `sqlite3.verbose()`, which wraps every call to capture a stack trace and

@@ -49,5 +49,8 @@ describe('RetentionService', () => {
     expect(await count()).toBe(100);
     const [newest] = await dataSource.query<[{ n: number }]>("SELECT COUNT(*) AS n FROM alerts WHERE uuid = 'u11999'");
     expect(newest.n).toBe(1);
+    const [oldestKept] = await dataSource.query<[{ uuid: string }]>('SELECT uuid FROM alerts ORDER BY id LIMIT 1');
+    expect(oldestKept.uuid).toBe('u11900');
+    expect(await service.sweep()).toBe(0);
   });
 });

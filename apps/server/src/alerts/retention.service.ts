@@ -53,15 +53,21 @@ export class RetentionService {
       deleted += await this.deleteInChunks('a.received_at < :cutoff', { cutoff });
     }
     if (this.settings.maxAlerts > 0) {
-      const boundary = await this.dataSource
-        .getRepository(AlertRecord)
-        .createQueryBuilder('a')
-        .select('a.id', 'id')
-        .orderBy('a.id', 'DESC')
-        .offset(this.settings.maxAlerts)
-        .limit(1)
-        .getRawOne<{ id: number }>();
-      if (boundary) deleted += await this.deleteInChunks('a.id <= :boundary', { boundary: boundary.id });
+      // Counted first (SQLite counts a b-tree without reading rows), then the boundary found from
+      // the oldest end: an OFFSET of max_alerts from the newest end reads a million ids a minute.
+      const counted = await this.dataSource.getRepository(AlertRecord).createQueryBuilder('a').select('COUNT(*)', 'count').getRawOne<{ count: number | string }>();
+      const excess = Number(counted?.count ?? 0) - this.settings.maxAlerts;
+      if (excess > 0) {
+        const boundary = await this.dataSource
+          .getRepository(AlertRecord)
+          .createQueryBuilder('a')
+          .select('a.id', 'id')
+          .orderBy('a.id', 'ASC')
+          .offset(excess - 1)
+          .limit(1)
+          .getRawOne<{ id: number }>();
+        if (boundary) deleted += await this.deleteInChunks('a.id <= :boundary', { boundary: boundary.id });
+      }
     }
     if (deleted > 0) this.logger.info({ deleted }, 'retention removed old alerts');
     // The store's shape drifts with what arrives and what goes: the planner's statistics follow.
