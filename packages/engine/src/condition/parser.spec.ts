@@ -135,6 +135,11 @@ describe('the condition parser', () => {
     expect(parseCondition('((a))', { maxLength: 100, maxDepth: 5 })).toMatchObject({ ok: false, error: { code: 'DEPTH_LIMIT' } });
   });
 
+  it('points inside the text even when it ends right after a field\'s [', () => {
+    expect(error('ka.req.pod.containers[')).toMatchObject({ code: 'INVALID_FIELD_ARGUMENT', start: 22, end: 22 });
+    expect(error('A.A[]')).toMatchObject({ code: 'INVALID_FIELD_ARGUMENT', start: 4, end: 5 });
+  });
+
   it('never throws, and any error lies inside the text', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 120 }), (text) => {

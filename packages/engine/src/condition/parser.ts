@@ -293,7 +293,8 @@ class Parser {
     let arg: Token | undefined;
     if (quoted && isQuotedProblem(quoted)) this.fail(quoted.kind === 'escape' ? 'INVALID_ESCAPE' : 'UNTERMINATED_STRING', quoted.message, quoted.start, quoted.end);
     else arg = quoted ?? this.lex.lexFieldArgBareStr();
-    if (!arg) this.fail('INVALID_FIELD_ARGUMENT', 'expected a valid field argument: a quoted string or a bare string', argStart, argStart + 1);
+    // At the very end there is no character to point at: an empty span there (as for UNEXPECTED_END).
+    if (!arg) this.fail('INVALID_FIELD_ARGUMENT', 'expected a valid field argument: a quoted string or a bare string', argStart, Math.min(argStart + 1, this.text.length));
     const close = this.lex.lexLiteral(']');
     if (!close) {
       if (this.lex.atEnd) this.fail('UNBALANCED_PARENTHESES', "this '[' is never closed", argStart - 1, argStart);
