@@ -176,7 +176,7 @@ export class AlertQueryService {
    *
    * One statement walks the buckets of the range and counts each value in each with an index
    * range: grouping by an expression of the time would make SQLite sort every matching row
-   * first (a 24 h timeline of 1 000 000 alerts took 120 ms that way, this way 15-30 ms).
+   * first (a 24 h timeline of 1 000 000 alerts took 90-120 ms that way, this way 15-30 ms).
    * A timeline of very many buckets times values falls back to grouping.
    */
   private async timeline(filter: AlertFilter, by: Exclude<GroupBy, 'tags'>, bucketMs: number, range: { fromMs: number; untilMs: number }, values: readonly ValueCount[]): Promise<TimelineBucket[]> {
@@ -201,9 +201,10 @@ export class AlertQueryService {
     const width = 'CAST(:timelineWidth AS BIGINT)';
     const from = 'CAST(:timelineFrom AS BIGINT)';
     const end = 'CAST(:timelineEnd AS BIGINT)';
+    const anyPriorityToo = allowedPriorityValues(filter) === undefined;
     const counts = values.map(({ value }, i) => {
       const count = this.filtered(untimed).select('COUNT(*)').andWhere('a.time_ns >= b.low AND a.time_ns < b.high');
-      if (allowedPriorityValues(filter) === undefined) anyPriority(count);
+      if (anyPriorityToo) anyPriority(count);
       if (value === null) count.andWhere(`${column} IS NULL`);
       else count.andWhere(`${column} = :timelineValue${i}`, { [`timelineValue${i}`]: value });
       Object.assign(parameters, count.getParameters());
@@ -221,7 +222,8 @@ export class AlertQueryService {
       const counts: Record<string, number> = {};
       values.forEach(({ value }, i) => {
         const count = Number(row[`count${i}`]);
-        if (count > 0) counts[valueLabel(by, value)] = (counts[valueLabel(by, value)] ?? 0) + count;
+        const label = valueLabel(by, value);
+        if (count > 0) counts[label] = (counts[label] ?? 0) + count;
       });
       if (Object.keys(counts).length > 0) timeline.push({ start: new Date(Number(row['bucket']) * bucketMs).toISOString(), counts });
     }

@@ -59,28 +59,34 @@ export async function openDatabase(settings: DatabaseSettings): Promise<DataSour
 /**
  * The dashboard's queries lean on SQLite's planner choosing the dimension index with the fewest
  * entries and skipping through it, which it only does with statistics (sqlite_stat1) that say
- * how the values are spread. They are gathered at open and again whenever the alerts table has
- * grown or shrunk by more than a tenth since (`PRAGMA optimize` would never analyze a table
- * that started empty). A full ANALYZE: a sampled one (analysis_limit) guesses a few thousand
- * alerts per value for every field alike, and the planner then picks among them blindly. At
- * 1 000 000 alerts it takes about 2 s, in SQLite's thread: the writer queues meanwhile.
- * PostgreSQL's autovacuum keeps its own statistics. Resolves with whether it analyzed.
+ * how the values are spread. They are gathered when the alerts table has none yet, or has grown
+ * or shrunk by more than a tenth since they were (stat1 keeps the row count they saw, so a
+ * restart does not redo them; `PRAGMA optimize` would never analyze a table that started
+ * empty). A full ANALYZE: a sampled one (analysis_limit) guesses a few thousand alerts per value
+ * for every field alike, and the planner then picks among them blindly. At 1 000 000 alerts it
+ * takes about 2 s, in SQLite's thread: the writer queues meanwhile. PostgreSQL's autovacuum
+ * keeps its own statistics. Resolves with whether it analyzed.
  */
 export async function refreshPlannerStatistics(dataSource: DataSource): Promise<boolean> {
   if (dataSource.options.type !== 'sqlite') return false;
-  const [row] = await dataSource.query<Array<{ count: number }>>('SELECT COUNT(*) AS count FROM alerts');
-  const rows = Number(row?.count ?? 0);
-  const analyzedAt = analyzedAtRows.get(dataSource);
-  if (analyzedAt !== undefined && Math.abs(rows - analyzedAt) <= analyzedAt * STATISTICS_DRIFT) return false;
+  const [counted] = await dataSource.query<Array<{ count: number }>>('SELECT COUNT(*) AS count FROM alerts');
+  const rows = Number(counted?.count ?? 0);
+  const analyzedAt = await analyzedAlertRows(dataSource);
+  if (analyzedAt === undefined ? rows === 0 : Math.abs(rows - analyzedAt) <= analyzedAt * STATISTICS_DRIFT) return false;
   await dataSource.query('PRAGMA analysis_limit = 0');
   await dataSource.query('ANALYZE');
-  analyzedAtRows.set(dataSource, rows);
   return true;
 }
 
-/** The alerts count each store's statistics were last gathered at. */
-const analyzedAtRows = new WeakMap<DataSource, number>();
 const STATISTICS_DRIFT = 0.1;
+
+/** How many alerts the last ANALYZE saw (the first number of an index's stat1 row), if any did. */
+async function analyzedAlertRows(dataSource: DataSource): Promise<number | undefined> {
+  const [table] = await dataSource.query<Array<{ name: string }>>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'");
+  if (!table) return undefined;
+  const [stat] = await dataSource.query<Array<{ stat: string }>>("SELECT stat FROM sqlite_stat1 WHERE tbl = 'alerts' AND idx = 'idx_alerts_time_dims'");
+  return stat ? Number(stat.stat.split(' ')[0]) : undefined;
+}
 
 /**
  * TypeORM calls `sqlite3.verbose()`, which wraps every call to capture a stack trace and
