@@ -30,12 +30,12 @@ export function mergeNewestFirst<T extends Timed>(fresh: readonly T[], rows: rea
     .filter(({ key }) => complete || lastKey === undefined || key >= lastKey)
     .sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
   const merged: T[] = [];
-  let i = 0;
+  let next = 0;
   for (const row of rows) {
     const key = timeKey(row.time);
-    while (i < incoming.length && (incoming[i]?.key ?? '') >= key) merged.push((incoming[i++] as { item: T }).item);
+    for (let arrival = incoming[next]; arrival !== undefined && arrival.key >= key; arrival = incoming[++next]) merged.push(arrival.item);
     merged.push(row);
   }
-  while (i < incoming.length) merged.push((incoming[i++] as { item: T }).item);
+  for (const arrival of incoming.slice(next)) merged.push(arrival.item);
   return merged;
 }
