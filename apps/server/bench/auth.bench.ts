@@ -3,12 +3,12 @@
  * session cookie (one session look-up per request) against the same read with sign-in off, same
  * data, same autocannon settings, in the same run; plus how long one sign-in takes (bcrypt, cost 12).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
-import { stop, waitForLine } from './processes';
+import { startPeregrine, stop } from './processes';
 
 const root = resolve(__dirname, '../../..');
 const durationSeconds = Number(process.env['BENCH_DURATION'] ?? 10);
@@ -22,13 +22,8 @@ interface Started {
   compatUrl: string;
 }
 
-async function start(dataDir: string, env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, [join(root, 'apps/server/bin/peregrine.js'), 'serve'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, LISTENADDRESS: '127.0.0.1', LISTENPORT: '0', PEREGRINE_ADDRESS: '127.0.0.1', PEREGRINE_PORT: '0', PEREGRINE_DB_PATH: join(dataDir, 'bench.db'), PEREGRINE_LOG_LEVEL: 'info', ...env },
-  });
-  const listening = JSON.parse(await waitForLine(child, (line) => line.includes('Peregrine is listening'))) as { mainUrl: string; compatUrl: string };
-  return { child, ...listening };
+function start(dataDir: string, env: Record<string, string>): Promise<Started> {
+  return startPeregrine({ PEREGRINE_DB_PATH: join(dataDir, 'bench.db'), ...env });
 }
 
 async function load(url: string, headers: Record<string, string>, seconds: number): Promise<{ requestsPerSecond: number; p99Ms: number; non2xx: number }> {
@@ -58,7 +53,7 @@ async function main(): Promise<void> {
 
     const open = await start(openDir, { PEREGRINE_AUTH_ENABLED: 'false' });
     servers.push(open);
-    const guarded = await start(guardedDir, { PEREGRINE_ADMIN_PASSWORD: PASSWORD });
+    const guarded = await start(guardedDir, { PEREGRINE_AUTH_ENABLED: 'true', PEREGRINE_ADMIN_PASSWORD: PASSWORD });
     servers.push(guarded);
 
     const signInMs: number[] = [];

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
-import { stop, waitForLine } from './processes';
+import { startPeregrine, stop, waitForLine } from './processes';
 
 const root = resolve(__dirname, '../../..');
 const durationSeconds = Number(process.env['BENCH_DURATION'] ?? 10);
@@ -55,11 +55,7 @@ async function main(): Promise<void> {
   await stop(raw);
 
   const dataDir = mkdtempSync(join(tmpdir(), 'peregrine-bench-'));
-  const peregrine = spawn(process.execPath, [join(root, 'apps/server/bin/peregrine.js'), 'serve'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, LISTENADDRESS: '127.0.0.1', LISTENPORT: '0', PEREGRINE_ADDRESS: '127.0.0.1', PEREGRINE_PORT: '0', PEREGRINE_DB_PATH: join(dataDir, 'bench.db'), PEREGRINE_LOG_LEVEL: 'info', PEREGRINE_AUTH_ENABLED: 'false' },
-  });
-  const listening = JSON.parse(await waitForLine(peregrine, (line) => line.includes('Peregrine is listening'))) as { mainUrl: string; compatUrl: string };
+  const { child: peregrine, ...listening } = await startPeregrine({ PEREGRINE_DB_PATH: join(dataDir, 'bench.db') });
   let ours: LoadResult;
   let stored: number;
   try {

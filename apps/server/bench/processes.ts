@@ -27,7 +27,7 @@ export async function stop(child: ChildProcess): Promise<void> {
  * The built product (`peregrine serve`, as users start it) on loopback ports of its own, with
  * sign-in off and info logs; `env` adds or overrides settings. Resolves once it listens.
  */
-export async function startPeregrine(env: Readonly<Record<string, string>>): Promise<{ child: ChildProcess; mainUrl: string }> {
+export async function startPeregrine(env: Readonly<Record<string, string>>): Promise<{ child: ChildProcess; mainUrl: string; compatUrl: string }> {
   const root = resolve(__dirname, '../../..');
   const child = spawn(process.execPath, [join(root, 'apps/server/bin/peregrine.js'), 'serve'], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -42,6 +42,6 @@ export async function startPeregrine(env: Readonly<Record<string, string>>): Pro
       ...env,
     },
   });
-  const listening = JSON.parse(await waitForLine(child, (line) => line.includes('Peregrine is listening'))) as { mainUrl: string };
-  return { child, mainUrl: listening.mainUrl };
+  const listening = JSON.parse(await waitForLine(child, (line) => line.includes('Peregrine is listening'))) as { mainUrl: string; compatUrl: string };
+  return { child, mainUrl: listening.mainUrl, compatUrl: listening.compatUrl };
 }
