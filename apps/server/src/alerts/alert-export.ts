@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { stringifyJson } from '../common/json';
-import type { StoredAlert } from './alert-record.mapper';
+import type { StoredAlert } from '../store/alert-row';
 
 export type ExportFormat = 'json' | 'csv';
 

@@ -4,9 +4,9 @@ import { Clock } from '../common/clock';
 import { PeregrineError } from '../common/errors';
 import { exportStream } from './alert-export';
 import { parseAlertFilter, type QueryParams } from './alert-filter';
-import { type AlertPage, AlertQueryService, type AlertStats } from './alert-query.service';
+import { type AlertPage, AlertQueryService, type AlertStats } from '../store/alert-queries';
 import { parseStatsOptions } from './alert-stats-options';
-import type { StoredAlert } from './alert-record.mapper';
+import type { StoredAlert } from '../store/alert-row';
 
 /** Peregrine's read API over the store. */
 @Controller('api/v1/alerts')

@@ -5,7 +5,7 @@ import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Clock } from '../common/clock';
-import { openDatabase } from './database';
+import { openDatabase } from '../store/database';
 import { RetentionService } from './retention.service';
 
 class FixedClock extends Clock {

@@ -1,9 +1,9 @@
 import { DataSource } from 'typeorm';
 import type { Clock } from '../common/clock';
 import type { AppLogger } from '../logging/logger';
-import { AlertRecord } from './alert.entity';
-import { refreshPlannerStatistics } from './database';
-import { StoreLock } from './store-lock';
+import { AlertRecord } from '../store/alert.entity';
+import { refreshPlannerStatistics } from '../store/database';
+import { StoreLock } from '../store/store-lock';
 
 export interface RetentionSettings {
   maxAgeMs: number;

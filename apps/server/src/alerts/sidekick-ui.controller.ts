@@ -1,8 +1,8 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { parseAlertFilter, type QueryParams } from './alert-filter';
-import { AlertQueryService } from './alert-query.service';
-import type { StoredAlert } from './alert-record.mapper';
+import { AlertQueryService } from '../store/alert-queries';
+import type { StoredAlert } from '../store/alert-row';
 import { groupBy } from './alert-stats-options';
 
 /** Only statistics that are not zero, as falcosidekick-ui omits zero-valued ones. */

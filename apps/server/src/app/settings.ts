@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OutputInstance, TlsMaterial } from '@peregrine/outputs';
 import { ConfigError, durationMs } from '../config/config.loader';
-import type { DatabaseSettings } from '../alerts/database';
+import type { DatabaseSettings } from '../store/database';
 import type { EnrichmentSettings } from '../ingest/enrichment';
 import type { MetricsSettings } from '../metrics/metrics';
 import { compileTemplatedFields } from '../ingest/go-template';

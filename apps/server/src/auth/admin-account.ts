@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
-import type { StoreLock } from '../alerts/store-lock';
+import type { StoreLock } from '../store/store-lock';
 import type { AppLogger } from '../logging/logger';
-import { AuthUserRecord } from './auth.entity';
+import { AuthUserRecord } from '../store/auth.entity';
 import type { PasswordHasher } from './password-hasher';
 import type { SecretGenerator } from './secret-generator';
 import type { SessionStore } from './session-store';

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../alerts/database';
-import { StoreLock } from '../alerts/store-lock';
+import { openDatabase } from '../store/database';
+import { StoreLock } from '../store/store-lock';
 import { createLogger } from '../logging/logger';
 import { AdminAccount } from './admin-account';
 import { PasswordHasher } from './password-hasher';

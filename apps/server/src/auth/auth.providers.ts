@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { StoreLock } from '../alerts/store-lock';
+import { StoreLock } from '../store/store-lock';
 import { Clock } from '../common/clock';
 import { durationMs } from '../config/config.loader';
 import type { AppConfig } from '../config/config.schema';

@@ -4,7 +4,7 @@ import type { PasswordHasher } from './password-hasher';
 import { type SecretGenerator, tokenHash } from './secret-generator';
 import type { SessionStore, ValidSession } from './session-store';
 import { DataSource } from 'typeorm';
-import { AuthUserRecord } from './auth.entity';
+import { AuthUserRecord } from '../store/auth.entity';
 
 export interface Credentials {
   username: string;

@@ -1,6 +1,6 @@
 import { DataSource, LessThanOrEqual } from 'typeorm';
-import type { StoreLock } from '../alerts/store-lock';
-import { AuthSessionRecord } from './auth.entity';
+import type { StoreLock } from '../store/store-lock';
+import { AuthSessionRecord } from '../store/auth.entity';
 
 export interface StoredSession {
   username: string;

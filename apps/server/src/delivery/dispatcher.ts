@@ -1,12 +1,12 @@
 import { type ItemResult, itemResults, type OutputAlert, type OutputInstance, type OutputSender } from '@peregrine/outputs';
 import { DataSource, In } from 'typeorm';
-import { AlertRecord } from '../alerts/alert.entity';
-import { fromRow } from '../alerts/alert-record.mapper';
-import type { StoreLock } from '../alerts/store-lock';
+import { AlertRecord } from '../store/alert.entity';
+import { fromRow } from '../store/alert-row';
+import type { StoreLock } from '../store/store-lock';
 import type { Clock } from '../common/clock';
 import { stringifyJson } from '../common/json';
 import type { AppLogger } from '../logging/logger';
-import { DeliveryRecord } from './delivery.entity';
+import { DeliveryRecord } from '../store/delivery.entity';
 import { isExpired, nextDelayMs, type RetrySettings } from './retry-policy';
 
 /** What the dispatcher reports, for metrics and the outputs API. */

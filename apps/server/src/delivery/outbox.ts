@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { NewAlertRow } from '../alerts/alert-record.mapper';
+import type { NewAlertRow } from '../store/alert-row';
 import type { RoutingTable } from './routing';
 
 /**

@@ -1,11 +1,11 @@
 import { maskedConfig, type OutputInstance } from '@peregrine/outputs';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
-import type { StoreLock } from '../alerts/store-lock';
+import type { StoreLock } from '../store/store-lock';
 import type { Clock } from '../common/clock';
 import { PeregrineError } from '../common/errors';
 import type { Metrics } from '../metrics/metrics';
-import { DeliveryRecord } from './delivery.entity';
+import { DeliveryRecord } from '../store/delivery.entity';
 import type { DeliveryObserver, Dispatcher } from './dispatcher';
 
 /** One output as `GET /api/v1/outputs` shows it. No secret ever: the config is masked. */

@@ -3,7 +3,7 @@ import type { RoutableAlert } from '@peregrine/engine';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, ConfigError } from '../config/config.loader';
 import { outputsSection } from '../app/settings-outputs';
-import { toRow } from '../alerts/alert-record.mapper';
+import { toRow } from '../store/alert-row';
 import { parseJson } from '../common/json';
 import type { EnrichedAlert } from '../ingest/enrichment';
 import { RoutingTable } from './routing';

@@ -1,6 +1,6 @@
 import { compileAlertCondition, parsePriority, type AlertCondition, type RoutableAlert } from '@peregrine/engine';
 import { type OutputInstance, passesMinimumPriority } from '@peregrine/outputs';
-import type { NewAlertRow } from '../alerts/alert-record.mapper';
+import type { NewAlertRow } from '../store/alert-row';
 import { parseJson } from '../common/json';
 import type { EnrichedAlert } from '../ingest/enrichment';
 import { TEST_RULE } from '../ingest/enrichment';

@@ -2,7 +2,7 @@ import { PeregrineError } from '../common/errors';
 import { type JsonValue, parseJson } from '../common/json';
 import { type Instant, nowInstant } from '../common/time';
 import type { Clock } from '../common/clock';
-import type { AlertWriter } from '../alerts/alert-writer';
+import type { AlertWriter } from './alert-writer';
 import type { Metrics } from '../metrics/metrics';
 import { type EnrichedAlert, type EnrichmentSettings, enrichAlert, TEST_RULE } from './enrichment';
 import { decodeFalcoAlert, type ReceivedAlert } from './falco-alert';

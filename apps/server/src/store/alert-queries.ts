@@ -2,9 +2,9 @@ import { PRIORITIES } from '@peregrine/engine';
 import { DataSource, type SelectQueryBuilder } from 'typeorm';
 import { PeregrineError } from '../common/errors';
 import { AlertRecord } from './alert.entity';
-import { type AlertFilter, allowedPriorityValues } from './alert-filter';
-import { fromRow, type StoredAlert } from './alert-record.mapper';
-import { autoBucketMs, type GroupBy, type StatsOptions } from './alert-stats-options';
+import { type AlertFilter, allowedPriorityValues } from '../alerts/alert-filter';
+import { fromRow, type StoredAlert } from './alert-row';
+import { autoBucketMs, type GroupBy, type StatsOptions } from '../alerts/alert-stats-options';
 
 export interface AlertPage {
   results: StoredAlert[];
@@ -14,7 +14,7 @@ export interface AlertPage {
   nextCursor: string | null;
 }
 
-export { GROUP_BY, type GroupBy } from './alert-stats-options';
+export { GROUP_BY, type GroupBy } from '../alerts/alert-stats-options';
 
 /** One bucket of a timeline: its start and the counts per value that fell in it. */
 export interface TimelineBucket {

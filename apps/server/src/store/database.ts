@@ -3,12 +3,12 @@ import { dirname } from 'node:path';
 import sqlite3 from 'sqlite3';
 import { DataSource } from 'typeorm';
 import { AlertRecord } from './alert.entity';
-import { DeliveryRecord } from '../delivery/delivery.entity';
+import { DeliveryRecord } from './delivery.entity';
 import { CreateAlerts1732300000000 } from './migrations/1732300000000-create-alerts';
 import { CreateDeliveries1732300000001 } from './migrations/1732300000001-create-deliveries';
 import { QueryIndexes1732300000003 } from './migrations/1732300000003-query-indexes';
-import { AuthSessionRecord, AuthUserRecord } from '../auth/auth.entity';
-import { CreateAuth1732300000002 } from '../auth/migrations/1732300000002-create-auth';
+import { AuthSessionRecord, AuthUserRecord } from './auth.entity';
+import { CreateAuth1732300000002 } from './migrations/1732300000002-create-auth';
 
 export type DatabaseSettings =
   | { driver: 'sqlite'; path: string; synchronous: 'FULL' | 'NORMAL'; busyTimeoutMs: number }

@@ -7,10 +7,10 @@ import { Clock } from '../common/clock';
 import type { PeregrineError } from '../common/errors';
 import { LosslessNumber } from '../common/json';
 import { type Instant, parseRfc3339 } from '../common/time';
-import { enrichAlert } from '../ingest/enrichment';
+import { enrichAlert } from './enrichment';
 import { AlertWriter, type WriterObserver } from './alert-writer';
-import { openDatabase } from './database';
-import type { AlertToStore } from './alert-record.mapper';
+import { openDatabase } from '../store/database';
+import type { AlertToStore } from '../store/alert-row';
 
 const time = mustParse('2026-11-23T14:05:27.146981532Z');
 

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { PRIORITIES } from '@peregrine/engine';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlertFilter } from './alert-filter';
-import { AlertQueryService, type AlertStats, type GroupBy } from './alert-query.service';
+import type { AlertFilter } from '../alerts/alert-filter';
+import { AlertQueryService, type AlertStats, type GroupBy } from './alert-queries';
 import { openDatabase } from './database';
 
 interface Row {

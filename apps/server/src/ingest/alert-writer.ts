@@ -1,8 +1,8 @@
 import { DataSource, type EntityManager } from 'typeorm';
 import { PeregrineError } from '../common/errors';
 import { Clock } from '../common/clock';
-import { StoreLock } from './store-lock';
-import { type AlertToStore, type NewAlertRow, toRow } from './alert-record.mapper';
+import { StoreLock } from '../store/store-lock';
+import { type AlertToStore, type NewAlertRow, toRow } from '../store/alert-row';
 
 export interface WriterSettings {
   /** Rows per transaction at most. */
