@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { stringifyJson } from '../common/json';
-import type { StoredAlert } from '../store/alert-row';
+import type { StoredAlert } from '../model/alert';
 
 export type ExportFormat = 'json' | 'csv';
 

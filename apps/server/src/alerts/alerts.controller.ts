@@ -4,15 +4,15 @@ import { Clock } from '../common/clock';
 import { PeregrineError } from '../common/errors';
 import { exportStream } from './alert-export';
 import { parseAlertFilter, type QueryParams } from './alert-filter';
-import { type AlertPage, AlertQueryService, type AlertStats } from '../store/alert-queries';
+import { type AlertPage, AlertQueries, type AlertStats } from '../store/alert-queries';
 import { parseStatsOptions } from './alert-stats-options';
-import type { StoredAlert } from '../store/alert-row';
+import type { StoredAlert } from '../model/alert';
 
 /** Peregrine's read API over the store. */
 @Controller('api/v1/alerts')
 export class AlertsController {
   constructor(
-    private readonly alerts: AlertQueryService,
+    private readonly alerts: AlertQueries,
     private readonly clock: Clock,
   ) {}
 

@@ -1,9 +1,6 @@
-import { DataSource } from 'typeorm';
 import type { Clock } from '../common/clock';
 import type { AppLogger } from '../logging/logger';
-import { AlertRecord } from '../store/alert.entity';
-import { refreshPlannerStatistics } from '../store/database';
-import { StoreLock } from '../store/store-lock';
+import type { AlertsRepository } from '../store/alerts.repository';
 
 export interface RetentionSettings {
   maxAgeMs: number;
@@ -22,11 +19,10 @@ export class RetentionService {
   private running: Promise<number> | undefined;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly alerts: AlertsRepository,
     private readonly clock: Clock,
     private readonly settings: RetentionSettings,
     private readonly logger: AppLogger,
-    private readonly lock: StoreLock = new StoreLock(),
   ) {}
 
   start(): void {
@@ -48,51 +44,11 @@ export class RetentionService {
 
   private async sweepOnce(): Promise<number> {
     let deleted = 0;
-    if (this.settings.maxAgeMs > 0) {
-      const cutoff = this.clock.nowMs() - this.settings.maxAgeMs;
-      deleted += await this.deleteInChunks('a.received_at < :cutoff', { cutoff });
-    }
-    if (this.settings.maxAlerts > 0) {
-      // Counted first (SQLite counts a b-tree without reading rows), then the boundary found from
-      // the oldest end: an OFFSET of max_alerts from the newest end reads a million ids a minute.
-      const counted = await this.dataSource.getRepository(AlertRecord).createQueryBuilder('a').select('COUNT(*)', 'count').getRawOne<{ count: number | string }>();
-      const excess = Number(counted?.count ?? 0) - this.settings.maxAlerts;
-      if (excess > 0) {
-        const boundary = await this.dataSource
-          .getRepository(AlertRecord)
-          .createQueryBuilder('a')
-          .select('a.id', 'id')
-          .orderBy('a.id', 'ASC')
-          .offset(excess - 1)
-          .limit(1)
-          .getRawOne<{ id: number }>();
-        if (boundary) deleted += await this.deleteInChunks('a.id <= :boundary', { boundary: boundary.id });
-      }
-    }
+    if (this.settings.maxAgeMs > 0) deleted += await this.alerts.deleteReceivedBefore(this.clock.nowMs() - this.settings.maxAgeMs);
+    if (this.settings.maxAlerts > 0) deleted += await this.alerts.deleteOldestBeyond(this.settings.maxAlerts);
     if (deleted > 0) this.logger.info({ deleted }, 'retention removed old alerts');
     // The store's shape drifts with what arrives and what goes: the planner's statistics follow.
-    await this.lock.run(() => refreshPlannerStatistics(this.dataSource));
+    await this.alerts.refreshPlannerStatistics();
     return deleted;
   }
-
-  private async deleteInChunks(condition: string, parameters: Record<string, unknown>): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const chunk = this.dataSource.getRepository(AlertRecord).createQueryBuilder('a').select('a.id').where(condition).orderBy('a.id').limit(CHUNK);
-      const result = await this.lock.run(() =>
-        this.dataSource
-          .createQueryBuilder()
-          .delete()
-          .from(AlertRecord)
-          .where(`id IN (${chunk.getQuery()})`)
-          .setParameters(parameters)
-          .execute(),
-      );
-      const affected = result.affected ?? 0;
-      total += affected;
-      if (affected < CHUNK) return total;
-    }
-  }
 }
-
-const CHUNK = 5000;

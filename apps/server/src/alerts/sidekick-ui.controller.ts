@@ -1,8 +1,8 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { parseAlertFilter, type QueryParams } from './alert-filter';
-import { AlertQueryService } from '../store/alert-queries';
-import type { StoredAlert } from '../store/alert-row';
+import { AlertQueries } from '../store/alert-queries';
+import type { StoredAlert } from '../model/alert';
 import { groupBy } from './alert-stats-options';
 
 /** Only statistics that are not zero, as falcosidekick-ui omits zero-valued ones. */
@@ -17,7 +17,7 @@ function statistics(values: Record<string, number>): Record<string, number> {
 @Controller('api/v1/events')
 export class SidekickUiController {
   constructor(
-    private readonly alerts: AlertQueryService,
+    private readonly alerts: AlertQueries,
     private readonly clock: Clock,
   ) {}
 

@@ -1,32 +1,31 @@
 import { type DynamicModule, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { DataSource } from 'typeorm';
-import { AlertQueryService } from '../store/alert-queries';
+import { AlertQueries } from '../store/alert-queries';
 import { AlertWriter } from '../ingest/alert-writer';
 import { AlertsController } from '../alerts/alerts.controller';
 import { SidekickUiController } from '../alerts/sidekick-ui.controller';
-import { openDatabase } from '../store/database';
 import { RetentionService } from '../alerts/retention.service';
 import { Clock } from '../common/clock';
 import { StoreLock } from '../store/store-lock';
+import { Store } from '../store/store';
 import { LiveGateway } from '../live/live.gateway';
 import { registerStoreMetrics } from '../store/store-metrics';
 import type { AppConfig } from '../config/config.schema';
 import { FalcoCompatServer } from '../ingest/falco-compat.server';
 import { IngestController } from '../ingest/ingest.controller';
-import { IngestService } from '../ingest/ingest.service';
+import { IngestPipeline } from '../ingest/ingest-pipeline';
 import type { AppLogger } from '../logging/logger';
 import { Metrics } from '../metrics/metrics';
 import { MetricsController } from '../metrics/metrics.controller';
 import { ErrorFilter } from '../web/error.filter';
 import { createSender, type OutputInstance } from '@peregrine/outputs';
 import { Dispatcher } from '../delivery/dispatcher';
-import { Outbox } from '../delivery/outbox';
 import { RoutingTable } from '../delivery/routing';
 import { OutputsController } from '../delivery/outputs.controller';
-import { DeliveryMetrics, OutputsService, queueDepth } from '../delivery/outputs.service';
+import { DeliveryMetrics, OutputsService } from '../delivery/outputs.service';
 import { HealthController } from '../web/health.controller';
-import { auditSettings, databaseSettings, enrichmentSettings, metricsSettings, outputTlsMaterial, retentionSettings, retrySettings, rulesSettings } from './settings';
+import { auditSettings, databaseSettings, enrichmentSettings, indexerSettings, metricsSettings, outputTlsMaterial, retentionSettings, retrySettings, rulesSettings } from './settings';
 import { AuditController } from '../audit/audit.controller';
 import { AuditIngestService } from '../audit/audit-ingest.service';
 import { AuditListeners } from '../audit/audit-listeners';
@@ -51,12 +50,14 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     @Inject(RetentionService) private readonly retention: RetentionService,
     @Inject(AlertWriter) private readonly writer: AlertWriter,
     @Inject(Dispatcher) private readonly dispatcher: Dispatcher,
-    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(Store) private readonly store: Store,
     @Inject(RulesService) private readonly rules: RulesService,
     @Inject(AuditListeners) private readonly auditListeners: AuditListeners,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    // What a previous run acknowledged but had not indexed yet (a crash) is indexed first.
+    await this.store.indexer.indexAll();
     await this.retention.sweep();
     this.retention.start();
     // Resumes whatever a previous run left in the outbox.
@@ -68,11 +69,12 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     this.rules.stop();
     await this.auditListeners.close();
     await this.compat.close();
-    // Everything acknowledged is already committed; this waits for in-flight batches.
+    // Everything acknowledged is already durable; this waits for appends in flight.
     await this.writer.drain();
     // Deliveries not finished stay in the outbox for the next start.
     await this.dispatcher.stop();
-    await this.dataSource.destroy();
+    // Indexes what the inbox still holds, then closes the files.
+    await this.store.close();
   }
 }
 
@@ -86,15 +88,32 @@ export class AppModule {
         { provide: APP_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
         Clock,
-        StoreLock,
         LiveGateway,
-        { provide: DataSource, useFactory: () => openDatabase(databaseSettings(config)) },
+        {
+          provide: Store,
+          useFactory: (clock: Clock, metrics: Metrics) =>
+            Store.open(databaseSettings(config), {
+              settings: indexerSettings(config),
+              clock,
+              observer: {
+                indexed: (batch, seconds) => metrics.storeIndexSeconds.observe(seconds),
+                failed: (err) => {
+                  metrics.storeFailures.inc();
+                  logger.error({ code: 'STORE_UNAVAILABLE', err }, 'acknowledged alerts could not be indexed yet; they stay in the inbox and are retried');
+                },
+              },
+            }),
+          inject: [Clock, Metrics],
+        },
+        // Sign-in's tables are reached through these until they have a repository of their own.
+        { provide: DataSource, useFactory: (store: Store) => store.dataSource, inject: [Store] },
+        { provide: StoreLock, useFactory: (store: Store) => store.lock, inject: [Store] },
         { provide: Metrics, useFactory: () => new Metrics(metricsSettings(config), (label) => logger.error({ label }, 'invalid Prometheus label name skipped')) },
         {
           provide: AlertWriter,
-          useFactory: (dataSource: DataSource, clock: Clock, metrics: Metrics, lock: StoreLock) => {
-            registerStoreMetrics(metrics, dataSource);
-            return new AlertWriter(dataSource, clock, { maxBatch: 500, maxPending: 20_000 }, {
+          useFactory: (store: Store, clock: Clock, metrics: Metrics) => {
+            registerStoreMetrics(metrics, store.alerts);
+            return new AlertWriter(store.alerts, clock, { maxBatch: 500, maxPending: 20_000 }, {
               batchCommitted: (rows, seconds) => {
                 metrics.storeWriteSeconds.observe(seconds);
                 metrics.ingestBatchSize.observe(rows);
@@ -104,54 +123,48 @@ export class AppModule {
                 metrics.storeFailures.inc();
                 logger.error({ code: 'STORE_UNAVAILABLE', rows, err }, 'alert batch could not be committed');
               },
-            }, lock);
+            });
           },
-          inject: [DataSource, Clock, Metrics, StoreLock],
+          inject: [Store, Clock, Metrics],
         },
         {
           provide: Dispatcher,
-          useFactory: (dataSource: DataSource, clock: Clock, metrics: Metrics, lock: StoreLock) => {
+          useFactory: (store: Store, clock: Clock, metrics: Metrics) => {
             const tls = outputTlsMaterial(config, outputs);
             const senders = outputs.map((instance) => createSender(instance, tls ? { tls } : {}));
-            const observer = new DeliveryMetrics(metrics, () => queueDepth(dataSource), outputs);
-            return new Dispatcher(dataSource, senders, clock, retrySettings(config), observer, logger.child({ component: 'delivery' }), lock);
+            const observer = new DeliveryMetrics(metrics, () => store.deliveries.queueDepth(), outputs);
+            const dispatcher = new Dispatcher(store.deliveries, store.alerts, senders, clock, retrySettings(config), observer, logger.child({ component: 'delivery' }));
+            // Deliveries exist once their alerts are indexed: that is when the dispatcher looks.
+            store.indexer.onDeliveriesQueued((queued) => dispatcher.wake(queued.keys()));
+            return dispatcher;
           },
-          inject: [DataSource, Clock, Metrics, StoreLock],
+          inject: [Store, Clock, Metrics],
         },
         {
           provide: OutputsService,
-          useFactory: (dataSource: DataSource, dispatcher: Dispatcher, clock: Clock, lock: StoreLock) => new OutputsService(dataSource, outputs, dispatcher, clock, lock),
-          inject: [DataSource, Dispatcher, Clock, StoreLock],
+          useFactory: (store: Store, dispatcher: Dispatcher, clock: Clock) => new OutputsService(store.deliveries, outputs, dispatcher, clock),
+          inject: [Store, Dispatcher, Clock],
         },
         {
-          provide: IngestService,
-          useFactory: (writer: AlertWriter, metrics: Metrics, clock: Clock, dispatcher: Dispatcher, live: LiveGateway) => {
-            const ingest = new IngestService(writer, metrics, clock, { enrichment: enrichmentSettings(config), defaultCluster: config.peregrine.cluster_name });
-            ingest.onStored((alert, cluster) => live.publish(alert, cluster));
-            if (outputs.length > 0) {
-              const routing = RoutingTable.compile(outputs).table;
-              const outbox = new Outbox(routing, () => clock.nowMs());
-              writer.addSameTransactionWork(async (manager, rows) => void (await outbox.enqueue(manager, rows)));
-              ingest.onStored((alert, cluster) => dispatcher.wake(routing.routesForStored(alert, cluster)));
-            }
-            return ingest;
-          },
-          inject: [AlertWriter, Metrics, Clock, Dispatcher, LiveGateway],
+          provide: IngestPipeline,
+          useFactory: (writer: AlertWriter, store: Store, live: LiveGateway, metrics: Metrics, clock: Clock) =>
+            new IngestPipeline(writer, RoutingTable.compile(outputs).table, live, store.indexer, metrics, clock, { enrichment: enrichmentSettings(config), defaultCluster: config.peregrine.cluster_name }),
+          inject: [AlertWriter, Store, LiveGateway, Metrics, Clock],
         },
-        { provide: AlertQueryService, useFactory: (dataSource: DataSource) => new AlertQueryService(dataSource), inject: [DataSource] },
+        { provide: AlertQueries, useFactory: (store: Store) => store.queries, inject: [Store] },
         {
           provide: RetentionService,
-          useFactory: (dataSource: DataSource, clock: Clock, lock: StoreLock) => new RetentionService(dataSource, clock, retentionSettings(config), logger, lock),
-          inject: [DataSource, Clock, StoreLock],
+          useFactory: (store: Store, clock: Clock) => new RetentionService(store.alerts, clock, retentionSettings(config), logger),
+          inject: [Store, Clock],
         },
         {
           provide: FalcoCompatServer,
-          useFactory: async (ingest: IngestService, metrics: Metrics, audit: AuditIngestService, auditMetrics: AuditMetrics) => {
+          useFactory: async (ingest: IngestPipeline, metrics: Metrics, audit: AuditIngestService, auditMetrics: AuditMetrics) => {
             const compat = new FalcoCompatServer(ingest, metrics, logger, { address: config.listenaddress, port: config.listenport, maxBodyBytes: config.peregrine.ingest.max_body_bytes });
             await registerAuditRoutes(compat.server, audit, auditMetrics, logger, { prefix: '', maxBodyBytes: config.peregrine.audit.max_body_bytes });
             return compat;
           },
-          inject: [IngestService, Metrics, AuditIngestService, AuditMetrics],
+          inject: [IngestPipeline, Metrics, AuditIngestService, AuditMetrics],
         },
         { provide: AuditMetrics, useFactory: (metrics: Metrics) => new AuditMetrics(metrics.registry), inject: [Metrics] },
         { provide: RecentAuditEvents, useFactory: () => new RecentAuditEvents(config.peregrine.audit.recent_events, config.peregrine.audit.recent_max_bytes) },
@@ -167,9 +180,9 @@ export class AppModule {
         },
         {
           provide: AuditIngestService,
-          useFactory: (rules: RulesService, ingest: IngestService, recent: RecentAuditEvents, auditMetrics: AuditMetrics, clock: Clock) =>
+          useFactory: (rules: RulesService, ingest: IngestPipeline, recent: RecentAuditEvents, auditMetrics: AuditMetrics, clock: Clock) =>
             new AuditIngestService(rules, ingest, recent, auditMetrics, clock, auditSettings(config)),
-          inject: [RulesService, IngestService, RecentAuditEvents, AuditMetrics, Clock],
+          inject: [RulesService, IngestPipeline, RecentAuditEvents, AuditMetrics, Clock],
         },
         {
           provide: AuditListeners,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sqlite3 from 'sqlite3';
+import { inboxPathFor } from '../store/sqlite-inbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson, stringifyJson, type JsonValue } from '../common/json';
 import { startTestServer, type TestServer } from '../testing/test-server';
@@ -29,10 +30,14 @@ async function latestAlert(server: TestServer, query = ''): Promise<JsonObject> 
   return first;
 }
 
-/** Reads a row straight from the SQLite file, bypassing Peregrine. */
-function readRow(dbPath: string, uuid: string): Promise<Record<string, unknown>> {
+/**
+ * Reads a row straight from the SQLite file, bypassing Peregrine; a read through the API first
+ * makes sure the acknowledged alert has been indexed (as every read of the API does).
+ */
+async function readRow(server: TestServer, uuid: string): Promise<Record<string, unknown>> {
+  await latestAlertsText(server, 1);
   return new Promise((resolve, reject) => {
-    const db = new sqlite3.Database(dbPath, sqlite3.OPEN_READONLY);
+    const db = new sqlite3.Database(server.dbPath, sqlite3.OPEN_READONLY);
     // node-sqlite3 reads INTEGER as a double; the text cast shows what SQLite really holds.
     db.get('SELECT *, CAST(time_ns AS TEXT) AS time_ns_text FROM alerts WHERE uuid = ?', [uuid], (error: Error | null, row: Record<string, unknown>) => {
       db.close();
@@ -68,7 +73,7 @@ describe('Falco alert ingest (falcosidekick-compatible listener and main port)',
 
     // Digit for digit, in the API's text and in the store itself.
     expect(await latestAlertsText(server)).toContain('"evt.time":1795442727146981532');
-    const row = await readRow(server.dbPath, uuid as string);
+    const row = await readRow(server, uuid as string);
     expect(row['output_fields']).toContain('"evt.time":1795442727146981532');
     expect(row['output_fields']).toContain('"proc.aname[2]":null');
     expect(row['output_fields']).toContain('"proc.cmdline":"bash -c ls /données/日本語"');
@@ -131,7 +136,7 @@ describe('Falco alert ingest (falcosidekick-compatible listener and main port)',
     expect(stored['rule']).toBe('Fed by an existing falcosidekick');
     // falcosidekick retries nothing, but a proxy might: the same uuid is stored once.
     expect((await post(`${server.mainUrl}/`, body)).status).toBe(200);
-    const row = await readRow(server.dbPath, uuid);
+    const row = await readRow(server, uuid);
     expect(row['rule']).toBe('Fed by an existing falcosidekick');
     expect((await post(`${server.mainUrl}/api/v1/events/add`, '{"outputs":[]}')).status).toBe(400);
   });
@@ -227,7 +232,8 @@ describe('ingest settings', () => {
 
   it('answers 503 with Retry-After, never 200, while the store cannot commit, and recovers after', async () => {
     const server = await startTestServer({ PEREGRINE_DB_BUSY_TIMEOUT_MS: '50' });
-    const locker = new sqlite3.Database(server.dbPath);
+    // The acknowledgement path commits to the inbox file: hold that one's write lock.
+    const locker = new sqlite3.Database(inboxPathFor(server.dbPath));
     try {
       await new Promise<void>((resolve, reject) => locker.exec('BEGIN EXCLUSIVE', (error) => (error ? reject(error) : resolve())));
       const refused = await post(`${server.compatUrl}/`, realAlertText);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { OutputInstance, TlsMaterial } from '@peregrine/outputs';
 import { ConfigError, durationMs } from '../config/config.loader';
 import type { DatabaseSettings } from '../store/database';
+import type { IndexerSettings } from '../store/store-indexer';
 import type { EnrichmentSettings } from '../ingest/enrichment';
 import type { MetricsSettings } from '../metrics/metrics';
 import { compileTemplatedFields } from '../ingest/go-template';
@@ -19,6 +20,11 @@ export function databaseSettings(config: AppConfig): DatabaseSettings {
   return db.driver === 'postgres'
     ? { driver: 'postgres', url: db.url }
     : { driver: 'sqlite', path: db.path, synchronous: db.synchronous, busyTimeoutMs: db.busy_timeout_ms };
+}
+
+/** How the inbox is indexed in the background (see StoreIndexer). */
+export function indexerSettings(config: AppConfig): IndexerSettings {
+  return { maxBatch: 5000, intervalMs: config.peregrine.db.index_interval_ms };
 }
 
 export function enrichmentSettings(config: AppConfig): EnrichmentSettings {

@@ -3,7 +3,7 @@ import { type EngineAlert, EVENT_ERROR_CODES, extractEvents } from '@peregrine/e
 import type { Clock } from '../common/clock';
 import { PeregrineError } from '../common/errors';
 import { parseRfc3339 } from '../common/time';
-import type { IngestService } from '../ingest/ingest.service';
+import type { IngestPipeline } from '../ingest/ingest-pipeline';
 import type { RulesService } from '../rules/rules.service';
 import type { AuditMetrics } from './audit-metrics';
 import { itemSizes } from './item-sizes';
@@ -44,7 +44,7 @@ const REQUIRED_STRINGS = ['auditID', 'stage', 'requestURI', 'verb'] as const;
 export class AuditIngestService {
   constructor(
     private readonly rules: RulesService,
-    private readonly alerts: IngestService,
+    private readonly alerts: IngestPipeline,
     private readonly recent: RecentAuditEvents,
     private readonly metrics: AuditMetrics,
     private readonly clock: Clock,

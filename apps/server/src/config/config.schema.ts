@@ -66,10 +66,11 @@ export const configSchema = z.object({
           driver: z.enum(['sqlite', 'postgres']).default('sqlite'),
           path: z.string().min(1).default('./data/peregrine.db'),
           url: z.string().default(''),
-          synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
+          synchronous: z.enum(['FULL', 'NORMAL']).default('NORMAL'),
           busy_timeout_ms: z.number().int().min(0).default(5000),
+          index_interval_ms: z.number().int().min(1).max(1000).default(50),
         })
-        .default({ driver: 'sqlite', path: './data/peregrine.db', url: '', synchronous: 'FULL', busy_timeout_ms: 5000 }),
+        .default({ driver: 'sqlite', path: './data/peregrine.db', url: '', synchronous: 'NORMAL', busy_timeout_ms: 5000, index_interval_ms: 50 }),
       retention: z
         .object({
           max_age: duration.default('720h'),
@@ -146,7 +147,7 @@ export const configSchema = z.object({
       cluster_name: 'default',
       ui_dir: '',
       base_path: '',
-      db: { driver: 'sqlite', path: './data/peregrine.db', url: '', synchronous: 'FULL', busy_timeout_ms: 5000 },
+      db: { driver: 'sqlite', path: './data/peregrine.db', url: '', synchronous: 'NORMAL', busy_timeout_ms: 5000, index_interval_ms: 50 },
       retention: { max_age: '720h', max_alerts: 1_000_000 },
       delivery: { max_age: '24h', initial_backoff: '1s', max_backoff: '5m' },
       ingest: { max_body_bytes: 4 * 1024 * 1024 },

@@ -1,12 +1,9 @@
 import { type ItemResult, itemResults, type OutputAlert, type OutputInstance, type OutputSender } from '@peregrine/outputs';
-import { DataSource, In } from 'typeorm';
-import { AlertRecord } from '../store/alert.entity';
-import { fromRow } from '../store/alert-row';
-import type { StoreLock } from '../store/store-lock';
 import type { Clock } from '../common/clock';
 import { stringifyJson } from '../common/json';
 import type { AppLogger } from '../logging/logger';
-import { DeliveryRecord } from '../store/delivery.entity';
+import type { AlertsRepository } from '../store/alerts.repository';
+import type { DeliveriesRepository, DueDelivery } from '../store/deliveries.repository';
 import { isExpired, nextDelayMs, type RetrySettings } from './retry-policy';
 
 /** What the dispatcher reports, for metrics and the outputs API. */
@@ -27,13 +24,6 @@ export interface OutputRuntimeState {
   lastError?: { at: number; reason: string };
 }
 
-interface DueDelivery {
-  id: number;
-  alertUuid: string;
-  attempts: number;
-  createdAt: number;
-}
-
 /**
  * Delivers from the outbox, one loop per output: due rows in id order, in chunks of the
  * output's batch size, at most `maxconcurrentrequests` chunks at once. A slow or dead sink
@@ -43,13 +33,13 @@ export class Dispatcher {
   private readonly loops = new Map<string, OutputLoop>();
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly deliveries: DeliveriesRepository,
+    private readonly alerts: AlertsRepository,
     senders: readonly OutputSender[],
     private readonly clock: Clock,
     private readonly retry: RetrySettings,
     private readonly observer: DeliveryObserver,
     private readonly logger: AppLogger,
-    private readonly lock: StoreLock,
   ) {
     for (const sender of senders) this.loops.set(sender.instance.name, new OutputLoop(sender, this));
   }
@@ -72,31 +62,14 @@ export class Dispatcher {
   }
 
   /** @internal used by the loops */
-  async due(output: string, limit: number, exclude: ReadonlySet<number>): Promise<DueDelivery[]> {
-    const rows = await this.lock.run(() => this.dataSource
-      .getRepository(DeliveryRecord)
-      .createQueryBuilder('d')
-      .select(['d.id', 'd.alertUuid', 'd.attempts', 'd.createdAt'])
-      .where('d.output = :output AND d.state = :state AND d.nextAttemptAt <= :now', { output, state: 'pending', now: this.clock.nowMs() })
-      .orderBy('d.id', 'ASC')
-      .limit(limit + exclude.size)
-      .getMany());
-    return rows
-      .filter((row) => !exclude.has(row.id))
-      .slice(0, limit)
-      .map((row) => ({ id: row.id, alertUuid: row.alertUuid, attempts: row.attempts, createdAt: Number(row.createdAt) }));
+  due(output: string, limit: number, exclude: ReadonlySet<number>): Promise<DueDelivery[]> {
+    return this.deliveries.due(output, limit, exclude, this.clock.nowMs());
   }
 
   /** @internal milliseconds until the next pending delivery of this output is due (undefined: none). */
   async nextDueIn(output: string): Promise<number | undefined> {
-    const row = await this.lock.run(() => this.dataSource
-      .getRepository(DeliveryRecord)
-      .createQueryBuilder('d')
-      .select('MIN(d.nextAttemptAt)', 'next')
-      .where('d.output = :output AND d.state = :state', { output, state: 'pending' })
-      .getRawOne<{ next: number | string | null }>());
-    if (!row || row.next === null) return undefined;
-    return Math.max(0, Number(row.next) - this.clock.nowMs());
+    const next = await this.deliveries.nextDueAt(output);
+    return next === undefined ? undefined : Math.max(0, next - this.clock.nowMs());
   }
 
   /** Per output: dedup key → end of its open window. */
@@ -138,8 +111,7 @@ export class Dispatcher {
   /** @internal sends one chunk and records every outcome in one transaction. */
   async deliver(sender: OutputSender, chunk: readonly DueDelivery[], state: OutputRuntimeState): Promise<void> {
     const instance = sender.instance;
-    const records = await this.lock.run(() => this.dataSource.getRepository(AlertRecord).findBy({ uuid: In(chunk.map((d) => d.alertUuid)) }));
-    const byUuid = new Map(records.map((record) => [record.uuid, fromRow(record)]));
+    const byUuid = await this.alerts.findManyByUuid(chunk.map((d) => d.alertUuid));
     const sendable = chunk.filter((d) => byUuid.has(d.alertUuid));
     const gone = chunk.filter((d) => !byUuid.has(d.alertUuid));
 
@@ -164,12 +136,7 @@ export class Dispatcher {
       }
     });
 
-    await this.lock.run(() => this.dataSource.transaction(async (manager) => {
-      const repository = manager.getRepository(DeliveryRecord);
-      if (deliveredIds.length > 0) await repository.delete({ id: In(deliveredIds) });
-      for (const { id, reason } of dead) await repository.update({ id }, { state: 'dead', lastError: reason });
-      for (const { id, attempts, next, reason } of retries) await repository.update({ id }, { attempts, nextAttemptAt: next, lastError: reason === '' ? null : reason });
-    }));
+    await this.deliveries.settle({ delivered: deliveredIds, dead, retries });
 
     if (deliveredIds.length > 0) {
       state.delivered += deliveredIds.length;

@@ -1,11 +1,9 @@
 import { maskedConfig, type OutputInstance } from '@peregrine/outputs';
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { DataSource } from 'typeorm';
-import type { StoreLock } from '../store/store-lock';
 import type { Clock } from '../common/clock';
 import { PeregrineError } from '../common/errors';
 import type { Metrics } from '../metrics/metrics';
-import { DeliveryRecord } from '../store/delivery.entity';
+import type { DeliveriesRepository, QueueDepthRow } from '../store/deliveries.repository';
 import type { DeliveryObserver, Dispatcher } from './dispatcher';
 
 /** One output as `GET /api/v1/outputs` shows it. No secret ever: the config is masked. */
@@ -26,26 +24,6 @@ export interface OutputStatus {
   maxConcurrentRequests: number;
   timeoutMs: number;
   config: Record<string, unknown>;
-}
-
-export interface QueueDepthRow {
-  output: string;
-  state: string;
-  count: number;
-}
-
-/** Outbox rows per output and state. */
-export async function queueDepth(dataSource: DataSource): Promise<QueueDepthRow[]> {
-  const rows = await dataSource
-    .getRepository(DeliveryRecord)
-    .createQueryBuilder('d')
-    .select('d.output', 'output')
-    .addSelect('d.state', 'state')
-    .addSelect('COUNT(*)', 'count')
-    .groupBy('d.output')
-    .addGroupBy('d.state')
-    .getRawMany<{ output: string; state: string; count: number | string }>();
-  return rows.map((row) => ({ ...row, count: Number(row.count) }));
 }
 
 /** Delivery metrics, beside falcosidekick's `outputs_total`. */
@@ -96,15 +74,14 @@ export class DeliveryMetrics implements DeliveryObserver {
 /** The outputs API: status of each output and replay of its dead letters. */
 export class OutputsService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly deliveries: DeliveriesRepository,
     private readonly instances: readonly OutputInstance[],
     private readonly dispatcher: Dispatcher,
     private readonly clock: Clock,
-    private readonly lock: StoreLock,
   ) {}
 
   queueDepth(): Promise<QueueDepthRow[]> {
-    return queueDepth(this.dataSource);
+    return this.deliveries.queueDepth();
   }
 
   async list(): Promise<OutputStatus[]> {
@@ -136,16 +113,8 @@ export class OutputsService {
   /** Dead letters of an output go back to the queue as new deliveries. */
   async replay(name: string): Promise<{ output: string; replayed: number }> {
     if (!this.instances.some((instance) => instance.name === name)) throw new PeregrineError('NOT_FOUND', `no output named ${name}`);
-    const now = this.clock.nowMs();
-    const result = await this.lock.run(() =>
-      this.dataSource
-        .createQueryBuilder()
-        .update(DeliveryRecord)
-        .set({ state: 'pending', attempts: 0, nextAttemptAt: now, createdAt: now, lastError: null })
-        .where('output = :name AND state = :state', { name, state: 'dead' })
-        .execute(),
-    );
+    const replayed = await this.deliveries.replayDead(name, this.clock.nowMs());
     this.dispatcher.wake([name]);
-    return { output: name, replayed: result.affected ?? 0 };
+    return { output: name, replayed };
   }
 }

@@ -3,9 +3,8 @@ import type { RoutableAlert } from '@peregrine/engine';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, ConfigError } from '../config/config.loader';
 import { outputsSection } from '../app/settings-outputs';
-import { toRow } from '../store/alert-row';
 import { parseJson } from '../common/json';
-import type { EnrichedAlert } from '../ingest/enrichment';
+import type { Alert } from '../model/alert';
 import { RoutingTable } from './routing';
 
 const onCallCondition = 'source = k8s_audit and ka.target.namespace glob "prod*" and priority >= Warning';
@@ -50,10 +49,10 @@ describe('routing table', () => {
     expect(routing.routesFor({ ...auditAlert, rule: 'Test rule', source: 'internal', priority: 'Debug', output_fields: {} })).toEqual(['oncall', 'everything', 'webhook']);
   });
 
-  it('routes a stored row the same way as the alert it came from, exact numbers included', () => {
+  it('routes on the enriched alert and its cluster, exact numbers included', () => {
     const exactTime = { 'ka.target.namespace': 'prod-x', 'evt.time': parseJson('1795442727146981532') };
     const { table: byTime } = table({ webhook: { address: 'http://127.0.0.1:9/hook', when: 'evt.time = 1795442727146981532 and tags in (k8s, x)' } });
-    const enriched: EnrichedAlert = {
+    const enriched: Alert = {
       ...auditAlert,
       tags: [...auditAlert.tags],
       uuid: '00000000-0000-4000-8000-000000000000',
@@ -62,11 +61,9 @@ describe('routing table', () => {
       timeNs: 0n,
       outputFieldsJson: '{"ka.target.namespace":"prod-x","evt.time":1795442727146981532}',
     };
-    const row = toRow({ alert: enriched, cluster: 'prod-eu', receivedAt: 0 });
-    expect(routing.routesForRow(row)).toEqual(['oncall', 'everything']);
-    expect(routing.routesForStored(enriched, 'prod-eu')).toEqual(['oncall', 'everything']);
-    expect(byTime.routesForRow(row)).toEqual(['webhook']);
-    expect(byTime.routesForStored(enriched, 'prod-eu')).toEqual(['webhook']);
+    expect(routing.routesFor({ ...enriched, cluster: 'prod-eu' })).toEqual(['oncall', 'everything']);
+    expect(byTime.routesFor({ ...enriched, cluster: 'prod-eu' })).toEqual(['webhook']);
+    expect(byTime.routesFor({ ...enriched, output_fields: { ...exactTime, 'evt.time': parseJson('1795442727146981533') }, cluster: 'prod-eu' })).toEqual([]);
   });
 
   it('refuses a bad condition at start-up, naming the output and pointing at the column', () => {

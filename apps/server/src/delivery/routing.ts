@@ -1,8 +1,5 @@
-import { compileAlertCondition, parsePriority, type AlertCondition, type RoutableAlert } from '@peregrine/engine';
+import { compileAlertCondition, type AlertCondition, type RoutableAlert } from '@peregrine/engine';
 import { type OutputInstance, passesMinimumPriority } from '@peregrine/outputs';
-import type { NewAlertRow } from '../store/alert-row';
-import { parseJson } from '../common/json';
-import type { EnrichedAlert } from '../ingest/enrichment';
 import { TEST_RULE } from '../ingest/enrichment';
 
 /** Where a `when:` condition is wrong, for the start-up error. */
@@ -23,14 +20,7 @@ interface Route {
  * `Test rule` alert goes everywhere, so `/test` still checks every output.
  */
 export class RoutingTable {
-  private readonly routes: Route[];
-  /** Reading a row's output fields back costs a JSON parse: only done when a condition exists. */
-  private readonly needsFields: boolean;
-
-  private constructor(routes: Route[]) {
-    this.routes = routes;
-    this.needsFields = routes.some((route) => route.condition !== undefined);
-  }
+  private constructor(private readonly routes: Route[]) {}
 
   /** Compiles every output's condition; problems name the output and point into the text. */
   static compile(instances: readonly OutputInstance[]): { table: RoutingTable; problems: RoutingProblem[] } {
@@ -57,17 +47,6 @@ export class RoutingTable {
       outputs.push(route.output);
     }
     return outputs;
-  }
-
-  routesForStored(alert: EnrichedAlert, cluster: string): string[] {
-    return this.routesFor({ ...alert, cluster });
-  }
-
-  routesForRow(row: NewAlertRow): string[] {
-    const priority = parsePriority(row.priority) ?? 'Debug';
-    const base = { rule: row.rule, priority, source: row.source, hostname: row.hostname, cluster: row.cluster, output: row.output };
-    if (!this.needsFields) return this.routesFor({ ...base, tags: [], output_fields: {} });
-    return this.routesFor({ ...base, tags: JSON.parse(row.tags) as string[], output_fields: parseJson(row.outputFields) as Record<string, unknown> });
   }
 
   /** An output's routing condition as configured, for the API. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { FalcoAlert } from '@peregrine/engine';
 import { type JsonValue, stringifyJson } from '../common/json';
+import type { Alert } from '../model/alert';
 import type { ReceivedAlert } from './falco-alert';
 import type { TemplatedField } from './go-template';
 
@@ -10,14 +10,6 @@ export interface EnrichmentSettings {
   templatedFields: readonly TemplatedField[];
   bracketReplacer: string;
   outputFieldFormat: string;
-}
-
-/** The alert after enrichment, with the instant kept exact for the store. */
-export interface EnrichedAlert extends FalcoAlert {
-  output_fields: Record<string, JsonValue>;
-  timeNs: bigint;
-  /** `output_fields` serialised once (numbers exact), for the size rule and the store. */
-  outputFieldsJson: string;
 }
 
 export const TEST_RULE = 'Test rule';
@@ -30,7 +22,7 @@ const TRUNCATION_MARK = '[...]';
  * falcosidekick's enrichment, step for step and in its order (sidekick-features §3.4), so that
  * alerts leave Peregrine as they would leave falcosidekick. Pure apart from the UUID source.
  */
-export function enrichAlert(received: ReceivedAlert, settings: EnrichmentSettings, newUuid: () => string = randomUUID): EnrichedAlert {
+export function enrichAlert(received: ReceivedAlert, settings: EnrichmentSettings, newUuid: () => string = randomUUID): Alert {
   const outputFields: Record<string, JsonValue> = { ...received.output_fields };
   for (const [key, value] of Object.entries(settings.customFields)) outputFields[key] = value;
 
@@ -56,7 +48,7 @@ export function enrichAlert(received: ReceivedAlert, settings: EnrichmentSetting
     output = reformatOutput(output, settings.outputFieldFormat, { customFields: settings.customFields, templated, tags });
   }
 
-  const alert: EnrichedAlert = {
+  const alert: Alert = {
     uuid,
     output,
     priority: received.priority,
@@ -127,7 +119,7 @@ const CONTROL_CHARACTER = /[\u0000-\u001f]/;
  * UTF-8 bytes once serialised (six for control characters, which JSON writes as \uXXXX), so
  * most alerts are proven small without serialising anything.
  */
-function serialisedSize(alert: EnrichedAlert): number {
+function serialisedSize(alert: Alert): number {
   const { timeNs: _timeNs, output_fields: _fields, outputFieldsJson, ...rest } = alert;
   let upperBound = ALERT_JSON_OVERHEAD_BYTES + outputFieldsJson.length * 3;
   for (const text of [rest.uuid, rest.output, rest.priority, rest.rule, rest.time, rest.source, rest.hostname, ...rest.tags]) upperBound += text.length * (CONTROL_CHARACTER.test(text) ? 6 : 3) + 3;
@@ -140,7 +132,7 @@ function serialisedSize(alert: EnrichedAlert): number {
  * 4096 bytes, long string fields are cut (and the same text in `output` with them). The size
  * is summed from parts so the fields' JSON, needed for the store anyway, is built only once.
  */
-function truncateLargeAlert(alert: EnrichedAlert): void {
+function truncateLargeAlert(alert: Alert): void {
   if (serialisedSize(alert) <= TRUNCATE_WHEN_LARGER_THAN) return;
   let changed = false;
   for (const [key, value] of Object.entries(alert.output_fields)) {

@@ -3,7 +3,7 @@ import { PeregrineError } from '../common/errors';
 import type { AppLogger } from '../logging/logger';
 import type { Metrics } from '../metrics/metrics';
 import { replyFor, toPeregrineError } from '../web/http-errors';
-import type { IngestService } from './ingest.service';
+import type { IngestPipeline } from './ingest-pipeline';
 import { clusterOf } from './cluster';
 
 export interface CompatServerSettings {
@@ -27,7 +27,7 @@ export class FalcoCompatServer {
   private readonly app: FastifyInstance;
 
   constructor(
-    private readonly ingest: IngestService,
+    private readonly ingest: IngestPipeline,
     private readonly metrics: Metrics,
     private readonly logger: AppLogger,
     private readonly settings: CompatServerSettings,

@@ -3,12 +3,12 @@ import type { FastifyRequest } from 'fastify';
 import { PeregrineError } from '../common/errors';
 import type { JsonValue } from '../common/json';
 import { clusterOf } from './cluster';
-import { IngestService } from './ingest.service';
+import { IngestPipeline } from './ingest-pipeline';
 
 /** The Falco ingest on the main port, and falcosidekick-ui's add-event API for existing sidekicks. */
 @Controller()
 export class IngestController {
-  constructor(private readonly ingest: IngestService) {}
+  constructor(private readonly ingest: IngestPipeline) {}
 
   @Post('api/v1/alerts')
   @HttpCode(200)

@@ -1,7 +1,7 @@
 import { WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import type { Server } from 'socket.io';
 import { stringifyJson } from '../common/json';
-import type { EnrichedAlert } from '../ingest/enrichment';
+import type { Alert } from '../model/alert';
 
 /**
  * What the dashboard receives over socket.io. Alerts travel as JSON text so int64 values stay
@@ -18,7 +18,7 @@ export class LiveGateway {
   @WebSocketServer()
   private readonly server: Server<Record<string, never>, LiveServerEvents> | undefined;
 
-  publish(alert: EnrichedAlert, cluster: string): void {
+  publish(alert: Alert, cluster: string): void {
     // Serialising costs the ingest path; only do it when someone is watching.
     if (!this.server || this.server.engine.clientsCount === 0) return;
     const { uuid, output, priority, rule, time, output_fields, source, tags, hostname } = alert;

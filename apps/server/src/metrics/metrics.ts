@@ -1,7 +1,7 @@
 import { priorityValue } from '@peregrine/engine';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { JsonValue } from '../common/json';
-import type { EnrichedAlert } from '../ingest/enrichment';
+import type { Alert } from '../model/alert';
 
 export interface MetricsSettings {
   customFieldKeys: readonly string[];
@@ -36,6 +36,7 @@ export class Metrics {
   private readonly legacyFalcoEvents?: Counter<string>;
   private readonly extraLabels: ExtraLabel[];
   readonly storeWriteSeconds: Histogram;
+  readonly storeIndexSeconds: Histogram;
   readonly alertsStored: Counter;
   readonly storeFailures: Counter;
   readonly ingestBatchSize: Histogram;
@@ -57,7 +58,8 @@ export class Metrics {
       this.legacyOutputs = new Counter({ name: 'falcosidekick_outputs', help: 'Deliveries to outputs (falcosidekick < 2.30 name).', labelNames: ['destination', 'status'], registers });
       this.legacyFalcoEvents = new Counter({ name: 'falco_events', help: 'Falco events accepted (falcosidekick < 2.30 name).', labelNames: [...LEGACY_EVENT_LABELS, ...extraNames], registers });
     }
-    this.storeWriteSeconds = new Histogram({ name: 'peregrine_store_write_duration_seconds', help: 'Time to commit one batch of alerts to the store.', buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers });
+    this.storeWriteSeconds = new Histogram({ name: 'peregrine_store_write_duration_seconds', help: 'Time to make one batch of alerts durable (the inbox append the sender waits for).', buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers });
+    this.storeIndexSeconds = new Histogram({ name: 'peregrine_store_index_duration_seconds', help: 'Time to move one batch from the inbox into the alerts table, its query indexes and the outbox (in the background).', buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers });
     this.alertsStored = new Counter({ name: 'peregrine_alerts_stored_total', help: 'Alerts durably stored.', registers });
     this.storeFailures = new Counter({ name: 'peregrine_store_failures_total', help: 'Batches the store could not commit (their senders got 503).', registers });
     this.ingestBatchSize = new Histogram({ name: 'peregrine_ingest_batch_size', help: 'Alerts committed per store transaction (group commit).', buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500], registers });
@@ -80,7 +82,7 @@ export class Metrics {
     this.legacyOutputs?.inc({ destination, status }, by);
   }
 
-  countFalcoEvent(alert: EnrichedAlert): void {
+  countFalcoEvent(alert: Alert): void {
     const fields = alert.output_fields;
     const hostname = alert.hostname === '' ? 'unknown' : alert.hostname;
     const k8s = { k8s_ns_name: labelValue(fields['k8s.ns.name']), k8s_pod_name: labelValue(fields['k8s.pod.name']) };

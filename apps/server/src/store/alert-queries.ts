@@ -2,8 +2,10 @@ import { PRIORITIES } from '@peregrine/engine';
 import { DataSource, type SelectQueryBuilder } from 'typeorm';
 import { PeregrineError } from '../common/errors';
 import { AlertRecord } from './alert.entity';
+import type { AlertsRepository } from './alerts.repository';
 import { type AlertFilter, allowedPriorityValues } from '../alerts/alert-filter';
-import { fromRow, type StoredAlert } from './alert-row';
+import type { StoredAlert } from '../model/alert';
+import { fromRow } from './alert-row';
 import { autoBucketMs, type GroupBy, type StatsOptions } from '../alerts/alert-stats-options';
 
 export interface AlertPage {
@@ -55,13 +57,17 @@ export const MAX_PAGE = 1000;
 const MAX_TIMELINE_PROBES = 20_000;
 
 /** Reads from the store: filtered, newest event first, keyset-paginated (stable while alerts arrive). */
-export class AlertQueryService {
+export class AlertQueries {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly alerts: AlertsRepository,
+    /** Every read first waits for what was acknowledged before it to be indexed (at most 1 s). */
+    private readonly freshness: { caughtUp(): Promise<void> },
     private readonly tuning: { maxTimelineProbes: number } = { maxTimelineProbes: MAX_TIMELINE_PROBES },
   ) {}
 
   async page(filter: AlertFilter, options: { limit: number; cursor?: string; offset?: number }): Promise<AlertPage> {
+    await this.freshness.caughtUp();
     const limit = Math.min(Math.max(Math.trunc(options.limit) || 50, 1), MAX_PAGE);
     const after = options.cursor ? decodeCursor(options.cursor) : undefined;
     // Counted before the rows are read: an alert stored in between is in the rows and not the
@@ -98,13 +104,15 @@ export class AlertQueryService {
     return this.dataSource.getRepository(AlertRecord).createQueryBuilder('a').where('a.id IN (:...ids)', { ids }).orderBy('a.time_ns', 'DESC').addOrderBy('a.id', 'DESC').getMany();
   }
 
+  /** One alert, indexed yet or not (the dashboard opens live-pushed alerts at once). */
   async byUuid(uuid: string): Promise<StoredAlert> {
-    const row = await this.dataSource.getRepository(AlertRecord).findOne({ where: { uuid: uuid.toLowerCase() } });
-    if (!row) throw new PeregrineError('NOT_FOUND', `no alert with uuid ${uuid}`);
-    return fromRow(row);
+    const alert = await this.alerts.findByUuid(uuid.toLowerCase());
+    if (!alert) throw new PeregrineError('NOT_FOUND', `no alert with uuid ${uuid}`);
+    return alert;
   }
 
   async count(filter: AlertFilter): Promise<number> {
+    await this.freshness.caughtUp();
     // COUNT(*), not TypeORM's getCount() (a COUNT(DISTINCT id) that SQLite answers by sorting every id).
     const row = await this.filtered(filter).select('COUNT(*)', 'count').getRawOne<{ count: number | string }>();
     return Number(row?.count ?? 0);
@@ -112,6 +120,7 @@ export class AlertQueryService {
 
   /** Counts per value of a field; for tags each tag of an alert counts once. */
   async countBy(filter: AlertFilter, by: GroupBy, top?: number): Promise<Record<string, number>> {
+    await this.freshness.caughtUp();
     return (await this.grouped(filter, by, top)).results;
   }
 
@@ -137,6 +146,7 @@ export class AlertQueryService {
 
   /** Everything `/api/v1/alerts/stats` answers, for one filter. */
   async stats(filter: AlertFilter, options: StatsOptions): Promise<AlertStats> {
+    await this.freshness.caughtUp();
     const { by, top, bucket } = options;
     if (bucket === undefined || by === 'tags') return { by, ...(await this.grouped(filter, by, top)) };
     const values = await this.valueCounts(filter, by);
@@ -258,6 +268,7 @@ export class AlertQueryService {
    * with bounded memory (falcosidekick-ui stops at 10 000).
    */
   async *stream(filter: AlertFilter, pageSize = 500): AsyncGenerator<StoredAlert> {
+    await this.freshness.caughtUp();
     let after: Position | undefined;
     for (;;) {
       const positions = await this.positionsNewestFirst(filter, { limit: pageSize, ...(after ? { after } : {}) });

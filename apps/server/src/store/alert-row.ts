@@ -1,18 +1,11 @@
-import { type FalcoAlert, type Priority, parsePriority, priorityValue } from '@peregrine/engine';
+import { type Priority, parsePriority, priorityValue } from '@peregrine/engine';
 import { type JsonValue, parseJson } from '../common/json';
-import type { EnrichedAlert } from '../ingest/enrichment';
+import type { AcceptedAlert, StoredAlert } from '../model/alert';
 import type { AlertRecord } from './alert.entity';
-
-/** What ingest hands to the store: the enriched alert plus where it came from. */
-export interface AlertToStore {
-  alert: EnrichedAlert;
-  cluster: string;
-  receivedAt: number;
-}
 
 export type NewAlertRow = Omit<AlertRecord, 'id'>;
 
-export function toRow({ alert, cluster, receivedAt }: AlertToStore): NewAlertRow {
+export function toRow({ alert, cluster, receivedAt }: AcceptedAlert): NewAlertRow {
   return {
     uuid: alert.uuid,
     timeNs: alert.timeNs.toString(),
@@ -32,10 +25,38 @@ export function toRow({ alert, cluster, receivedAt }: AlertToStore): NewAlertRow
   };
 }
 
-/** A stored alert as it reads back: Falco's JSON shape plus Peregrine's columns. */
-export interface StoredAlert extends FalcoAlert {
-  output_fields: Record<string, JsonValue>;
-  cluster: string;
+/** Column name → row property, in the order an inbox entry carries them. */
+export const ROW_COLUMNS: ReadonlyArray<readonly [string, keyof NewAlertRow]> = [
+  ['uuid', 'uuid'],
+  ['time_ns', 'timeNs'],
+  ['time', 'time'],
+  ['priority', 'priority'],
+  ['priority_value', 'priorityValue'],
+  ['rule', 'rule'],
+  ['source', 'source'],
+  ['hostname', 'hostname'],
+  ['cluster', 'cluster'],
+  ['k8s_namespace', 'k8sNamespace'],
+  ['k8s_pod', 'k8sPod'],
+  ['output', 'output'],
+  ['output_fields', 'outputFields'],
+  ['tags', 'tags'],
+  ['received_at', 'receivedAt'],
+];
+
+/** Where an inbox entry keeps the outputs the alert routes to (after the row's columns). */
+export const ROUTES_INDEX = ROW_COLUMNS.length;
+
+/**
+ * An accepted alert as one inbox entry: a JSON array of the row's values in `ROW_COLUMNS`
+ * order, then the routed outputs. Integers travel as text and land exact (INTEGER affinity,
+ * or a cast on PostgreSQL).
+ */
+export function inboxEntry(accepted: AcceptedAlert): unknown[] {
+  const row = toRow(accepted);
+  const values: unknown[] = ROW_COLUMNS.map(([, property]) => row[property]);
+  values.push(accepted.routes);
+  return values;
 }
 
 export function fromRow(row: AlertRecord): StoredAlert {

@@ -9,18 +9,20 @@ import { CreateDeliveries1732300000001 } from './migrations/1732300000001-create
 import { QueryIndexes1732300000003 } from './migrations/1732300000003-query-indexes';
 import { AuthSessionRecord, AuthUserRecord } from './auth.entity';
 import { CreateAuth1732300000002 } from './migrations/1732300000002-create-auth';
+import { AlertInbox1732300000004 } from './migrations/1732300000004-alert-inbox';
 
 export type DatabaseSettings =
   | { driver: 'sqlite'; path: string; synchronous: 'FULL' | 'NORMAL'; busyTimeoutMs: number }
   | { driver: 'postgres'; url: string };
 
 export const ENTITIES = [AlertRecord, DeliveryRecord, AuthUserRecord, AuthSessionRecord];
-export const MIGRATIONS = [CreateAlerts1732300000000, CreateDeliveries1732300000001, CreateAuth1732300000002, QueryIndexes1732300000003];
+export const MIGRATIONS = [CreateAlerts1732300000000, CreateDeliveries1732300000001, CreateAuth1732300000002, QueryIndexes1732300000003, AlertInbox1732300000004];
 
 /**
- * Opens the store and brings its schema up to date with migrations (never `synchronize`).
- * SQLite runs in WAL mode; `synchronous=FULL` (the default) makes every commit survive a
- * power cut, which is what "200 only after durably stored" promises.
+ * Opens the main store and brings its schema up to date with migrations (never `synchronize`).
+ * SQLite runs in WAL mode. Alerts are acknowledged on the inbox's commits (SqliteInbox), which
+ * follow the same `synchronous` setting: NORMAL (the default) survives a crash of the process,
+ * FULL also a power cut (an fsync per commit).
  */
 export async function openDatabase(settings: DatabaseSettings): Promise<DataSource> {
   const dataSource =

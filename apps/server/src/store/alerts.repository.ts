@@ -1,0 +1,240 @@
+import { rmSync } from 'node:fs';
+import type sqlite3 from 'sqlite3';
+import type { DataSource } from 'typeorm';
+import type { AcceptedAlert, StoredAlert } from '../model/alert';
+import { AlertRecord } from './alert.entity';
+import { fromRow, inboxEntry, ROUTES_INDEX, ROW_COLUMNS } from './alert-row';
+import { refreshPlannerStatistics } from './database';
+import type { DeliveriesRepository } from './deliveries.repository';
+import { inboxPathFor, SqliteInbox } from './sqlite-inbox';
+import type { StoreLock } from './store-lock';
+
+/** What one indexing pass moved from the inbox into the alerts table. */
+export interface IndexedBatch {
+  /** Inbox entries taken in. */
+  moved: number;
+  /** Alerts newly stored (an entry whose uuid is already stored is a sender's resend). */
+  stored: number;
+  /** Deliveries queued, per output. */
+  deliveries: ReadonlyMap<string, number>;
+}
+
+export interface AlertsStoreSettings {
+  /** The main SQLite file (the inbox lives beside it); undefined on PostgreSQL. */
+  sqlitePath?: string;
+  synchronous?: 'FULL' | 'NORMAL';
+  busyTimeoutMs?: number;
+}
+
+const COLUMNS = ROW_COLUMNS.map(([column]) => column).join(', ');
+
+/**
+ * Every statement on the alert tables, for both dialects: the inbox (the acknowledgement
+ * path's one narrow append), the alerts table with its query indexes (filled from the inbox in
+ * the background, in large batches), and what retention and metrics read and delete.
+ * The read queries of the dashboard live beside it in AlertQueries.
+ */
+export class AlertsRepository {
+  private constructor(
+    private readonly dataSource: DataSource,
+    private readonly lock: StoreLock,
+    private readonly deliveries: DeliveriesRepository,
+    private readonly sqlite: { inbox: SqliteInbox; path: string } | undefined,
+  ) {}
+
+  static async open(dataSource: DataSource, deliveries: DeliveriesRepository, lock: StoreLock, settings: AlertsStoreSettings = {}): Promise<AlertsRepository> {
+    if (dataSource.options.type !== 'sqlite') return new AlertsRepository(dataSource, lock, deliveries, undefined);
+    const mainPath = settings.sqlitePath ?? String(dataSource.options.database);
+    const path = inboxPathFor(mainPath);
+    const inbox = await SqliteInbox.open(path, settings.synchronous ?? 'NORMAL', settings.busyTimeoutMs ?? 5000);
+    // The main connection reads the inbox (to index it) as the schema `inbox`.
+    await dataSource.query('ATTACH DATABASE ? AS inbox', [path]);
+    return new AlertsRepository(dataSource, lock, deliveries, { inbox, path });
+  }
+
+  /**
+   * The acknowledgement path: the alerts and the outputs they route to, appended in one
+   * statement (one transaction). Resolves once durable in the configured sense.
+   */
+  async append(alerts: readonly AcceptedAlert[]): Promise<void> {
+    const entries = JSON.stringify(alerts.map(inboxEntry));
+    if (this.sqlite) return this.sqlite.inbox.append(entries);
+    await this.dataSource.query('INSERT INTO alert_inbox (entry) SELECT value FROM json_array_elements_text($1::json)', [entries]);
+  }
+
+  /**
+   * Moves up to `maxEntries` of the oldest inbox entries into the alerts table and queues their
+   * deliveries, in one transaction. A uuid already stored is skipped with its deliveries, so a
+   * resend, or a pass repeated after a crash, stores and delivers nothing twice.
+   */
+  async indexInbox(maxEntries: number, nowMs: number): Promise<IndexedBatch> {
+    return this.sqlite ? this.indexSqliteInbox(this.sqlite.inbox, maxEntries, nowMs) : this.indexPostgresInbox(maxEntries, nowMs);
+  }
+
+  private async indexSqliteInbox(inbox: SqliteInbox, maxEntries: number, nowMs: number): Promise<IndexedBatch> {
+    const connection = this.connection();
+    const [span] = await all<{ upper: number | null; moved: number }>(connection, 'SELECT MAX(id) AS upper, COUNT(*) AS moved FROM (SELECT id FROM inbox.alert_inbox ORDER BY id LIMIT ?)', [maxEntries]);
+    const upper = span?.upper;
+    if (upper === null || upper === undefined) return { moved: 0, stored: 0, deliveries: new Map() };
+    const batch = await this.lock.run(async () => {
+      await all(connection, 'BEGIN IMMEDIATE');
+      try {
+        // The inbox's order is the acknowledgement order: ids follow it.
+        const stored = await all<{ uuid: string }>(connection, SQLITE_INDEX, [upper]);
+        const routed = await all<{ uuid: string; routes: string }>(connection, `SELECT entry ->> 0 AS uuid, entry ->> ${ROUTES_INDEX} AS routes FROM inbox.alert_inbox WHERE id <= ? AND json_array_length(entry, '$[${ROUTES_INDEX}]') > 0 ORDER BY id`, [upper]);
+        const deliveries = await this.deliveries.enqueue((sql, parameters) => all(connection, sql, parameters), newlyStoredRoutes(stored, routed), nowMs);
+        await all(connection, 'COMMIT');
+        return { moved: span?.moved ?? 0, stored: stored.length, deliveries };
+      } catch (error) {
+        await all(connection, 'ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+    // Taken in: the inbox may forget them. A crash before this line only repeats the pass.
+    await inbox.trimThrough(upper);
+    return batch;
+  }
+
+  private async indexPostgresInbox(maxEntries: number, nowMs: number): Promise<IndexedBatch> {
+    return this.dataSource.transaction(async (manager) => {
+      const [row] = await manager.query<Array<{ moved: number | string; stored: Array<[string, string[]]> | null }>>(POSTGRES_INDEX, [maxEntries]);
+      const stored = row?.stored ?? [];
+      const routed = stored.filter(([, outputs]) => outputs.length > 0).map(([uuid, outputs]) => ({ uuid, outputs }));
+      const deliveries = await this.deliveries.enqueue((sql, parameters) => manager.query(sql, parameters), routed, nowMs);
+      return { moved: Number(row?.moved ?? 0), stored: stored.length, deliveries };
+    });
+  }
+
+  /** An alert by uuid, whether indexed yet or still in the inbox (a live push's detail link). */
+  async findByUuid(uuid: string): Promise<StoredAlert | undefined> {
+    const row = await this.dataSource.getRepository(AlertRecord).findOne({ where: { uuid } });
+    if (row) return fromRow(row);
+    const inboxTable = this.sqlite ? 'inbox.alert_inbox' : 'alert_inbox';
+    const extract = this.sqlite ? (i: number) => `entry ->> ${i}` : (i: number) => `(entry::jsonb) ->> ${i}`;
+    const parameter = this.sqlite ? '?' : '$1';
+    const [pending] = await this.dataSource.query<Array<Record<string, string | number | null>>>(
+      `SELECT ${ROW_COLUMNS.map(([column], i) => `${extract(i)} AS "${column}"`).join(', ')} FROM ${inboxTable} WHERE ${extract(0)} = ${parameter} ORDER BY id LIMIT 1`,
+      [uuid],
+    );
+    if (!pending) return undefined;
+    const record = Object.fromEntries(ROW_COLUMNS.map(([column, property]) => [property, pending[column]])) as unknown as AlertRecord;
+    return fromRow(record);
+  }
+
+  /** Stored alerts by uuid (the dispatcher's chunk). */
+  async findManyByUuid(uuids: readonly string[]): Promise<Map<string, StoredAlert>> {
+    if (uuids.length === 0) return new Map();
+    const rows = await this.dataSource.getRepository(AlertRecord).createQueryBuilder('a').where('a.uuid IN (:...uuids)', { uuids }).getMany();
+    return new Map(rows.map((row) => [row.uuid, fromRow(row)]));
+  }
+
+  /** Deletes alerts received before `cutoffMs`, in chunks that each hold the write lock briefly. */
+  deleteReceivedBefore(cutoffMs: number): Promise<number> {
+    return this.deleteInChunks('a.received_at < :cutoff', { cutoff: cutoffMs });
+  }
+
+  /** Deletes the oldest alerts beyond `maxAlerts`. */
+  async deleteOldestBeyond(maxAlerts: number): Promise<number> {
+    // Counted first (SQLite counts a b-tree without reading rows), then the boundary found from
+    // the oldest end: an OFFSET of max_alerts from the newest end reads a million ids a minute.
+    const counted = await this.dataSource.getRepository(AlertRecord).createQueryBuilder('a').select('COUNT(*)', 'count').getRawOne<{ count: number | string }>();
+    const excess = Number(counted?.count ?? 0) - maxAlerts;
+    if (excess <= 0) return 0;
+    const boundary = await this.dataSource.getRepository(AlertRecord).createQueryBuilder('a').select('a.id', 'id').orderBy('a.id', 'ASC').offset(excess - 1).limit(1).getRawOne<{ id: number }>();
+    return boundary ? this.deleteInChunks('a.id <= :boundary', { boundary: boundary.id }) : 0;
+  }
+
+  private async deleteInChunks(condition: string, parameters: Record<string, unknown>): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const chunk = this.dataSource.getRepository(AlertRecord).createQueryBuilder('a').select('a.id').where(condition).orderBy('a.id').limit(DELETE_CHUNK);
+      const result = await this.lock.run(() => this.dataSource.createQueryBuilder().delete().from(AlertRecord).where(`id IN (${chunk.getQuery()})`).setParameters(parameters).execute());
+      const affected = result.affected ?? 0;
+      total += affected;
+      if (affected < DELETE_CHUNK) return total;
+    }
+  }
+
+  /** Keeps the planner's statistics in step with the table (SQLite; PostgreSQL's autovacuum does its own). */
+  refreshPlannerStatistics(): Promise<boolean> {
+    return this.lock.run(() => refreshPlannerStatistics(this.dataSource));
+  }
+
+  /** Bytes on disk: SQLite's pages of both files; PostgreSQL's alert and delivery relations. */
+  async sizeBytes(): Promise<number> {
+    if (!this.dataSource.isInitialized) return 0;
+    if (!this.sqlite) {
+      const [row] = await this.dataSource.query<Array<{ size: string }>>("SELECT pg_total_relation_size('alerts') + pg_total_relation_size('deliveries') + pg_total_relation_size('alert_inbox') AS size");
+      return Number(row?.size ?? 0);
+    }
+    let bytes = 0;
+    for (const schema of ['main', 'inbox']) {
+      const [pages] = await this.dataSource.query<Array<{ page_count: number }>>(`PRAGMA ${schema}.page_count`);
+      const [size] = await this.dataSource.query<Array<{ page_size: number }>>(`PRAGMA ${schema}.page_size`);
+      bytes += (pages?.page_count ?? 0) * (size?.page_size ?? 0);
+    }
+    return bytes;
+  }
+
+  /** Alerts kept (highest id minus lowest, an upper bound that needs no scan). */
+  async countUpperBound(): Promise<number> {
+    if (!this.dataSource.isInitialized) return 0;
+    const [row] = await this.dataSource.query<Array<{ low: number | null; high: number | null }>>('SELECT MIN(id) AS low, MAX(id) AS high FROM alerts');
+    return row?.low == null || row.high == null ? 0 : Number(row.high) - Number(row.low) + 1;
+  }
+
+  async close(): Promise<void> {
+    if (!this.sqlite) return;
+    await this.sqlite.inbox.close();
+    if (this.dataSource.isInitialized) await this.dataSource.query('DETACH DATABASE inbox').catch(() => undefined);
+  }
+
+  /** Removes the inbox file of a SQLite store (tests). */
+  static removeSqliteFiles(mainPath: string): void {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${inboxPathFor(mainPath)}${suffix}`, { force: true });
+  }
+
+  /** SQLite's own handle: INSERT … RETURNING through TypeORM's driver loses the returned rows. */
+  private connection(): sqlite3.Database {
+    return (this.dataSource.driver as unknown as { databaseConnection: sqlite3.Database }).databaseConnection;
+  }
+}
+
+const DELETE_CHUNK = 5000;
+
+const SQLITE_INDEX = `INSERT INTO alerts (${COLUMNS}) SELECT ${ROW_COLUMNS.map((_, i) => `entry ->> ${i}`).join(', ')} FROM inbox.alert_inbox WHERE id <= ? ORDER BY id ON CONFLICT (uuid) DO NOTHING RETURNING uuid`;
+
+/** The PostgreSQL column types an entry's text values are cast to. */
+const POSTGRES_CASTS: Readonly<Record<string, string>> = { time_ns: '::bigint', priority_value: '::smallint', received_at: '::bigint' };
+
+/**
+ * One statement: take the oldest entries (skipping rows another replica holds), store the new
+ * alerts, and answer each newly stored uuid with the routes of its first entry.
+ */
+const POSTGRES_INDEX = `
+WITH moved AS (
+  DELETE FROM alert_inbox WHERE id IN (SELECT id FROM alert_inbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+  RETURNING id, entry::jsonb AS e
+), inserted AS (
+  INSERT INTO alerts (${COLUMNS})
+  SELECT ${ROW_COLUMNS.map(([column], i) => `(e ->> ${i})${POSTGRES_CASTS[column] ?? ''}`).join(', ')} FROM moved ORDER BY id
+  ON CONFLICT (uuid) DO NOTHING RETURNING uuid
+)
+SELECT (SELECT COUNT(*) FROM moved) AS moved,
+       (SELECT json_agg(json_build_array(i.uuid, (SELECT m.e -> ${ROUTES_INDEX} FROM moved m WHERE m.e ->> 0 = i.uuid ORDER BY m.id LIMIT 1))) FROM inserted i) AS stored`;
+
+/** The routes of each newly stored uuid, once per uuid (its first entry), in inbox order. */
+function newlyStoredRoutes(stored: ReadonlyArray<{ uuid: string }>, routed: ReadonlyArray<{ uuid: string; routes: string }>): Array<{ uuid: string; outputs: string[] }> {
+  const fresh = new Set(stored.map((row) => row.uuid));
+  const result: Array<{ uuid: string; outputs: string[] }> = [];
+  for (const { uuid, routes } of routed) {
+    if (!fresh.delete(uuid)) continue;
+    result.push({ uuid, outputs: JSON.parse(routes) as string[] });
+  }
+  return result;
+}
+
+function all<T = unknown>(connection: sqlite3.Database, sql: string, parameters: unknown[] = []): Promise<T[]> {
+  return new Promise((resolve, reject) => connection.all(sql, parameters, (error: Error | null, rows: T[]) => (error ? reject(error) : resolve(rows))));
+}
+

@@ -1,0 +1,132 @@
+import { type DataSource, In } from 'typeorm';
+import { DeliveryRecord } from './delivery.entity';
+import type { StoreLock } from './store-lock';
+
+/** A pending delivery the dispatcher may send now. */
+export interface DueDelivery {
+  id: number;
+  alertUuid: string;
+  attempts: number;
+  createdAt: number;
+}
+
+/** What became of a chunk the dispatcher sent, recorded in one transaction. */
+export interface DeliveryOutcomes {
+  delivered: readonly number[];
+  dead: ReadonlyArray<{ id: number; reason: string }>;
+  retries: ReadonlyArray<{ id: number; attempts: number; next: number; reason: string }>;
+}
+
+export interface QueueDepthRow {
+  output: string;
+  state: string;
+  count: number;
+}
+
+/** Runs one statement inside the caller's transaction (either dialect). */
+export type StatementRunner = (sql: string, parameters: unknown[]) => Promise<unknown>;
+
+/**
+ * Every statement on the `deliveries` table (the outbox): queued with the alerts they carry,
+ * read and settled by the dispatcher, counted for metrics and the outputs page, replayed.
+ * A delivered row is deleted; one that can never be delivered becomes `dead` and stays.
+ */
+export class DeliveriesRepository {
+  private readonly postgres: boolean;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly lock: StoreLock,
+  ) {
+    this.postgres = dataSource.options.type === 'postgres';
+  }
+
+  /**
+   * Queues one pending delivery per (alert, output), inside the transaction that stores the
+   * alerts (`run` belongs to it). Answers how many were queued per output.
+   */
+  async enqueue(run: StatementRunner, alerts: ReadonlyArray<{ uuid: string; outputs: readonly string[] }>, nowMs: number): Promise<Map<string, number>> {
+    const pairs: Array<[string, string]> = [];
+    const perOutput = new Map<string, number>();
+    for (const { uuid, outputs } of alerts) {
+      for (const output of outputs) {
+        pairs.push([uuid, output]);
+        perOutput.set(output, (perOutput.get(output) ?? 0) + 1);
+      }
+    }
+    if (pairs.length === 0) return perOutput;
+    const sql = this.postgres
+      ? `INSERT INTO deliveries (alert_uuid, output, state, attempts, next_attempt_at, created_at) SELECT value ->> 0, value ->> 1, 'pending', 0, $1, $1 FROM json_array_elements($2::json)`
+      : `INSERT INTO deliveries (alert_uuid, output, state, attempts, next_attempt_at, created_at) SELECT value ->> 0, value ->> 1, 'pending', 0, ?1, ?1 FROM json_each(?2)`;
+    await run(sql, [nowMs, JSON.stringify(pairs)]);
+    return perOutput;
+  }
+
+  /** Pending deliveries of an output that are due, oldest first, leaving out those in flight. */
+  async due(output: string, limit: number, exclude: ReadonlySet<number>, nowMs: number): Promise<DueDelivery[]> {
+    const rows = await this.dataSource
+      .getRepository(DeliveryRecord)
+      .createQueryBuilder('d')
+      .select(['d.id', 'd.alertUuid', 'd.attempts', 'd.createdAt'])
+      .where('d.output = :output AND d.state = :state AND d.nextAttemptAt <= :now', { output, state: 'pending', now: nowMs })
+      .orderBy('d.id', 'ASC')
+      .limit(limit + exclude.size)
+      .getMany();
+    return rows
+      .filter((row) => !exclude.has(row.id))
+      .slice(0, limit)
+      .map((row) => ({ id: row.id, alertUuid: row.alertUuid, attempts: row.attempts, createdAt: Number(row.createdAt) }));
+  }
+
+  /** When the next pending delivery of an output is due (ms since the epoch); undefined: none. */
+  async nextDueAt(output: string): Promise<number | undefined> {
+    const row = await this.dataSource
+      .getRepository(DeliveryRecord)
+      .createQueryBuilder('d')
+      .select('MIN(d.nextAttemptAt)', 'next')
+      .where('d.output = :output AND d.state = :state', { output, state: 'pending' })
+      .getRawOne<{ next: number | string | null }>();
+    return !row || row.next === null ? undefined : Number(row.next);
+  }
+
+  /** Records a chunk's outcomes in one transaction. */
+  async settle(outcomes: DeliveryOutcomes): Promise<void> {
+    const { delivered, dead, retries } = outcomes;
+    if (delivered.length === 0 && dead.length === 0 && retries.length === 0) return;
+    await this.lock.run(() =>
+      this.dataSource.transaction(async (manager) => {
+        const repository = manager.getRepository(DeliveryRecord);
+        if (delivered.length > 0) await repository.delete({ id: In([...delivered]) });
+        for (const { id, reason } of dead) await repository.update({ id }, { state: 'dead', lastError: reason });
+        for (const { id, attempts, next, reason } of retries) await repository.update({ id }, { attempts, nextAttemptAt: next, lastError: reason === '' ? null : reason });
+      }),
+    );
+  }
+
+  /** Outbox rows per output and state. */
+  async queueDepth(): Promise<QueueDepthRow[]> {
+    const rows = await this.dataSource
+      .getRepository(DeliveryRecord)
+      .createQueryBuilder('d')
+      .select('d.output', 'output')
+      .addSelect('d.state', 'state')
+      .addSelect('COUNT(*)', 'count')
+      .groupBy('d.output')
+      .addGroupBy('d.state')
+      .getRawMany<{ output: string; state: string; count: number | string }>();
+    return rows.map((row) => ({ ...row, count: Number(row.count) }));
+  }
+
+  /** An output's dead letters go back to the queue as new deliveries; answers how many. */
+  async replayDead(output: string, nowMs: number): Promise<number> {
+    const result = await this.lock.run(() =>
+      this.dataSource
+        .createQueryBuilder()
+        .update(DeliveryRecord)
+        .set({ state: 'pending', attempts: 0, nextAttemptAt: nowMs, createdAt: nowMs, lastError: null })
+        .where('output = :output AND state = :state', { output, state: 'dead' })
+        .execute(),
+    );
+    return result.affected ?? 0;
+  }
+}

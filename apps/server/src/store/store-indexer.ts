@@ -1,0 +1,148 @@
+import type { AlertsRepository, IndexedBatch } from './alerts.repository';
+
+export interface IndexerSettings {
+  /** Entries moved per transaction at most. */
+  maxBatch: number;
+  /**
+   * How long appended alerts may wait to be indexed, so that batches grow under load instead
+   * of each alert paying for nine index updates alone. A read never waits for it (caughtUp).
+   */
+  intervalMs: number;
+}
+
+/** The store failed (locked, gone): try again after this long; nothing is lost meanwhile. */
+const RETRY_AFTER_FAILURE_MS = 1000;
+
+export interface IndexerObserver {
+  indexed(batch: IndexedBatch, seconds: number): void;
+  failed(error: unknown): void;
+}
+
+/**
+ * Fills the alerts table (and its query indexes) and the outbox from the inbox, in the
+ * background and in large batches, so the acknowledgement path pays for one narrow append only.
+ * Reads call `caughtUp()` first: whatever was acknowledged before a read began is in its answer.
+ */
+export class StoreIndexer {
+  /** Alerts appended by this process so far. */
+  private appendedCount = 0;
+  /** `appendedCount` as it stood when the last pass that emptied the inbox began. */
+  private indexedCount = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private pass: Promise<void> | undefined;
+  private again = false;
+  /** A waiter wants the next pass now. */
+  private urgent = false;
+  private failed = false;
+  private stopped = false;
+  private readonly waiters: Array<{ target: number; resolve: () => void }> = [];
+  private readonly listeners: Array<(deliveries: ReadonlyMap<string, number>) => void> = [];
+
+  constructor(
+    private readonly alerts: AlertsRepository,
+    private readonly clock: { nowMs(): number; monotonicSeconds(): number },
+    private readonly settings: IndexerSettings,
+    private readonly observer: IndexerObserver,
+  ) {}
+
+  /** Deliveries were queued (per output): the dispatcher can look now. */
+  onDeliveriesQueued(listener: (deliveries: ReadonlyMap<string, number>) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Alerts were acknowledged: index them within the interval. */
+  appended(count: number): void {
+    this.appendedCount += count;
+    this.schedule(this.settings.intervalMs);
+  }
+
+  /** Resolves once everything appended before the call is indexed (or after `timeoutMs` regardless). */
+  caughtUp(timeoutMs = 1000): Promise<void> {
+    if (this.indexedCount >= this.appendedCount || this.stopped) return Promise.resolve();
+    const target = this.appendedCount;
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const waiter = { target, resolve: done };
+      this.waiters.push(waiter);
+      this.schedule(0);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  }
+
+  /** Indexes whatever the inbox holds (a previous run's leftovers at start, the rest at stop). */
+  async indexAll(): Promise<void> {
+    this.cancelTimer();
+    await this.pass;
+    await this.run();
+  }
+
+  /** Indexes what is left and stops. */
+  async stop(): Promise<void> {
+    await this.indexAll();
+    this.stopped = true;
+    this.cancelTimer();
+    for (const waiter of this.waiters.splice(0)) waiter.resolve();
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.pass) {
+      this.again = true;
+      if (delayMs === 0) this.urgent = true;
+      return;
+    }
+    if (this.timer && delayMs > 0) return;
+    this.cancelTimer();
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.run();
+    }, delayMs);
+  }
+
+  private cancelTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private run(): Promise<void> {
+    this.pass = this.passOnce().finally(() => {
+      this.pass = undefined;
+      const again = this.again || this.failed;
+      const delayMs = this.failed ? RETRY_AFTER_FAILURE_MS : this.urgent || this.waiters.length > 0 ? 0 : this.settings.intervalMs;
+      this.again = false;
+      this.urgent = false;
+      this.failed = false;
+      if (this.indexedCount < this.appendedCount || again) this.schedule(delayMs);
+    });
+    return this.pass;
+  }
+
+  private async passOnce(): Promise<void> {
+    const target = this.appendedCount;
+    try {
+      for (;;) {
+        const started = this.clock.monotonicSeconds();
+        const batch = await this.alerts.indexInbox(this.settings.maxBatch, this.clock.nowMs());
+        if (batch.moved > 0) this.observer.indexed(batch, this.clock.monotonicSeconds() - started);
+        if (batch.deliveries.size > 0) for (const listener of this.listeners) listener(batch.deliveries);
+        if (batch.moved < this.settings.maxBatch) break;
+      }
+      this.indexedCount = Math.max(this.indexedCount, target);
+    } catch (error) {
+      this.observer.failed(error);
+      // Reads go ahead with what is indexed; the entries stay in the inbox for the next pass.
+      this.indexedCount = Math.max(this.indexedCount, target);
+      this.failed = true;
+    }
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const waiter = this.waiters[i];
+      if (waiter && waiter.target <= this.indexedCount) {
+        this.waiters.splice(i, 1);
+        waiter.resolve();
+      }
+    }
+  }
+}
