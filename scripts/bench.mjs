@@ -15,6 +15,7 @@ const benches = [
   { name: 'audit', file: 'apps/server/bench/audit.bench.ts' },
   { name: 'auth', file: 'apps/server/bench/auth.bench.ts' },
   { name: 'alerts-query', file: 'apps/server/bench/alerts-query.bench.ts' },
+  { name: 'sqlite-drivers', file: 'apps/server/bench/sqlite-drivers.bench.ts' },
 ].filter((b) => (only.length === 0 || only.includes(b.name)) && existsSync(join(root, b.file)));
 
 const results = [];

@@ -27,7 +27,7 @@ const GENERATOR_VERSION = 3;
 
 // The built server's schema code (what `peregrine serve` runs); tsx does not emit the entities'
 // decorator metadata, the build does.
-type DatabaseModule = typeof import('../src/alerts/database');
+type DatabaseModule = typeof import('../src/store/database');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { MIGRATIONS, openDatabase } = require(join(root, 'apps/server/dist/alerts/database.js')) as DatabaseModule;
 

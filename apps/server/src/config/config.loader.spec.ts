@@ -25,7 +25,7 @@ describe('configuration: YAML file overridden by env, falcosidekick names', () =
     const { config } = loadConfig({ env: {} });
     expect(config.listenport).toBe(2801);
     expect(config.peregrine.port).toBe(2802);
-    expect(config.peregrine.db).toMatchObject({ driver: 'sqlite', path: './data/peregrine.db', synchronous: 'FULL' });
+    expect(config.peregrine.db).toMatchObject({ driver: 'sqlite', path: './data/peregrine.db', synchronous: 'NORMAL' });
   });
 
   it("reads falcosidekick's keys case-insensitively and lets env win", () => {

@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import type sqlite3 from 'sqlite3';
 import type { DataSource } from 'typeorm';
 import type { AcceptedAlert, StoredAlert } from '../model/alert';
@@ -46,9 +45,7 @@ export class AlertsRepository {
     if (dataSource.options.type !== 'sqlite') return new AlertsRepository(dataSource, lock, deliveries, undefined);
     const mainPath = settings.sqlitePath ?? String(dataSource.options.database);
     const path = inboxPathFor(mainPath);
-    const inbox = await SqliteInbox.open(path, settings.synchronous ?? 'NORMAL', settings.busyTimeoutMs ?? 5000);
-    // The main connection reads the inbox (to index it) as the schema `inbox`.
-    await dataSource.query('ATTACH DATABASE ? AS inbox', [path]);
+    const inbox = SqliteInbox.open(path, settings.synchronous ?? 'NORMAL', settings.busyTimeoutMs ?? 5000);
     return new AlertsRepository(dataSource, lock, deliveries, { inbox, path });
   }
 
@@ -58,7 +55,10 @@ export class AlertsRepository {
    */
   async append(alerts: readonly AcceptedAlert[]): Promise<void> {
     const entries = JSON.stringify(alerts.map(inboxEntry));
-    if (this.sqlite) return this.sqlite.inbox.append(entries);
+    if (this.sqlite) {
+      this.sqlite.inbox.append(entries);
+      return;
+    }
     await this.dataSource.query('INSERT INTO alert_inbox (entry) SELECT value FROM json_array_elements_text($1::json)', [entries]);
   }
 
@@ -72,26 +72,26 @@ export class AlertsRepository {
   }
 
   private async indexSqliteInbox(inbox: SqliteInbox, maxEntries: number, nowMs: number): Promise<IndexedBatch> {
+    const taken = inbox.oldest(maxEntries);
+    if (!taken) return { moved: 0, stored: 0, deliveries: new Map() };
     const connection = this.connection();
-    const [span] = await all<{ upper: number | null; moved: number }>(connection, 'SELECT MAX(id) AS upper, COUNT(*) AS moved FROM (SELECT id FROM inbox.alert_inbox ORDER BY id LIMIT ?)', [maxEntries]);
-    const upper = span?.upper;
-    if (upper === null || upper === undefined) return { moved: 0, stored: 0, deliveries: new Map() };
+    // The entries travel as one bound text and are unpacked by SQLite, in its thread.
     const batch = await this.lock.run(async () => {
       await all(connection, 'BEGIN IMMEDIATE');
       try {
         // The inbox's order is the acknowledgement order: ids follow it.
-        const stored = await all<{ uuid: string }>(connection, SQLITE_INDEX, [upper]);
-        const routed = await all<{ uuid: string; routes: string }>(connection, `SELECT entry ->> 0 AS uuid, entry ->> ${ROUTES_INDEX} AS routes FROM inbox.alert_inbox WHERE id <= ? AND json_array_length(entry, '$[${ROUTES_INDEX}]') > 0 ORDER BY id`, [upper]);
+        const stored = await all<{ uuid: string }>(connection, SQLITE_INDEX, [taken.entriesJson]);
+        const routed = await all<{ uuid: string; routes: string }>(connection, `SELECT value ->> 0 AS uuid, value ->> ${ROUTES_INDEX} AS routes FROM json_each(?) WHERE json_array_length(value, '$[${ROUTES_INDEX}]') > 0 ORDER BY key`, [taken.entriesJson]);
         const deliveries = await this.deliveries.enqueue((sql, parameters) => all(connection, sql, parameters), newlyStoredRoutes(stored, routed), nowMs);
         await all(connection, 'COMMIT');
-        return { moved: span?.moved ?? 0, stored: stored.length, deliveries };
+        return { moved: taken.count, stored: stored.length, deliveries };
       } catch (error) {
         await all(connection, 'ROLLBACK').catch(() => undefined);
         throw error;
       }
     });
     // Taken in: the inbox may forget them. A crash before this line only repeats the pass.
-    await inbox.trimThrough(upper);
+    inbox.trimThrough(taken.upper);
     return batch;
   }
 
@@ -109,16 +109,22 @@ export class AlertsRepository {
   async findByUuid(uuid: string): Promise<StoredAlert | undefined> {
     const row = await this.dataSource.getRepository(AlertRecord).findOne({ where: { uuid } });
     if (row) return fromRow(row);
-    const inboxTable = this.sqlite ? 'inbox.alert_inbox' : 'alert_inbox';
-    const extract = this.sqlite ? (i: number) => `entry ->> ${i}` : (i: number) => `(entry::jsonb) ->> ${i}`;
-    const parameter = this.sqlite ? '?' : '$1';
-    const [pending] = await this.dataSource.query<Array<Record<string, string | number | null>>>(
-      `SELECT ${ROW_COLUMNS.map(([column], i) => `${extract(i)} AS "${column}"`).join(', ')} FROM ${inboxTable} WHERE ${extract(0)} = ${parameter} ORDER BY id LIMIT 1`,
-      [uuid],
-    );
-    if (!pending) return undefined;
-    const record = Object.fromEntries(ROW_COLUMNS.map(([column, property]) => [property, pending[column]])) as unknown as AlertRecord;
+    const entry = this.sqlite ? this.sqlite.inbox.find(uuid) : await this.postgresInboxEntry(uuid);
+    if (!entry) return undefined;
+    const record = Object.fromEntries(ROW_COLUMNS.map(([, property], i) => [property, entry[i]])) as unknown as AlertRecord;
     return fromRow(record);
+  }
+
+  private async postgresInboxEntry(uuid: string): Promise<unknown[] | undefined> {
+    const [row] = await this.dataSource.query<Array<{ entry: string }>>('SELECT entry FROM alert_inbox WHERE (entry::jsonb) ->> 0 = $1 ORDER BY id LIMIT 1', [uuid]);
+    return row ? (JSON.parse(row.entry) as unknown[]) : undefined;
+  }
+
+  /** Acknowledged alerts not indexed yet. */
+  async inboxCount(): Promise<number> {
+    if (this.sqlite) return this.sqlite.inbox.count();
+    const [row] = await this.dataSource.query<Array<{ count: string }>>('SELECT COUNT(*) AS count FROM alert_inbox');
+    return Number(row?.count ?? 0);
   }
 
   /** Stored alerts by uuid (the dispatcher's chunk). */
@@ -167,13 +173,9 @@ export class AlertsRepository {
       const [row] = await this.dataSource.query<Array<{ size: string }>>("SELECT pg_total_relation_size('alerts') + pg_total_relation_size('deliveries') + pg_total_relation_size('alert_inbox') AS size");
       return Number(row?.size ?? 0);
     }
-    let bytes = 0;
-    for (const schema of ['main', 'inbox']) {
-      const [pages] = await this.dataSource.query<Array<{ page_count: number }>>(`PRAGMA ${schema}.page_count`);
-      const [size] = await this.dataSource.query<Array<{ page_size: number }>>(`PRAGMA ${schema}.page_size`);
-      bytes += (pages?.page_count ?? 0) * (size?.page_size ?? 0);
-    }
-    return bytes;
+    const [pages] = await this.dataSource.query<Array<{ page_count: number }>>('PRAGMA page_count');
+    const [size] = await this.dataSource.query<Array<{ page_size: number }>>('PRAGMA page_size');
+    return (pages?.page_count ?? 0) * (size?.page_size ?? 0) + this.sqlite.inbox.sizeBytes();
   }
 
   /** Alerts kept (highest id minus lowest, an upper bound that needs no scan). */
@@ -183,15 +185,8 @@ export class AlertsRepository {
     return row?.low == null || row.high == null ? 0 : Number(row.high) - Number(row.low) + 1;
   }
 
-  async close(): Promise<void> {
-    if (!this.sqlite) return;
-    await this.sqlite.inbox.close();
-    if (this.dataSource.isInitialized) await this.dataSource.query('DETACH DATABASE inbox').catch(() => undefined);
-  }
-
-  /** Removes the inbox file of a SQLite store (tests). */
-  static removeSqliteFiles(mainPath: string): void {
-    for (const suffix of ['', '-wal', '-shm']) rmSync(`${inboxPathFor(mainPath)}${suffix}`, { force: true });
+  close(): void {
+    this.sqlite?.inbox.close();
   }
 
   /** SQLite's own handle: INSERT … RETURNING through TypeORM's driver loses the returned rows. */
@@ -202,7 +197,7 @@ export class AlertsRepository {
 
 const DELETE_CHUNK = 5000;
 
-const SQLITE_INDEX = `INSERT INTO alerts (${COLUMNS}) SELECT ${ROW_COLUMNS.map((_, i) => `entry ->> ${i}`).join(', ')} FROM inbox.alert_inbox WHERE id <= ? ORDER BY id ON CONFLICT (uuid) DO NOTHING RETURNING uuid`;
+const SQLITE_INDEX = `INSERT INTO alerts (${COLUMNS}) SELECT ${ROW_COLUMNS.map((_, i) => `value ->> ${i}`).join(', ')} FROM json_each(?) WHERE true ORDER BY key ON CONFLICT (uuid) DO NOTHING RETURNING uuid`;
 
 /** The PostgreSQL column types an entry's text values are cast to. */
 const POSTGRES_CASTS: Readonly<Record<string, string>> = { time_ns: '::bigint', priority_value: '::smallint', received_at: '::bigint' };

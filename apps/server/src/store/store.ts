@@ -35,7 +35,7 @@ export class Store {
   /** Indexes what is left in the inbox, then closes. */
   async close(): Promise<void> {
     await this.indexer.stop();
-    await this.alerts.close();
+    this.alerts.close();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }
