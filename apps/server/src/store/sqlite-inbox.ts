@@ -1,28 +1,39 @@
 import Database from 'better-sqlite3';
+import type { AcceptedAlert } from '../model/alert';
+import { ROW_COLUMNS, toRow } from './alert-row';
+
+/** The inbox holds the alerts table's columns, then the outputs each alert routes to (JSON array). */
+export const INBOX_COLUMNS = [...ROW_COLUMNS.map(([column]) => column), 'routes'];
 
 /**
- * The acknowledgement path's SQLite file: one narrow table, appended at its end and trimmed at
- * its start, on a connection of its own. Nothing but its integer key is indexed, so a commit
- * writes a page or two; the dashboard's indexes are built from it in the background (see
- * AlertsRepository.indexInbox), on the main file's connection, without holding up an append.
+ * The acknowledgement path's SQLite file: a table with the alerts table's columns and nothing
+ * but its integer key indexed, appended at its end and trimmed at its start. A commit writes a
+ * page or two; the dashboard's nine indexes and the outbox are filled from it in the background
+ * (AlertsRepository.indexInbox, on the main file's connection, which attaches this file), so
+ * an append never waits for them.
  *
- * better-sqlite3, synchronously on the event loop: an append is ~20 µs of work there, where a
- * round trip through node-sqlite3's thread pool cost 285-430 µs per append in the server on two
- * cores (the third busy thread waits for a core). Measured in the ingest and sqlite-drivers
- * benchmarks; the README has the figures. This file is only ever opened by this class.
+ * better-sqlite3, synchronously on the event loop: binding a row's values and appending it is
+ * tens of microseconds there, where a round trip through node-sqlite3's thread pool cost
+ * 285-430 µs per append in the server on two cores (a third busy thread waits for a core).
+ * Measured in the ingest and sqlite-drivers benchmarks; the README has the figures.
  */
 export class SqliteInbox {
-  private readonly appendStatement: Database.Statement<[string]>;
-  private readonly batchStatement: Database.Statement<[number], { id: number; entry: string }>;
+  private readonly appendOne: (accepted: AcceptedAlert) => void;
+  private readonly appendMany: (alerts: readonly AcceptedAlert[]) => void;
   private readonly trimStatement: Database.Statement<[number]>;
-  private readonly findStatement: Database.Statement<[string], { entry: string }>;
   private readonly countStatement: Database.Statement<[], { count: number }>;
 
   private constructor(private readonly db: Database.Database) {
-    this.appendStatement = db.prepare(APPEND);
-    this.batchStatement = db.prepare('SELECT id, entry FROM alert_inbox ORDER BY id LIMIT ?');
+    const insert = db.prepare(`INSERT INTO alert_inbox (${INBOX_COLUMNS.join(', ')}) VALUES (${INBOX_COLUMNS.map(() => '?').join(', ')})`);
+    this.appendOne = (accepted) => {
+      const row = toRow(accepted);
+      insert.run(row.uuid, accepted.alert.timeNs, row.time, row.priority, row.priorityValue, row.rule, row.source, row.hostname, row.cluster, row.k8sNamespace, row.k8sPod, row.output, row.outputFields, row.tags, row.receivedAt, JSON.stringify(accepted.routes));
+    };
+    // One transaction for the batch; a single alert's statement is a transaction of its own.
+    this.appendMany = db.transaction((alerts: readonly AcceptedAlert[]) => {
+      for (const accepted of alerts) this.appendOne(accepted);
+    });
     this.trimStatement = db.prepare('DELETE FROM alert_inbox WHERE id <= ?');
-    this.findStatement = db.prepare('SELECT entry FROM alert_inbox WHERE entry ->> 0 = ? ORDER BY id LIMIT 1');
     this.countStatement = db.prepare('SELECT COUNT(*) AS count FROM alert_inbox');
   }
 
@@ -30,32 +41,19 @@ export class SqliteInbox {
     const db = new Database(path, { timeout: busyTimeoutMs });
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${synchronous}`);
-    db.exec('CREATE TABLE IF NOT EXISTS alert_inbox (id INTEGER PRIMARY KEY, entry TEXT NOT NULL)');
+    db.exec(CREATE_INBOX);
     return new SqliteInbox(db);
   }
 
-  /** Appends the entries (one JSON array of entries) in one statement: durable when it returns. */
-  append(entriesJson: string): void {
-    this.appendStatement.run(entriesJson);
-  }
-
-  /** The oldest entries, at most `limit`, as one JSON array text, and the last id among them. */
-  oldest(limit: number): { upper: number; count: number; entriesJson: string } | undefined {
-    const rows = this.batchStatement.all(limit);
-    const last = rows[rows.length - 1];
-    if (!last) return undefined;
-    return { upper: last.id, count: rows.length, entriesJson: `[${rows.map((row) => row.entry).join(',')}]` };
+  /** Appends the alerts in one transaction: durable (in the configured sense) when it returns. */
+  append(alerts: readonly AcceptedAlert[]): void {
+    if (alerts.length === 1 && alerts[0]) this.appendOne(alerts[0]);
+    else this.appendMany(alerts);
   }
 
   /** Removes entries the main file has taken in (their ids up to `id`). */
   trimThrough(id: number): void {
     this.trimStatement.run(id);
-  }
-
-  /** The first entry of an alert by uuid, if it still waits here. */
-  find(uuid: string): unknown[] | undefined {
-    const row = this.findStatement.get(uuid);
-    return row ? (JSON.parse(row.entry) as unknown[]) : undefined;
   }
 
   count(): number {
@@ -71,8 +69,11 @@ export class SqliteInbox {
   }
 }
 
-/** One bound text for the whole batch: binding values one by one would be work on the event loop. */
-const APPEND = 'INSERT INTO alert_inbox (entry) SELECT value FROM json_each(?)';
+const CREATE_INBOX = `CREATE TABLE IF NOT EXISTS alert_inbox (
+  id INTEGER PRIMARY KEY, uuid TEXT NOT NULL, time_ns INTEGER NOT NULL, time TEXT NOT NULL, priority TEXT NOT NULL,
+  priority_value INTEGER NOT NULL, rule TEXT NOT NULL, source TEXT NOT NULL, hostname TEXT NOT NULL, cluster TEXT NOT NULL,
+  k8s_namespace TEXT, k8s_pod TEXT, output TEXT NOT NULL, output_fields TEXT NOT NULL, tags TEXT NOT NULL,
+  received_at INTEGER NOT NULL, routes TEXT NOT NULL)`;
 
 /** The inbox file beside the main one: `peregrine.db` → `peregrine.inbox.db`. */
 export function inboxPathFor(databasePath: string): string {
