@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import BetterSqlite from 'better-sqlite3';
 import sqlite3 from 'sqlite3';
 import { inboxPathFor } from '../store/sqlite-inbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -232,17 +233,18 @@ describe('ingest settings', () => {
 
   it('answers 503 with Retry-After, never 200, while the store cannot commit, and recovers after', async () => {
     const server = await startTestServer({ PEREGRINE_DB_BUSY_TIMEOUT_MS: '50' });
-    // The acknowledgement path commits to the inbox file: hold that one's write lock.
-    const locker = new sqlite3.Database(inboxPathFor(server.dbPath));
+    // The acknowledgement path commits to the inbox file: hold that one's write lock, with the
+    // library that owns it (two copies of SQLite in one process do not see each other's locks).
+    const locker = new BetterSqlite(inboxPathFor(server.dbPath));
     try {
-      await new Promise<void>((resolve, reject) => locker.exec('BEGIN EXCLUSIVE', (error) => (error ? reject(error) : resolve())));
+      locker.exec('BEGIN EXCLUSIVE');
       const refused = await post(`${server.compatUrl}/`, realAlertText);
       expect(refused.status).toBe(503);
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(refused.text).toContain('STORE_UNAVAILABLE');
       const refusedMain = await post(`${server.mainUrl}/api/v1/alerts`, realAlertText);
       expect(refusedMain.status).toBe(503);
-      await new Promise<void>((resolve, reject) => locker.exec('COMMIT', (error) => (error ? reject(error) : resolve())));
+      locker.exec('COMMIT');
       expect((await post(`${server.compatUrl}/`, realAlertText)).status).toBe(200);
       const page = parseJson(await latestAlertsText(server, 10)) as { total: number };
       expect(page.total).toBe(1);

@@ -46,8 +46,6 @@ export class AlertsRepository {
     const mainPath = settings.sqlitePath ?? String(dataSource.options.database);
     const path = inboxPathFor(mainPath);
     const inbox = SqliteInbox.open(path, settings.synchronous ?? 'NORMAL', settings.busyTimeoutMs ?? 5000);
-    // The main connection reads the inbox (to index it) as the schema `inbox`; only the inbox's own connection writes it.
-    await dataSource.query('ATTACH DATABASE ? AS inbox', [path]);
     return new AlertsRepository(dataSource, lock, deliveries, { inbox, path });
   }
 
@@ -74,27 +72,26 @@ export class AlertsRepository {
   }
 
   private async indexSqliteInbox(inbox: SqliteInbox, maxEntries: number, nowMs: number): Promise<IndexedBatch> {
+    const taken = inbox.oldest(maxEntries);
+    if (!taken) return { moved: 0, stored: 0, deliveries: new Map() };
     const connection = this.connection();
-    // Read and copied by SQLite in its own thread: the event loop only waits.
-    const [span] = await all<{ upper: number | null; moved: number }>(connection, 'SELECT MAX(id) AS upper, COUNT(*) AS moved FROM (SELECT id FROM inbox.alert_inbox ORDER BY id LIMIT ?)', [maxEntries]);
-    const upper = span?.upper;
-    if (upper === null || upper === undefined) return { moved: 0, stored: 0, deliveries: new Map() };
+    // The batch travels as one bound text and is unpacked by SQLite in its own thread.
     const batch = await this.lock.run(async () => {
       await all(connection, 'BEGIN IMMEDIATE');
       try {
         // The inbox's order is the acknowledgement order: ids follow it.
-        const stored = await all<{ uuid: string }>(connection, SQLITE_INDEX, [upper]);
-        const routed = await all<{ uuid: string; routes: string }>(connection, "SELECT uuid, routes FROM inbox.alert_inbox WHERE id <= ? AND routes <> '[]' ORDER BY id", [upper]);
+        const stored = await all<{ uuid: string }>(connection, SQLITE_INDEX, [taken.entriesJson]);
+        const routed = await all<{ uuid: string; routes: string }>(connection, `SELECT value ->> 0 AS uuid, value ->> ${ROUTES_INDEX} AS routes FROM json_each(?) WHERE json_array_length(value, '$[${ROUTES_INDEX}]') > 0 ORDER BY key`, [taken.entriesJson]);
         const deliveries = await this.deliveries.enqueue((sql, parameters) => all(connection, sql, parameters), newlyStoredRoutes(stored, routed), nowMs);
         await all(connection, 'COMMIT');
-        return { moved: span?.moved ?? 0, stored: stored.length, deliveries };
+        return { moved: taken.count, stored: stored.length, deliveries };
       } catch (error) {
         await all(connection, 'ROLLBACK').catch(() => undefined);
         throw error;
       }
     });
     // Taken in: the inbox may forget them. A crash before this line only repeats the pass.
-    inbox.trimThrough(upper);
+    inbox.trimThrough(taken.upper);
     return batch;
   }
 
@@ -113,8 +110,8 @@ export class AlertsRepository {
     const row = await this.dataSource.getRepository(AlertRecord).findOne({ where: { uuid } });
     if (row) return fromRow(row);
     if (this.sqlite) {
-      const [pending] = await this.dataSource.query<AlertRecord[]>(`SELECT ${ROW_COLUMNS.map(([column, property]) => `${column === 'time_ns' ? 'CAST(time_ns AS TEXT)' : column} AS "${property}"`).join(', ')} FROM inbox.alert_inbox WHERE uuid = ? ORDER BY id LIMIT 1`, [uuid]);
-      return pending ? fromRow(pending) : undefined;
+      const pending = this.sqlite.inbox.find(uuid);
+      return pending ? fromRow(pending as unknown as AlertRecord) : undefined;
     }
     const entry = await this.postgresInboxEntry(uuid);
     if (!entry) return undefined;
@@ -204,7 +201,7 @@ export class AlertsRepository {
 
 const DELETE_CHUNK = 5000;
 
-const SQLITE_INDEX = `INSERT INTO alerts (${COLUMNS}) SELECT ${COLUMNS} FROM inbox.alert_inbox WHERE id <= ? ORDER BY id ON CONFLICT (uuid) DO NOTHING RETURNING uuid`;
+const SQLITE_INDEX = `INSERT INTO alerts (${COLUMNS}) SELECT ${ROW_COLUMNS.map((_, i) => `value ->> ${i}`).join(', ')} FROM json_each(?) WHERE true ORDER BY key ON CONFLICT (uuid) DO NOTHING RETURNING uuid`;
 
 /** The PostgreSQL column types an entry's text values are cast to. */
 const POSTGRES_CASTS: Readonly<Record<string, string>> = { time_ns: '::bigint', priority_value: '::smallint', received_at: '::bigint' };

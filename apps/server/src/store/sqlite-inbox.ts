@@ -9,8 +9,12 @@ export const INBOX_COLUMNS = [...ROW_COLUMNS.map(([column]) => column), 'routes'
  * The acknowledgement path's SQLite file: a table with the alerts table's columns and nothing
  * but its integer key indexed, appended at its end and trimmed at its start. A commit writes a
  * page or two; the dashboard's nine indexes and the outbox are filled from it in the background
- * (AlertsRepository.indexInbox, on the main file's connection, which attaches this file), so
- * an append never waits for them.
+ * (AlertsRepository.indexInbox hands batches of it to the main file's connection), so an append
+ * never waits for them.
+ *
+ * Only this class opens this file, and the main file is never opened with better-sqlite3: two
+ * copies of SQLite in one process do not see each other's POSIX locks (sqlite.org/howtocorrupt,
+ * "multiple copies of SQLite"), so each file has exactly one library touching it.
  *
  * better-sqlite3, synchronously on the event loop: binding a row's values and appending it is
  * tens of microseconds there, where a round trip through node-sqlite3's thread pool cost
@@ -20,6 +24,8 @@ export const INBOX_COLUMNS = [...ROW_COLUMNS.map(([column]) => column), 'routes'
 export class SqliteInbox {
   private readonly appendOne: (accepted: AcceptedAlert) => void;
   private readonly appendMany: (alerts: readonly AcceptedAlert[]) => void;
+  private readonly oldestStatement: Database.Statement<[number], { upper: number | null; count: number; entries: string }>;
+  private readonly findStatement: Database.Statement<[string], Record<string, unknown>>;
   private readonly trimStatement: Database.Statement<[number]>;
   private readonly countStatement: Database.Statement<[], { count: number }>;
 
@@ -33,6 +39,11 @@ export class SqliteInbox {
     this.appendMany = db.transaction((alerts: readonly AcceptedAlert[]) => {
       for (const accepted of alerts) this.appendOne(accepted);
     });
+    // SQLite writes the batch as JSON itself: one text to hand over, no per-row work in JavaScript.
+    this.oldestStatement = db.prepare(
+      `SELECT MAX(id) AS upper, COUNT(*) AS count, json_group_array(json_array(${ROW_COLUMNS.map(([column]) => (column === 'time_ns' ? 'CAST(time_ns AS TEXT)' : column)).join(', ')}, json(routes))) AS entries FROM (SELECT * FROM alert_inbox ORDER BY id LIMIT ?)`,
+    );
+    this.findStatement = db.prepare(`SELECT ${ROW_COLUMNS.map(([column, property]) => `${column === 'time_ns' ? 'CAST(time_ns AS TEXT)' : column} AS "${property}"`).join(', ')} FROM alert_inbox WHERE uuid = ? ORDER BY id LIMIT 1`);
     this.trimStatement = db.prepare('DELETE FROM alert_inbox WHERE id <= ?');
     this.countStatement = db.prepare('SELECT COUNT(*) AS count FROM alert_inbox');
   }
@@ -49,6 +60,21 @@ export class SqliteInbox {
   append(alerts: readonly AcceptedAlert[]): void {
     if (alerts.length === 1 && alerts[0]) this.appendOne(alerts[0]);
     else this.appendMany(alerts);
+  }
+
+  /**
+   * The oldest entries, at most `limit`, as one JSON array of entries (each the row's values in
+   * ROW_COLUMNS order, then the routes), and the last id among them.
+   */
+  oldest(limit: number): { upper: number; count: number; entriesJson: string } | undefined {
+    const batch = this.oldestStatement.get(limit);
+    if (!batch || batch.upper === null) return undefined;
+    return { upper: batch.upper, count: batch.count, entriesJson: batch.entries };
+  }
+
+  /** An alert's row by uuid, if it still waits here (its first entry). */
+  find(uuid: string): Record<string, unknown> | undefined {
+    return this.findStatement.get(uuid);
   }
 
   /** Removes entries the main file has taken in (their ids up to `id`). */
