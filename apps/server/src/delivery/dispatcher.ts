@@ -108,8 +108,13 @@ export class Dispatcher {
     return { groups, held };
   }
 
-  /** @internal sends one chunk and records every outcome in one transaction. */
-  async deliver(sender: OutputSender, chunk: readonly DueDelivery[], state: OutputRuntimeState): Promise<void> {
+  /**
+   * @internal sends one pass of due deliveries — in chunks of the output's batch size, at most
+   * `concurrency` chunks at once, starting no new chunk once one has failed (a sink that is down
+   * costs one timeout per pass, not one per alert) — and records every outcome in one
+   * transaction. Deliveries of chunks never started stay due as they were.
+   */
+  async deliver(sender: OutputSender, chunk: readonly DueDelivery[], state: OutputRuntimeState, concurrency = 1): Promise<void> {
     const instance = sender.instance;
     const byUuid = await this.alerts.findManyByUuid(chunk.map((d) => d.alertUuid));
     const sendable = chunk.filter((d) => byUuid.has(d.alertUuid));
@@ -118,43 +123,75 @@ export class Dispatcher {
     const now = this.clock.nowMs();
     const { groups, held } = this.fold(instance, sendable, byUuid, now);
 
-    const started = this.clock.monotonicSeconds();
     const alerts: OutputAlert[] = groups.map((group) => ({ ...(byUuid.get(group.representative.alertUuid) as OutputAlert), folded: group.members.length - 1 }));
-    const results: readonly ItemResult[] = alerts.length > 0 ? itemResults(await sender.send(alerts), alerts.length) : [];
-    const seconds = this.clock.monotonicSeconds() - started;
+    const chunkSize = instance.dedup ? Math.max(1, alerts.length) : instance.maxBatch;
+    // Outcomes are recorded slice by slice: a crash sends at most one slice again (at least once).
+    const sliceSize = Math.max(SETTLE_EVERY, chunkSize * concurrency);
+    for (let start = 0, first = true; first || start < groups.length; start += sliceSize, first = false) {
+      const slice = groups.slice(start, start + sliceSize);
+      const started = this.clock.monotonicSeconds();
+      const results = await sendInChunks(sender, alerts.slice(start, start + sliceSize), chunkSize, concurrency);
+      const seconds = this.clock.monotonicSeconds() - started;
 
-    const deliveredIds: number[] = [];
-    const dead: Array<{ id: number; reason: string }> = gone.map((d) => ({ id: d.id, reason: 'the alert is no longer stored (retention removed it)' }));
-    const retries: Array<{ id: number; attempts: number; next: number; reason: string }> = held.map(({ delivery, until }) => ({ id: delivery.id, attempts: delivery.attempts, next: until, reason: '' }));
-    groups.forEach((group, index) => {
-      const result = results[index] ?? { kind: 'retryable', reason: 'no result for this alert' };
-      if (result.kind !== 'ok') this.windows.get(instance.name)?.delete(group.key);
-      for (const delivery of group.members) {
-        if (result.kind === 'ok') deliveredIds.push(delivery.id);
-        else if (result.kind === 'fatal' || isExpired(delivery.createdAt, now, this.retry)) dead.push({ id: delivery.id, reason: result.reason });
-        else retries.push({ id: delivery.id, attempts: delivery.attempts + 1, next: now + nextDelayMs(delivery.attempts + 1, this.retry, result.after), reason: result.reason });
+      const deliveredIds: number[] = [];
+      const dead: Array<{ id: number; reason: string }> = first ? gone.map((d) => ({ id: d.id, reason: 'the alert is no longer stored (retention removed it)' })) : [];
+      const retries: Array<{ id: number; attempts: number; next: number; reason: string }> = first ? held.map(({ delivery, until }) => ({ id: delivery.id, attempts: delivery.attempts, next: until, reason: '' })) : [];
+      slice.forEach((group, index) => {
+        const result = results[index];
+        if (result === null) return;
+        if (result === undefined) throw new Error('a chunk of a delivery pass has no result');
+        if (result.kind !== 'ok') this.windows.get(instance.name)?.delete(group.key);
+        for (const delivery of group.members) {
+          if (result.kind === 'ok') deliveredIds.push(delivery.id);
+          else if (result.kind === 'fatal' || isExpired(delivery.createdAt, now, this.retry)) dead.push({ id: delivery.id, reason: result.reason });
+          else retries.push({ id: delivery.id, attempts: delivery.attempts + 1, next: now + nextDelayMs(delivery.attempts + 1, this.retry, result.after), reason: result.reason });
+        }
+      });
+
+      await this.deliveries.settle({ delivered: deliveredIds, dead, retries });
+
+      if (deliveredIds.length > 0) {
+        state.delivered += deliveredIds.length;
+        state.lastSuccessAt = now;
+        this.observer.delivered(instance, deliveredIds.length, seconds);
       }
-    });
-
-    await this.deliveries.settle({ delivered: deliveredIds, dead, retries });
-
-    if (deliveredIds.length > 0) {
-      state.delivered += deliveredIds.length;
-      state.lastSuccessAt = now;
-      this.observer.delivered(instance, deliveredIds.length, seconds);
-    }
-    const failures = [...retries.filter((r) => r.reason !== '').map((r) => r.reason), ...dead.map((d) => d.reason)];
-    if (failures.length > 0) {
-      state.failed += failures.length;
-      state.lastError = { at: now, reason: failures[0] ?? '' };
-      this.observer.failed(instance, failures.length - gone.length, failures[0] ?? '');
-    }
-    if (dead.length > 0) {
-      state.deadLettered += dead.length;
-      this.observer.deadLettered(instance, dead.length, dead[0]?.reason ?? '');
-      this.logger.warn({ code: 'DELIVERY_DEAD_LETTER', output: instance.name, count: dead.length, reason: dead[0]?.reason }, 'deliveries became dead letters');
+      const failures = [...retries.filter((r) => r.reason !== '').map((r) => r.reason), ...dead.map((d) => d.reason)];
+      if (failures.length > 0) {
+        state.failed += failures.length;
+        state.lastError = { at: now, reason: failures[0] ?? '' };
+        this.observer.failed(instance, failures.length - (first ? gone.length : 0), failures[0] ?? '');
+      }
+      if (dead.length > 0) {
+        state.deadLettered += dead.length;
+        this.observer.deadLettered(instance, dead.length, dead[0]?.reason ?? '');
+        this.logger.warn({ code: 'DELIVERY_DEAD_LETTER', output: instance.name, count: dead.length, reason: dead[0]?.reason }, 'deliveries became dead letters');
+      }
+      // A sink that fails now is tried again at the next pass, not for every alert of this one.
+      if (results.some((result) => result === null || result.kind !== 'ok')) return;
     }
   }
+}
+
+/**
+ * Sends alerts in chunks of `chunkSize`, `concurrency` at a time; once a chunk fails, no new
+ * chunk starts. Answers one result per alert, null for the alerts of chunks never started.
+ */
+async function sendInChunks(sender: OutputSender, alerts: readonly OutputAlert[], chunkSize: number, concurrency: number): Promise<Array<ItemResult | null>> {
+  const results: Array<ItemResult | null> = alerts.map(() => null);
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < alerts.length) {
+      const start = next;
+      next += chunkSize;
+      const chunk = alerts.slice(start, start + chunkSize);
+      const items = itemResults(await sender.send(chunk), chunk.length);
+      items.forEach((item, i) => (results[start + i] = item));
+      if (items.some((item) => item.kind !== 'ok')) failed = true;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+  return results;
 }
 
 interface DeliveryGroup {
@@ -175,6 +212,16 @@ function dedupKey(alert: OutputAlert, fields: readonly string[]): string {
 
 /** Due deliveries a dedup output looks at in one pass. */
 const DEDUP_SCAN = 1_000;
+
+/**
+ * Due deliveries one pass takes at least: their alerts are read in one query and their outcomes
+ * written in one transaction, where one pass per chunk cost a read and a transaction per alert
+ * for outputs that send one alert per request (webhook, Slack, Teams).
+ */
+const PASS_SIZE = 100;
+
+/** Deliveries sent between two records of their outcomes, at least (what a crash may send twice). */
+const SETTLE_EVERY = 10;
 
 /** Fallback poll when nothing wakes a loop (retries coming due, another replica's rows). */
 const IDLE_POLL_MS = 1_000;
@@ -217,17 +264,14 @@ class OutputLoop {
       try {
         // With dedup, everything due is folded together first (one key's backlog is one message);
         // the sender then splits what is left into batches itself.
-        const limit = instance.dedup ? Math.max(DEDUP_SCAN, instance.maxBatch * concurrency) : instance.maxBatch * concurrency;
+        const limit = instance.dedup ? Math.max(DEDUP_SCAN, instance.maxBatch * concurrency) : Math.max(PASS_SIZE, instance.maxBatch * concurrency);
         const due = await this.dispatcher.due(instance.name, limit, this.inFlight);
         if (due.length === 0) {
           await this.sleep(Math.min(IDLE_POLL_MS, (await this.dispatcher.nextDueIn(instance.name)) ?? IDLE_POLL_MS));
           continue;
         }
         if (instance.lingerMs > 0 && due.length < instance.maxBatch) await this.sleep(instance.lingerMs);
-        const chunkSize = instance.dedup ? due.length : instance.maxBatch;
-        const chunks: Array<typeof due> = [];
-        for (let i = 0; i < due.length; i += chunkSize) chunks.push(due.slice(i, i + chunkSize));
-        await Promise.all(chunks.map((chunk) => this.deliver(chunk)));
+        await this.deliver(due, concurrency);
       } catch (error) {
         // The store itself failed (locked, gone): back off and try again; nothing is lost.
         this.state.lastError = { at: Date.now(), reason: `outbox unavailable: ${error instanceof Error ? error.message.slice(0, 200) : 'error'}` };
@@ -236,11 +280,11 @@ class OutputLoop {
     }
   }
 
-  private async deliver(chunk: ReadonlyArray<{ id: number; alertUuid: string; attempts: number; createdAt: number }>): Promise<void> {
+  private async deliver(chunk: readonly DueDelivery[], concurrency: number): Promise<void> {
     for (const d of chunk) this.inFlight.add(d.id);
     this.state.inFlight += chunk.length;
     try {
-      await this.dispatcher.deliver(this.sender, chunk, this.state);
+      await this.dispatcher.deliver(this.sender, chunk, this.state, concurrency);
     } finally {
       for (const d of chunk) this.inFlight.delete(d.id);
       this.state.inFlight -= chunk.length;
