@@ -6,8 +6,9 @@
  * Measured the way senders send: 1 connection (one Falco node's http_output is a serial client:
  * one alert at a time, keep-alive, waiting for each answer) and 50 connections; in the default
  * durability (crash-safe) and with an fsync per commit (power-loss-safe); without outputs and
- * with two outputs configured (a delivery row written with every alert). Also reported: bytes on
- * disk per stored alert and bytes the process wrote per alert (write amplification).
+ * with two outputs configured (a delivery row written with every alert, and delivered). Also
+ * reported: bytes on disk per stored alert and bytes the process wrote per alert (write
+ * amplification). Medians of alternating rounds (BENCH_ROUNDS, default 3).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,7 +20,7 @@ import autocannon from 'autocannon';
 import { startPeregrine, stop, waitForLine } from './processes';
 
 const root = resolve(__dirname, '../../..');
-const durationSeconds = Number(process.env['BENCH_DURATION'] ?? 8);
+const durationSeconds = Number(process.env['BENCH_DURATION'] ?? 5);
 const body = readFileSync(join(root, 'fixtures/alerts/falco-terminal-shell.json'), 'utf8').trim();
 
 interface LoadResult {
@@ -43,13 +44,6 @@ async function load(url: string, connections: number, seconds: number): Promise<
   };
 }
 
-async function measure(name: string, url: string, connections: number): Promise<LoadResult> {
-  await load(url, connections, 2); // warm-up: JIT, connection pools, SQLite pages
-  const result = await load(url, connections, durationSeconds);
-  process.stderr.write(`${name.padEnd(28)} c=${String(connections).padEnd(3)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  (2xx ${result.ok}, non-2xx ${result.non2xx}, errors ${result.errors})\n`);
-  return result;
-}
-
 /** Bytes the process has written to storage so far (Linux); undefined elsewhere. */
 function writtenBytes(pid: number | undefined): number | undefined {
   try {
@@ -71,91 +65,129 @@ async function startSink(): Promise<{ server: Server; url: string }> {
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-interface CaseResult extends LoadResult {
+interface Target {
   name: string;
   connections: number;
-  synchronous: 'NORMAL' | 'FULL';
-  outputs: number;
-  acknowledged: number;
-  stored: number;
-  bytesOnDiskPerAlert: number;
-  bytesWrittenPerAlert: number | undefined;
+  synchronous?: 'NORMAL' | 'FULL';
+  outputs?: number;
+  url: string;
+  pid?: number | undefined;
+  mainUrl?: string;
+  rounds: LoadResult[];
+  written: number[];
 }
 
-async function peregrineCase(name: string, connections: number, synchronous: 'NORMAL' | 'FULL', withOutputs: boolean): Promise<CaseResult> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'peregrine-bench-'));
-  const sinks = withOutputs ? await Promise.all([startSink(), startSink()]) : [];
-  const outputsEnv: Record<string, string> = sinks.length === 2 ? { WEBHOOK_ADDRESS: `${sinks[0]?.url}/`, LOKI_HOSTPORT: sinks[1]?.url ?? '' } : {};
-  const { child, mainUrl, compatUrl } = await startPeregrine({ PEREGRINE_DB_PATH: join(dataDir, 'bench.db'), PEREGRINE_DB_SYNCHRONOUS: synchronous, ...outputsEnv });
-  try {
-    await load(`${compatUrl}/`, connections, 2);
-    const writtenBefore = writtenBytes(child.pid);
-    const result = await load(`${compatUrl}/`, connections, durationSeconds);
-    // A read waits for every acknowledged alert to be indexed: the count includes the last.
-    const page = (await (await fetch(`${mainUrl}/api/v1/alerts?limit=1`)).json()) as { total: number };
-    const writtenAfter = writtenBytes(child.pid);
-    const metrics = await (await fetch(`${mainUrl}/metrics`)).text();
-    const sizeBytes = Number(/^peregrine_store_size_bytes (\d+)/m.exec(metrics)?.[1] ?? 0);
-    process.stderr.write(`${name.padEnd(28)} c=${String(connections).padEnd(3)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  (2xx ${result.ok}, non-2xx ${result.non2xx}, errors ${result.errors})\n`);
-    return {
-      name,
-      connections,
-      synchronous,
-      outputs: sinks.length,
-      ...result,
-      acknowledged: result.ok,
-      stored: page.total,
-      bytesOnDiskPerAlert: page.total > 0 ? Math.round(sizeBytes / page.total) : 0,
-      bytesWrittenPerAlert: writtenBefore !== undefined && writtenAfter !== undefined && result.ok > 0 ? Math.round((writtenAfter - writtenBefore) / result.ok) : undefined,
-    };
-  } finally {
-    await stop(child);
-    for (const sink of sinks) await new Promise((done) => sink.server.close(done));
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+/** The round whose throughput is the median one: its latencies go with it. */
+function medianRound(rounds: readonly LoadResult[]): LoadResult {
+  const sorted = [...rounds].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+  return sorted[Math.floor(sorted.length / 2)] as LoadResult;
 }
 
 async function main(): Promise<void> {
+  // Everything is started first and then measured in alternating rounds, so that the machine's
+  // drift (a shared 2-core VM varies by 2x over minutes) falls on the baseline and on Peregrine alike.
   const raw = spawn(process.execPath, [join(__dirname, 'raw-baseline.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const rawPort = (JSON.parse(await waitForLine(raw, (line) => line.startsWith('{'))) as { port: number }).port;
-  const rawSerial = await measure('raw node:http', `http://127.0.0.1:${rawPort}/`, 1);
-  const rawConcurrent = await measure('raw node:http', `http://127.0.0.1:${rawPort}/`, 50);
-  await stop(raw);
-
-  const serial = await peregrineCase('peregrine', 1, 'NORMAL', false);
-  const concurrent = await peregrineCase('peregrine', 50, 'NORMAL', false);
-  const serialOutputs = await peregrineCase('peregrine, two outputs', 1, 'NORMAL', true);
-  const concurrentOutputs = await peregrineCase('peregrine, two outputs', 50, 'NORMAL', true);
-  const serialFsync = await peregrineCase('peregrine, fsync per commit', 1, 'FULL', false);
-  const concurrentFsync = await peregrineCase('peregrine, fsync per commit', 50, 'FULL', false);
-
-  const ratio = (ours: LoadResult, baseline: LoadResult): number => Number((ours.requestsPerSecond / baseline.requestsPerSecond).toFixed(3));
-  const ratios = {
-    serial: ratio(serial, rawSerial),
-    concurrent: ratio(concurrent, rawConcurrent),
-    serialFsync: ratio(serialFsync, rawSerial),
-    concurrentFsync: ratio(concurrentFsync, rawConcurrent),
-    serialOutputsVsNone: ratio(serialOutputs, serial),
-    concurrentOutputsVsNone: ratio(concurrentOutputs, concurrent),
+  const rawUrl = `http://127.0.0.1:${(JSON.parse(await waitForLine(raw, (line) => line.startsWith('{'))) as { port: number }).port}/`;
+  const sinks = await Promise.all([startSink(), startSink()]);
+  const dataDirs: string[] = [];
+  const children: Array<Awaited<ReturnType<typeof startPeregrine>>['child']> = [];
+  const peregrine = async (synchronous: 'NORMAL' | 'FULL', withOutputs: boolean): Promise<{ url: string; mainUrl: string; pid: number | undefined }> => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'peregrine-bench-'));
+    dataDirs.push(dataDir);
+    const outputsEnv: Record<string, string> = withOutputs ? { WEBHOOK_ADDRESS: `${sinks[0]?.url}/`, LOKI_HOSTPORT: sinks[1]?.url ?? '' } : {};
+    const started = await startPeregrine({ PEREGRINE_DB_PATH: join(dataDir, 'bench.db'), PEREGRINE_DB_SYNCHRONOUS: synchronous, ...outputsEnv });
+    children.push(started.child);
+    return { url: `${started.compatUrl}/`, mainUrl: started.mainUrl, pid: started.child.pid };
   };
-  const cases = [serial, concurrent, serialOutputs, concurrentOutputs, serialFsync, concurrentFsync];
-  const summary = {
-    name: 'ingest',
-    durationSeconds,
-    baseline: { serialRequestsPerSecond: Math.round(rawSerial.requestsPerSecond), concurrentRequestsPerSecond: Math.round(rawConcurrent.requestsPerSecond), concurrentP99Ms: rawConcurrent.p99Ms },
-    cases: cases.map((c) => ({ ...c, requestsPerSecond: Math.round(c.requestsPerSecond) })),
-    ratios,
-    // Every 200 must be a stored alert.
-    everyAcknowledgedStored: cases.every((c) => c.stored >= c.acknowledged),
-    targets: { serial: '>= 0.25', concurrent: '>= 0.5', concurrentP99Ms: '< 20', outputsVsNone: '>= 0.85' },
-    met: {
-      serial: ratios.serial >= 0.25,
-      concurrent: ratios.concurrent >= 0.5,
-      concurrentP99: concurrent.p99Ms < 20,
-      outputs: ratios.serialOutputsVsNone >= 0.85 && ratios.concurrentOutputsVsNone >= 0.85,
-    },
-  };
-  process.stdout.write(`${JSON.stringify(summary)}\n`);
+  try {
+    const plain = await peregrine('NORMAL', false);
+    const withOutputs = await peregrine('NORMAL', true);
+    const fsync = await peregrine('FULL', false);
+    const targets: Target[] = [];
+    for (const connections of [1, 50]) {
+      targets.push({ name: 'raw node:http', connections, url: rawUrl, rounds: [], written: [] });
+      targets.push({ name: 'peregrine', connections, synchronous: 'NORMAL', outputs: 0, ...plain, rounds: [], written: [] });
+      targets.push({ name: 'peregrine, two outputs', connections, synchronous: 'NORMAL', outputs: 2, ...withOutputs, rounds: [], written: [] });
+      targets.push({ name: 'peregrine, fsync per commit', connections, synchronous: 'FULL', outputs: 0, ...fsync, rounds: [], written: [] });
+    }
+    for (const target of targets) await load(target.url, target.connections, 2); // warm-up: JIT, pools, SQLite pages
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const target of targets) {
+        const before = writtenBytes(target.pid);
+        const result = await load(target.url, target.connections, durationSeconds);
+        const after = writtenBytes(target.pid);
+        target.rounds.push(result);
+        if (before !== undefined && after !== undefined && result.ok > 0) target.written.push((after - before) / result.ok);
+        process.stderr.write(`round ${round + 1} ${target.name.padEnd(28)} c=${String(target.connections).padEnd(3)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms  (2xx ${result.ok}, non-2xx ${result.non2xx}, errors ${result.errors})\n`);
+      }
+    }
+
+    // Every 200 must be a stored alert: a read waits for every acknowledged alert to be indexed.
+    const stored = new Map<string, { stored: number; bytesOnDiskPerAlert: number }>();
+    for (const instance of [plain, withOutputs, fsync]) {
+      const page = (await (await fetch(`${instance.mainUrl}/api/v1/alerts?limit=1`)).json()) as { total: number };
+      const metrics = await (await fetch(`${instance.mainUrl}/metrics`)).text();
+      const sizeBytes = Number(/^peregrine_store_size_bytes (\d+)/m.exec(metrics)?.[1] ?? 0);
+      stored.set(instance.url, { stored: page.total, bytesOnDiskPerAlert: page.total > 0 ? Math.round(sizeBytes / page.total) : 0 });
+    }
+    const acknowledged = (url: string): number => targets.filter((t) => t.url === url).reduce((sum, t) => sum + t.rounds.reduce((s, r) => s + r.ok, 0), 0);
+
+    const summaryOf = (target: Target) => {
+      const round = medianRound(target.rounds);
+      return {
+        name: target.name,
+        connections: target.connections,
+        ...(target.synchronous ? { synchronous: target.synchronous, outputs: target.outputs } : {}),
+        requestsPerSecond: Math.round(median(target.rounds.map((r) => r.requestsPerSecond))),
+        roundsRequestsPerSecond: target.rounds.map((r) => Math.round(r.requestsPerSecond)),
+        p50Ms: round.p50Ms,
+        p99Ms: round.p99Ms,
+        non2xx: target.rounds.reduce((sum, r) => sum + r.non2xx, 0),
+        errors: target.rounds.reduce((sum, r) => sum + r.errors, 0),
+        ...(target.pid !== undefined ? { bytesWrittenPerAlert: Math.round(median(target.written)), ...stored.get(target.url), acknowledgedAllRounds: acknowledged(target.url) } : {}),
+      };
+    };
+    const cases = targets.map(summaryOf);
+    const find = (name: string, connections: number) => cases.find((c) => c.name === name && c.connections === connections);
+    const ratio = (ours: string, baseline: string, connections: number): number => Number(((find(ours, connections)?.requestsPerSecond ?? 0) / (find(baseline, connections)?.requestsPerSecond ?? 1)).toFixed(3));
+    const ratios = {
+      serial: ratio('peregrine', 'raw node:http', 1),
+      concurrent: ratio('peregrine', 'raw node:http', 50),
+      serialFsync: ratio('peregrine, fsync per commit', 'raw node:http', 1),
+      concurrentFsync: ratio('peregrine, fsync per commit', 'raw node:http', 50),
+      serialOutputsVsNone: ratio('peregrine, two outputs', 'peregrine', 1),
+      concurrentOutputsVsNone: ratio('peregrine, two outputs', 'peregrine', 50),
+    };
+    const concurrentP99 = find('peregrine', 50)?.p99Ms ?? Infinity;
+    const summary = {
+      name: 'ingest',
+      durationSeconds,
+      rounds: ROUNDS,
+      cases,
+      ratios,
+      everyAcknowledgedStored: [plain, withOutputs, fsync].every((instance) => (stored.get(instance.url)?.stored ?? 0) >= acknowledged(instance.url)),
+      targets: { serial: '>= 0.25', concurrent: '>= 0.5', concurrentP99Ms: '< 20', outputsVsNone: '>= 0.85' },
+      met: {
+        serial: ratios.serial >= 0.25,
+        concurrent: ratios.concurrent >= 0.5,
+        concurrentP99: concurrentP99 < 20,
+        outputs: ratios.serialOutputsVsNone >= 0.85 && ratios.concurrentOutputsVsNone >= 0.85,
+      },
+    };
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+  } finally {
+    for (const child of children) await stop(child);
+    await stop(raw);
+    for (const sink of sinks) await new Promise((done) => sink.server.close(done));
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 main().catch((error: unknown) => {

@@ -123,7 +123,7 @@ export class AppModule {
                 metrics.storeFailures.inc();
                 logger.error({ code: 'STORE_UNAVAILABLE', rows, err }, 'alert batch could not be committed');
               },
-            });
+            }, () => store.indexer.roomForAppend());
           },
           inject: [Store, Clock, Metrics],
         },

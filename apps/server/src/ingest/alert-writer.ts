@@ -18,6 +18,9 @@ export interface AlertAppender {
   append(alerts: readonly AcceptedAlert[]): Promise<void>;
 }
 
+/** Resolves when the store can take the next append (StoreIndexer.roomForAppend). */
+export type Backpressure = () => Promise<void>;
+
 interface Pending {
   alert: AcceptedAlert;
   resolve: () => void;
@@ -38,6 +41,7 @@ export class AlertWriter {
     private readonly clock: { monotonicSeconds(): number },
     private readonly settings: WriterSettings,
     private readonly observer: WriterObserver,
+    private readonly backpressure: Backpressure = () => Promise.resolve(),
   ) {}
 
   /** Resolves once the alert is durable; rejects with a 503-class error otherwise. */
@@ -65,6 +69,8 @@ export class AlertWriter {
         // Let requests already read from sockets join this batch: one more event-loop turn
         // costs microseconds, a commit costs more.
         await new Promise<void>((resolve) => setImmediate(resolve));
+        // While the indexer is behind, alerts keep queueing here (and join one larger append).
+        await this.backpressure();
         const batch = this.queue.splice(0, this.settings.maxBatch);
         await this.commit(batch);
       }

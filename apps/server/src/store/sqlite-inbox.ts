@@ -24,7 +24,7 @@ export const INBOX_COLUMNS = [...ROW_COLUMNS.map(([column]) => column), 'routes'
 export class SqliteInbox {
   private readonly appendOne: (accepted: AcceptedAlert) => void;
   private readonly appendMany: (alerts: readonly AcceptedAlert[]) => void;
-  private readonly oldestStatement: Database.Statement<[number], { upper: number | null; count: number; entries: string }>;
+  private readonly oldestStatement: Database.Statement<[number], unknown[]>;
   private readonly findStatement: Database.Statement<[string], Record<string, unknown>>;
   private readonly trimStatement: Database.Statement<[number]>;
   private readonly countStatement: Database.Statement<[], { count: number }>;
@@ -39,10 +39,11 @@ export class SqliteInbox {
     this.appendMany = db.transaction((alerts: readonly AcceptedAlert[]) => {
       for (const accepted of alerts) this.appendOne(accepted);
     });
-    // SQLite writes the batch as JSON itself: one text to hand over, no per-row work in JavaScript.
-    this.oldestStatement = db.prepare(
-      `SELECT MAX(id) AS upper, COUNT(*) AS count, json_group_array(json_array(${ROW_COLUMNS.map(([column]) => (column === 'time_ns' ? 'CAST(time_ns AS TEXT)' : column)).join(', ')}, json(routes))) AS entries FROM (SELECT * FROM alert_inbox ORDER BY id LIMIT ?)`,
-    );
+    // Rows as arrays (no objects to build): id, the alerts table's columns in ROW_COLUMNS order, routes.
+    // time_ns as text: an int64 of nanoseconds does not survive a JS number.
+    this.oldestStatement = db
+      .prepare<[number], unknown[]>(`SELECT id, ${ROW_COLUMNS.map(([column]) => (column === 'time_ns' ? 'CAST(time_ns AS TEXT)' : column)).join(', ')}, routes FROM alert_inbox ORDER BY id LIMIT ?`)
+      .raw(true);
     this.findStatement = db.prepare(`SELECT ${ROW_COLUMNS.map(([column, property]) => `${column === 'time_ns' ? 'CAST(time_ns AS TEXT)' : column} AS "${property}"`).join(', ')} FROM alert_inbox WHERE uuid = ? ORDER BY id LIMIT 1`);
     this.trimStatement = db.prepare('DELETE FROM alert_inbox WHERE id <= ?');
     this.countStatement = db.prepare('SELECT COUNT(*) AS count FROM alert_inbox');
@@ -63,13 +64,14 @@ export class SqliteInbox {
   }
 
   /**
-   * The oldest entries, at most `limit`, as one JSON array of entries (each the row's values in
-   * ROW_COLUMNS order, then the routes), and the last id among them.
+   * The oldest entries, at most `limit`: each the row's values in ROW_COLUMNS order and the
+   * routes (a JSON array text), and the last id among them.
    */
-  oldest(limit: number): { upper: number; count: number; entriesJson: string } | undefined {
-    const batch = this.oldestStatement.get(limit);
-    if (!batch || batch.upper === null) return undefined;
-    return { upper: batch.upper, count: batch.count, entriesJson: batch.entries };
+  oldest(limit: number): { upper: number; rows: unknown[][] } | undefined {
+    const rows = this.oldestStatement.all(limit);
+    const last = rows[rows.length - 1];
+    if (!last) return undefined;
+    return { upper: Number(last[0]), rows: rows.map((row) => row.slice(1)) };
   }
 
   /** An alert's row by uuid, if it still waits here (its first entry). */

@@ -8,7 +8,12 @@ export interface IndexerSettings {
    * of each alert paying for nine index updates alone. A read never waits for it (caughtUp).
    */
   intervalMs: number;
+  /** The most alerts waiting to be indexed, in seconds of indexing work, before appends wait. */
+  backlogSeconds: number;
 }
+
+/** Below this many alerts waiting, appends never wait (the rate is not known yet at start). */
+const MIN_BACKLOG = 2000;
 
 /** The store failed (locked, gone): try again after this long; nothing is lost meanwhile. */
 const RETRY_AFTER_FAILURE_MS = 1000;
@@ -36,6 +41,11 @@ export class StoreIndexer {
   private failed = false;
   private stopped = false;
   private readonly waiters: Array<{ target: number; resolve: () => void }> = [];
+  /** Alerts this process appended and has not moved out of the inbox yet. */
+  private unindexed = 0;
+  /** Entries moved per second of indexing (moving average): what the backlog is measured in. */
+  private rowsPerSecond = 0;
+  private readonly roomWaiters: Array<() => void> = [];
   private readonly listeners: Array<(deliveries: ReadonlyMap<string, number>) => void> = [];
 
   constructor(
@@ -53,6 +63,7 @@ export class StoreIndexer {
   /** Alerts were acknowledged: index them within the interval. */
   appended(count: number): void {
     this.appendedCount += count;
+    this.unindexed += count;
     this.schedule(this.settings.intervalMs);
   }
 
@@ -72,6 +83,29 @@ export class StoreIndexer {
     });
   }
 
+  /**
+   * Backpressure: resolves at once while the alerts waiting to be indexed are at most
+   * `backlogSeconds` of indexing work, else once they are again (or after `timeoutMs`, the
+   * inbox being durable either way). Senders are slowed to the indexing speed instead of the
+   * inbox — and the age of what reads see — growing without bound.
+   */
+  roomForAppend(timeoutMs = 5000): Promise<void> {
+    if (this.unindexed <= this.backlogLimit() || this.stopped) return Promise.resolve();
+    this.schedule(0);
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      this.roomWaiters.push(done);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  }
+
+  private backlogLimit(): number {
+    return Math.max(MIN_BACKLOG, this.rowsPerSecond * this.settings.backlogSeconds);
+  }
+
   /** Indexes whatever the inbox holds (a previous run's leftovers at start, the rest at stop). */
   async indexAll(): Promise<void> {
     this.cancelTimer();
@@ -85,6 +119,7 @@ export class StoreIndexer {
     this.stopped = true;
     this.cancelTimer();
     for (const waiter of this.waiters.splice(0)) waiter.resolve();
+    for (const resolve of this.roomWaiters.splice(0)) resolve();
   }
 
   private schedule(delayMs: number): void {
@@ -126,7 +161,17 @@ export class StoreIndexer {
       for (;;) {
         const started = this.clock.monotonicSeconds();
         const batch = await this.alerts.indexInbox(this.settings.maxBatch, this.clock.nowMs());
-        if (batch.moved > 0) this.observer.indexed(batch, this.clock.monotonicSeconds() - started);
+        const seconds = this.clock.monotonicSeconds() - started;
+        if (batch.moved > 0) {
+          this.observer.indexed(batch, seconds);
+          this.unindexed = Math.max(0, this.unindexed - batch.moved);
+          // Only full batches say how fast indexing can go; small ones are mostly fixed costs.
+          if (batch.moved >= this.settings.maxBatch / 2 && seconds > 0) {
+            const rate = batch.moved / seconds;
+            this.rowsPerSecond = this.rowsPerSecond === 0 ? rate : 0.8 * this.rowsPerSecond + 0.2 * rate;
+          }
+          if (this.unindexed <= this.backlogLimit()) for (const resolve of this.roomWaiters.splice(0)) resolve();
+        }
         if (batch.deliveries.size > 0) for (const listener of this.listeners) listener(batch.deliveries);
         if (batch.moved < this.settings.maxBatch) break;
       }
