@@ -1,6 +1,7 @@
 /**
  * Kubernetes audit ingest end to end: EventLists of 500 events posted back to back to
- * `POST /k8s-audit` (as a kube-apiserver's batch webhook does), evaluated with the shipped
+ * `POST /k8s-audit` on 8 connections (as kube-apiserver batch webhooks do), and one apiserver
+ * alone (one connection, EventLists of 400, the webhook's default batch size), evaluated with the shipped
  * rules, every alert stored before the 200. Beside it, in the same run: the engine alone on the
  * same events, and JSON.parse of the same bodies, so the figures read as ratios on any machine.
  *
@@ -26,7 +27,7 @@ const TARGET_EVENTS_PER_SECOND = 30_000;
  * trace event as recorded (creates, deletes, execs, role changes: the ones rules alert on); the
  * rest are the same events as reads. `writeEvery=5` gives an alert-heavy batch.
  */
-function batchTemplate(writeEvery: number): string {
+function batchTemplate(writeEvery: number, eventsPerBatch = EVENTS_PER_BATCH): string {
   const tracesDir = join(root, 'fixtures/conformance/traces');
   const events: Array<Record<string, unknown>> = [];
   for (const name of readdirSync(tracesDir).sort()) {
@@ -36,7 +37,7 @@ function batchTemplate(writeEvery: number): string {
       if (!Array.isArray(value) && extractEvents(value).events.length === 1) events.push(value as Record<string, unknown>);
     }
   }
-  const items = Array.from({ length: EVENTS_PER_BATCH }, (_, i) => {
+  const items = Array.from({ length: eventsPerBatch }, (_, i) => {
     const event = structuredClone(events[i % events.length] as Record<string, unknown>);
     if (i % writeEvery !== 0) {
       event['verb'] = ['get', 'list', 'watch', 'update'][i % 4];
@@ -84,7 +85,7 @@ interface EndToEnd {
 }
 
 /** Posts batches made from `template` back to back on `connections` connections; each batch has its own audit IDs. */
-async function endToEnd(template: string): Promise<EndToEnd> {
+async function endToEnd(template: string, connections: number, eventsPerBatch: number): Promise<EndToEnd> {
   const dataDir = mkdtempSync(join(tmpdir(), 'peregrine-audit-bench-'));
   const { child: peregrine, mainUrl } = await startPeregrine({ PEREGRINE_DB_PATH: join(dataDir, 'bench.db'), PEREGRINE_RULES_FILES: join(root, 'rules/k8s_audit_rules.yaml') });
   // Joining pre-split parts keeps the load generator cheap beside the server on the same cores.
@@ -105,7 +106,7 @@ async function endToEnd(template: string): Promise<EndToEnd> {
     const result = await run(durationSeconds);
     const page = (await (await fetch(`${mainUrl}/api/v1/alerts?limit=1`)).json()) as { total: number };
     return {
-      eventsPerSecond: result.requests.average * EVENTS_PER_BATCH,
+      eventsPerSecond: result.requests.average * eventsPerBatch,
       batchP50Ms: result.latency.p50,
       batchP99Ms: result.latency.p99,
       non2xx: result.non2xx,
@@ -120,20 +121,24 @@ async function endToEnd(template: string): Promise<EndToEnd> {
 
 async function main(): Promise<void> {
   const scenarios = [
-    { name: 'realistic', writeEvery: 20 },
-    { name: 'alert-heavy', writeEvery: 5 },
+    { name: 'realistic', writeEvery: 20, connections, eventsPerBatch: EVENTS_PER_BATCH },
+    { name: 'alert-heavy', writeEvery: 5, connections, eventsPerBatch: EVENTS_PER_BATCH },
+    // One apiserver: its webhook sends one batch at a time (default --audit-webhook-batch-max-size 400).
+    { name: 'one-apiserver', writeEvery: 20, connections: 1, eventsPerBatch: 400 },
   ];
   const results: Record<string, unknown> = {};
   let realistic: EndToEnd | undefined;
   for (const scenario of scenarios) {
-    const template = batchTemplate(scenario.writeEvery);
+    const template = batchTemplate(scenario.writeEvery, scenario.eventsPerBatch);
     const engine = engineOnly(template);
-    const ours = await endToEnd(template);
+    const ours = await endToEnd(template, scenario.connections, scenario.eventsPerBatch);
     if (scenario.name === 'realistic') realistic = ours;
     process.stderr.write(
       `${scenario.name.padEnd(12)} end to end ${ours.eventsPerSecond.toFixed(0)} events/s (batch p50 ${ours.batchP50Ms} ms, p99 ${ours.batchP99Ms} ms, non-2xx ${ours.non2xx}) · engine only ${engine.eventsPerSecond.toFixed(0)} events/s · JSON.parse only ${engine.jsonParseEventsPerSecond.toFixed(0)} events/s · ${engine.alertsPerEvent.toFixed(3)} alerts/event\n`,
     );
     results[scenario.name] = {
+      connections: scenario.connections,
+      eventsPerBatch: scenario.eventsPerBatch,
       eventsPerSecond: Math.round(ours.eventsPerSecond),
       engineOnlyEventsPerSecond: Math.round(engine.eventsPerSecond),
       jsonParseEventsPerSecond: Math.round(engine.jsonParseEventsPerSecond),
