@@ -10,10 +10,8 @@
  * reported: bytes on disk per stored alert and bytes the process wrote per alert (write
  * amplification). Medians of alternating rounds (BENCH_ROUNDS, default 3).
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
@@ -54,15 +52,25 @@ function writtenBytes(pid: number | undefined): number | undefined {
   }
 }
 
-/** Answers 200 to everything: an output that never slows delivery down. */
-async function startSink(): Promise<{ server: Server; url: string }> {
-  const server = createServer((request, response) => {
-    request.resume();
-    request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+/**
+ * Two sinks that answer 200 to everything (outputs that never slow delivery down), in a process
+ * of their own: a sink is another service, and in the load generator's process it would slow
+ * the load generator down instead.
+ */
+async function startSinks(): Promise<{ child: ChildProcess; urls: string[] }> {
+  const script = `
+    const { createServer } = require('node:http');
+    const ports = [];
+    let listening = 0;
+    for (let i = 0; i < 2; i++) {
+      const server = createServer((request, response) => { request.resume(); request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}')); });
+      server.keepAliveTimeout = 60000;
+      server.listen(0, '127.0.0.1', () => { ports[i] = server.address().port; if (++listening === 2) process.stdout.write(JSON.stringify({ ports }) + '\\n'); });
+    }
+    process.on('SIGTERM', () => process.exit(0));`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const { ports } = JSON.parse(await waitForLine(child, (line) => line.startsWith('{'))) as { ports: number[] };
+  return { child, urls: ports.map((port) => `http://127.0.0.1:${port}`) };
 }
 
 interface Target {
@@ -95,13 +103,13 @@ async function main(): Promise<void> {
   // drift (a shared 2-core VM varies by 2x over minutes) falls on the baseline and on Peregrine alike.
   const raw = spawn(process.execPath, [join(__dirname, 'raw-baseline.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const rawUrl = `http://127.0.0.1:${(JSON.parse(await waitForLine(raw, (line) => line.startsWith('{'))) as { port: number }).port}/`;
-  const sinks = await Promise.all([startSink(), startSink()]);
+  const sinks = await startSinks();
   const dataDirs: string[] = [];
   const children: Array<Awaited<ReturnType<typeof startPeregrine>>['child']> = [];
   const peregrine = async (synchronous: 'NORMAL' | 'FULL', withOutputs: boolean): Promise<{ url: string; mainUrl: string; pid: number | undefined }> => {
     const dataDir = mkdtempSync(join(tmpdir(), 'peregrine-bench-'));
     dataDirs.push(dataDir);
-    const outputsEnv: Record<string, string> = withOutputs ? { WEBHOOK_ADDRESS: `${sinks[0]?.url}/`, LOKI_HOSTPORT: sinks[1]?.url ?? '' } : {};
+    const outputsEnv: Record<string, string> = withOutputs ? { WEBHOOK_ADDRESS: `${sinks.urls[0]}/`, LOKI_HOSTPORT: sinks.urls[1] ?? '' } : {};
     const started = await startPeregrine({ PEREGRINE_DB_PATH: join(dataDir, 'bench.db'), PEREGRINE_DB_SYNCHRONOUS: synchronous, ...outputsEnv });
     children.push(started.child);
     return { url: `${started.compatUrl}/`, mainUrl: started.mainUrl, pid: started.child.pid };
@@ -185,7 +193,7 @@ async function main(): Promise<void> {
   } finally {
     for (const child of children) await stop(child);
     await stop(raw);
-    for (const sink of sinks) await new Promise((done) => sink.server.close(done));
+    await stop(sinks.child);
     for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
   }
 }

