@@ -1,13 +1,11 @@
 import { type DynamicModule, Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { DataSource } from 'typeorm';
 import { AlertQueries } from '../store/alert-queries';
 import { AlertWriter } from '../ingest/alert-writer';
 import { AlertsController } from '../alerts/alerts.controller';
 import { SidekickUiController } from '../alerts/sidekick-ui.controller';
 import { RetentionService } from '../alerts/retention.service';
 import { Clock } from '../common/clock';
-import { StoreLock } from '../store/store-lock';
 import { Store } from '../store/store';
 import { LiveGateway } from '../live/live.gateway';
 import { registerStoreMetrics } from '../store/store-metrics';
@@ -105,9 +103,6 @@ export class AppModule {
             }),
           inject: [Clock, Metrics],
         },
-        // Sign-in's tables are reached through these until they have a repository of their own.
-        { provide: DataSource, useFactory: (store: Store) => store.dataSource, inject: [Store] },
-        { provide: StoreLock, useFactory: (store: Store) => store.lock, inject: [Store] },
         { provide: Metrics, useFactory: () => new Metrics(metricsSettings(config), (label) => logger.error({ label }, 'invalid Prometheus label name skipped')) },
         {
           provide: AlertWriter,

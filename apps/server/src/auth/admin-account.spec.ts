@@ -11,7 +11,7 @@ import { AdminAccount } from './admin-account';
 import { AuthUserRecord } from '../store/auth.entity';
 import { PasswordHasher } from './password-hasher';
 import { SecretGenerator, tokenHash } from './secret-generator';
-import { SessionStore } from './session-store';
+import { AccountsRepository } from '../store/accounts.repository';
 
 const dirs: string[] = [];
 const open: DataSource[] = [];
@@ -29,8 +29,8 @@ async function start(dir: string) {
   const logger = createLogger('info', new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString('utf8')), done()) }));
   const lock = new StoreLock();
   const hasher = new PasswordHasher(4);
-  const sessions = new SessionStore(dataSource, lock);
-  const account = new AdminAccount(dataSource, lock, hasher, new SecretGenerator(), sessions, logger, () => 1_700_000_000_000);
+  const sessions = new AccountsRepository(dataSource, lock);
+  const account = new AdminAccount(sessions, hasher, new SecretGenerator(), logger, () => 1_700_000_000_000);
   const storedHash = async (): Promise<string | undefined> => (await dataSource.getRepository(AuthUserRecord).findOneBy({ username: 'admin' }))?.passwordHash;
   return { dataSource, account, hasher, sessions, log: () => lines.join(''), storedHash };
 }
@@ -68,7 +68,7 @@ describe('AdminAccount', () => {
     const lines: string[] = [];
     const logger = createLogger('error', new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString('utf8')), done()) }));
     const lock = new StoreLock();
-    const account = new AdminAccount(dataSource, lock, new PasswordHasher(4), new SecretGenerator(), new SessionStore(dataSource, lock), logger, () => 0);
+    const account = new AdminAccount(new AccountsRepository(dataSource, lock), new PasswordHasher(4), new SecretGenerator(), logger, () => 0);
     await account.ensure({ username: 'admin', configuredPassword: '' });
     expect(lines.join('')).toMatch(/first sign-in: [A-Za-z0-9]{24} /);
   });
@@ -89,10 +89,10 @@ describe('AdminAccount', () => {
     const dir = tempDir();
     const run = await start(dir);
     await run.account.ensure({ username: 'admin', configuredPassword: 'old-password' });
-    await run.sessions.save(tokenHash('t'.repeat(43)), { username: 'admin', expiresAt: 2_000_000_000_000 }, 1_700_000_000_000);
+    await run.sessions.saveSession(tokenHash('t'.repeat(43)), { username: 'admin', expiresAt: 2_000_000_000_000 }, 1_700_000_000_000);
     expect(await run.account.ensure({ username: 'admin', configuredPassword: 'new-password' })).toBe('updated-from-config');
     expect(await run.hasher.verify('new-password', (await run.storedHash()) ?? '')).toBe(true);
-    expect(await run.sessions.findValid([tokenHash('t'.repeat(43))], 1_700_000_000_000)).toBeUndefined();
+    expect(await run.sessions.findValidSession([tokenHash('t'.repeat(43))], 1_700_000_000_000)).toBeUndefined();
     expect(run.log()).not.toContain('new-password');
     expect(run.log()).not.toContain('old-password');
   });

@@ -1,10 +1,7 @@
-import { DataSource } from 'typeorm';
-import type { StoreLock } from '../store/store-lock';
 import type { AppLogger } from '../logging/logger';
-import { AuthUserRecord } from '../store/auth.entity';
+import type { AccountsRepository } from '../store/accounts.repository';
 import type { PasswordHasher } from './password-hasher';
 import type { SecretGenerator } from './secret-generator';
-import type { SessionStore } from './session-store';
 
 export interface AdminAccountSettings {
   username: string;
@@ -21,37 +18,34 @@ export type AdminAccountOutcome = 'created-from-config' | 'updated-from-config' 
  */
 export class AdminAccount {
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly lock: StoreLock,
+    private readonly accounts: AccountsRepository,
     private readonly hasher: PasswordHasher,
     private readonly secrets: SecretGenerator,
-    private readonly sessions: SessionStore,
     private readonly logger: AppLogger,
     private readonly nowMs: () => number,
   ) {}
 
   async ensure(settings: AdminAccountSettings): Promise<AdminAccountOutcome> {
-    const users = this.dataSource.getRepository(AuthUserRecord);
-    const existing = await users.findOneBy({ username: settings.username });
+    const existing = await this.accounts.passwordHashOf(settings.username);
     if (settings.configuredPassword !== '') {
-      if (existing && (await this.hasher.verify(settings.configuredPassword, existing.passwordHash))) return 'unchanged';
+      if (existing !== undefined && (await this.hasher.verify(settings.configuredPassword, existing))) return 'unchanged';
       const passwordHash = await this.hasher.hash(settings.configuredPassword);
-      if (existing) {
-        await this.lock.run(() => users.update({ username: settings.username }, { passwordHash, updatedAt: this.nowMs() }));
+      if (existing !== undefined) {
+        await this.accounts.setPassword(settings.username, passwordHash, this.nowMs());
         // Whoever signed in with the old password is signed out.
-        await this.sessions.deleteAllOf(settings.username);
+        await this.accounts.deleteSessionsOf(settings.username);
         this.logger.info({ code: 'ADMIN_PASSWORD_CHANGED', username: settings.username }, 'admin password set from the configuration; older sessions ended');
         return 'updated-from-config';
       }
-      await this.insertIfAbsent(settings.username, passwordHash);
+      await this.accounts.insertUserIfAbsent(settings.username, passwordHash, this.nowMs());
       return 'created-from-config';
     }
-    if (existing) return 'existing';
+    if (existing !== undefined) return 'existing';
 
     const password = this.secrets.password();
     const passwordHash = await this.hasher.hash(password);
     // Replicas starting together on one PostgreSQL race here: only the one whose row landed prints.
-    const stored = await this.insertIfAbsent(settings.username, passwordHash);
+    const stored = await this.accounts.insertUserIfAbsent(settings.username, passwordHash, this.nowMs());
     if (stored !== passwordHash) return 'existing';
     // Never filtered out: without this line nobody could sign in.
     const level = (['warn', 'error', 'fatal'] as const).find((candidate) => this.logger.isLevelEnabled(candidate)) ?? 'fatal';
@@ -63,12 +57,4 @@ export class AdminAccount {
     return 'generated';
   }
 
-  /** Inserts unless the user exists; answers the hash now stored. */
-  private async insertIfAbsent(username: string, passwordHash: string): Promise<string | undefined> {
-    const now = this.nowMs();
-    await this.lock.run(() =>
-      this.dataSource.createQueryBuilder().insert().into(AuthUserRecord).values({ username, passwordHash, createdAt: now, updatedAt: now }).orIgnore().execute(),
-    );
-    return (await this.dataSource.getRepository(AuthUserRecord).findOneBy({ username }))?.passwordHash;
-  }
 }

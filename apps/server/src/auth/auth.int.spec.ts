@@ -1,5 +1,5 @@
 import { io } from 'socket.io-client';
-import { DataSource } from 'typeorm';
+import { Store } from '../store/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn, startTestServer, type TestServer } from '../testing/test-server';
 
@@ -140,7 +140,7 @@ describe('sign-in through the real server', () => {
 describe('sign-in when the store is unavailable', () => {
   it('answers a coded 503 with Retry-After instead of letting anyone in', async () => {
     const server = await startTestServer({ PEREGRINE_AUTH_ENABLED: 'true', PEREGRINE_ADMIN_PASSWORD: PASSWORD });
-    const dataSource = server.app.get(DataSource);
+    const dataSource = server.app.get(Store).dataSource;
     try {
       const cookie = await signIn(server.mainUrl, PASSWORD);
       await dataSource.destroy();

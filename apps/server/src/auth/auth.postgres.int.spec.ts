@@ -6,7 +6,7 @@ import { createLogger } from '../logging/logger';
 import { AdminAccount } from './admin-account';
 import { PasswordHasher } from './password-hasher';
 import { SecretGenerator } from './secret-generator';
-import { SessionStore } from './session-store';
+import { AccountsRepository } from '../store/accounts.repository';
 import { startPostgres, type TestPostgres } from '../testing/postgres';
 import { signIn, startTestServer, type TestServer } from '../testing/test-server';
 
@@ -61,7 +61,7 @@ describe('sign-in on PostgreSQL, shared by replicas', () => {
         sources.map((dataSource) => {
           const lock = new StoreLock();
           const logger = createLogger('info', new Writable({ write: (chunk: Buffer, _encoding, done) => (logs.push(chunk.toString('utf8')), done()) }));
-          return new AdminAccount(dataSource, lock, new PasswordHasher(4), new SecretGenerator(), new SessionStore(dataSource, lock), logger, () => Date.now()).ensure({
+          return new AdminAccount(new AccountsRepository(dataSource, lock), new PasswordHasher(4), new SecretGenerator(), logger, () => Date.now()).ensure({
             username: 'racer',
             configuredPassword: '',
           });

@@ -1,6 +1,5 @@
 import type { Provider } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { StoreLock } from '../store/store-lock';
+import { Store } from '../store/store';
 import { Clock } from '../common/clock';
 import { durationMs } from '../config/config.loader';
 import type { AppConfig } from '../config/config.schema';
@@ -12,7 +11,6 @@ import { LoginRateLimiter } from './login-rate-limiter';
 import { PasswordHasher } from './password-hasher';
 import { SecretGenerator } from './secret-generator';
 import { SessionCookies } from './session-cookies';
-import { SessionStore } from './session-store';
 
 /** Sign-in's part of the composition root. The admin account is made sure of before the port opens. */
 export function authProviders(config: AppConfig, logger: AppLogger): Provider[] {
@@ -20,18 +18,17 @@ export function authProviders(config: AppConfig, logger: AppLogger): Provider[] 
   return [
     { provide: PasswordHasher, useFactory: () => new PasswordHasher() },
     { provide: SecretGenerator, useFactory: () => new SecretGenerator() },
-    { provide: SessionStore, useFactory: (dataSource: DataSource, lock: StoreLock) => new SessionStore(dataSource, lock), inject: [DataSource, StoreLock] },
     {
       provide: AuthService,
-      useFactory: async (dataSource: DataSource, lock: StoreLock, hasher: PasswordHasher, secrets: SecretGenerator, sessions: SessionStore, clock: Clock) => {
+      useFactory: async (store: Store, hasher: PasswordHasher, secrets: SecretGenerator, clock: Clock) => {
         const nowMs = (): number => clock.nowMs();
         if (auth.enabled) {
-          await new AdminAccount(dataSource, lock, hasher, secrets, sessions, logger.child({ component: 'auth' }), nowMs).ensure({ username: auth.username, configuredPassword: auth.admin_password });
+          await new AdminAccount(store.accounts, hasher, secrets, logger.child({ component: 'auth' }), nowMs).ensure({ username: auth.username, configuredPassword: auth.admin_password });
         }
         const limiter = new LoginRateLimiter({ maxFailures: auth.login_max_failures, windowMs: durationMs(auth.login_window) }, nowMs);
-        return new AuthService(dataSource, hasher, secrets, sessions, limiter, { enabled: auth.enabled, sessionTtlMs: durationMs(auth.session_ttl) }, nowMs);
+        return new AuthService(store.accounts, hasher, secrets, limiter, { enabled: auth.enabled, sessionTtlMs: durationMs(auth.session_ttl) }, nowMs);
       },
-      inject: [DataSource, StoreLock, PasswordHasher, SecretGenerator, SessionStore, Clock],
+      inject: [Store, PasswordHasher, SecretGenerator, Clock],
     },
     {
       provide: LiveSessions,

@@ -13,7 +13,7 @@ import { AuthService, basicCredentials } from './auth.service';
 import { LoginRateLimiter } from './login-rate-limiter';
 import { PasswordHasher } from './password-hasher';
 import { SecretGenerator, tokenHash } from './secret-generator';
-import { SessionStore } from './session-store';
+import { AccountsRepository } from '../store/accounts.repository';
 
 let dir: string;
 let dataSource: DataSource;
@@ -27,10 +27,10 @@ beforeEach(async () => {
   const lock = new StoreLock();
   const hasher = new PasswordHasher(4);
   const secrets = new SecretGenerator();
-  const sessions = new SessionStore(dataSource, lock);
-  await new AdminAccount(dataSource, lock, hasher, secrets, sessions, pino({ enabled: false }), () => now).ensure({ username: 'admin', configuredPassword: 'right-password' });
+  const sessions = new AccountsRepository(dataSource, lock);
+  await new AdminAccount(sessions, hasher, secrets, pino({ enabled: false }), () => now).ensure({ username: 'admin', configuredPassword: 'right-password' });
   const limiter = new LoginRateLimiter({ maxFailures: 5, windowMs: 60_000 }, () => now);
-  auth = new AuthService(dataSource, hasher, secrets, sessions, limiter, { enabled: true, sessionTtlMs: 3_600_000 }, () => now);
+  auth = new AuthService(sessions, hasher, secrets, limiter, { enabled: true, sessionTtlMs: 3_600_000 }, () => now);
 });
 
 afterEach(async () => {

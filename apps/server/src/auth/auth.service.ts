@@ -2,9 +2,7 @@ import { PeregrineError } from '../common/errors';
 import type { LoginRateLimiter } from './login-rate-limiter';
 import type { PasswordHasher } from './password-hasher';
 import { type SecretGenerator, tokenHash } from './secret-generator';
-import type { SessionStore, ValidSession } from './session-store';
-import { DataSource } from 'typeorm';
-import { AuthUserRecord } from '../store/auth.entity';
+import type { AccountsRepository, ValidSession } from '../store/accounts.repository';
 
 export interface Credentials {
   username: string;
@@ -47,10 +45,9 @@ export function basicCredentials(authorization: string | undefined): Credentials
 /** Sign-in, sign-out and "who is this" from session tokens (or, for scripts, HTTP Basic). */
 export class AuthService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly accounts: AccountsRepository,
     private readonly hasher: PasswordHasher,
     private readonly secrets: SecretGenerator,
-    private readonly sessions: SessionStore,
     private readonly limiter: LoginRateLimiter,
     private readonly settings: AuthSettings,
     private readonly nowMs: () => number,
@@ -64,10 +61,10 @@ export class AuthService {
   async login(credentials: Credentials, client: string): Promise<NewSession> {
     const username = await this.verify(credentials, client);
     const now = this.nowMs();
-    await this.sessions.deleteExpired(now);
+    await this.accounts.deleteExpiredSessions(now);
     const token = this.secrets.sessionToken();
     const expiresAt = now + this.settings.sessionTtlMs;
-    await this.sessions.save(tokenHash(token), { username, expiresAt }, now);
+    await this.accounts.saveSession(tokenHash(token), { username, expiresAt }, now);
     return { token, username, expiresAt, maxAgeSeconds: Math.floor(this.settings.sessionTtlMs / 1000) };
   }
 
@@ -91,15 +88,15 @@ export class AuthService {
   /** The username when the password is right; `INVALID_CREDENTIALS` or `TOO_MANY_ATTEMPTS` otherwise. */
   private async verify(credentials: Credentials, client: string): Promise<string> {
     this.limiter.assertAllowed(client);
-    const user = await this.dataSource.getRepository(AuthUserRecord).findOneBy({ username: credentials.username });
+    const passwordHash = await this.accounts.passwordHashOf(credentials.username);
     // The decoy keeps "no such user" as slow as "wrong password".
-    const valid = await this.hasher.verify(credentials.password, user?.passwordHash ?? (await this.hasher.decoyHash()));
-    if (!user || !valid) {
+    const valid = await this.hasher.verify(credentials.password, passwordHash ?? (await this.hasher.decoyHash()));
+    if (passwordHash === undefined || !valid) {
       this.limiter.recordFailure(client);
       throw new PeregrineError('INVALID_CREDENTIALS', 'wrong username or password');
     }
     this.limiter.recordSuccess(client);
-    return user.username;
+    return credentials.username;
   }
 
   private readonly basicVerified = new Map<string, { username: string; until: number }>();
@@ -107,7 +104,7 @@ export class AuthService {
   /** Ends the sessions named by these tokens (a browser may send more than one cookie of the name). */
   async logout(tokens: readonly string[]): Promise<void> {
     const hashes = tokens.map(tokenHash);
-    await this.sessions.delete(hashes);
+    await this.accounts.deleteSessions(hashes);
     for (const listener of this.endedListeners) listener(hashes);
   }
 
@@ -124,7 +121,7 @@ export class AuthService {
   /** The first valid session among these tokens, with its expiry. */
   async session(tokens: readonly string[]): Promise<ValidSession | undefined> {
     if (tokens.length === 0) return undefined;
-    return this.sessions.findValid(tokens.map(tokenHash), this.nowMs());
+    return this.accounts.findValidSession(tokens.map(tokenHash), this.nowMs());
   }
 
   private readonly endedListeners: Array<(tokenHashes: readonly string[]) => void> = [];

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { AccountsRepository } from './accounts.repository';
 import { AlertQueries } from './alert-queries';
 import { AlertsRepository } from './alerts.repository';
 import { type DatabaseSettings, openDatabase } from './database';
@@ -12,12 +13,13 @@ import { StoreLock } from './store-lock';
  */
 export class Store {
   private constructor(
-    /** @internal for repositories opened beside these (accounts) */
+    /** @internal tests and benchmarks only: services receive repositories */
     readonly dataSource: DataSource,
     /** On SQLite every write shares one connection: writers take turns through this lock. */
     readonly lock: StoreLock,
     readonly alerts: AlertsRepository,
     readonly deliveries: DeliveriesRepository,
+    readonly accounts: AccountsRepository,
     /** Fills the query indexes and the outbox from the inbox, in the background. */
     readonly indexer: StoreIndexer,
     readonly queries: AlertQueries,
@@ -29,7 +31,7 @@ export class Store {
     const deliveries = new DeliveriesRepository(dataSource, lock);
     const alerts = await AlertsRepository.open(dataSource, deliveries, lock, settings.driver === 'sqlite' ? { sqlitePath: settings.path, synchronous: settings.synchronous, busyTimeoutMs: settings.busyTimeoutMs } : {});
     const indexer = new StoreIndexer(alerts, indexing.clock, indexing.settings, indexing.observer);
-    return new Store(dataSource, lock, alerts, deliveries, indexer, new AlertQueries(dataSource, alerts, indexer));
+    return new Store(dataSource, lock, alerts, deliveries, new AccountsRepository(dataSource, lock), indexer, new AlertQueries(dataSource, alerts, indexer));
   }
 
   /** Indexes what is left in the inbox, then closes. */

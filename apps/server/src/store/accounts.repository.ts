@@ -1,0 +1,66 @@
+import { DataSource, LessThanOrEqual } from 'typeorm';
+import { AuthSessionRecord, AuthUserRecord } from './auth.entity';
+import type { StoreLock } from './store-lock';
+
+export interface StoredSession {
+  username: string;
+  expiresAt: number;
+}
+
+export interface ValidSession extends StoredSession {
+  tokenHash: string;
+}
+
+/**
+ * Every statement on the sign-in tables (`auth_users`, `auth_sessions`), for both dialects.
+ * Sessions are keyed by token hash. Writes go through the store lock: on SQLite they share one
+ * connection with the indexer's and the dispatcher's transactions.
+ */
+export class AccountsRepository {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly lock: StoreLock,
+  ) {}
+
+  /** The stored password hash of a user, if the user exists. */
+  async passwordHashOf(username: string): Promise<string | undefined> {
+    return (await this.dataSource.getRepository(AuthUserRecord).findOneBy({ username }))?.passwordHash;
+  }
+
+  /** Inserts the user unless one of that name exists (replicas may race); answers the hash now stored. */
+  async insertUserIfAbsent(username: string, passwordHash: string, nowMs: number): Promise<string | undefined> {
+    await this.lock.run(() => this.dataSource.createQueryBuilder().insert().into(AuthUserRecord).values({ username, passwordHash, createdAt: nowMs, updatedAt: nowMs }).orIgnore().execute());
+    return this.passwordHashOf(username);
+  }
+
+  async setPassword(username: string, passwordHash: string, nowMs: number): Promise<void> {
+    await this.lock.run(() => this.dataSource.getRepository(AuthUserRecord).update({ username }, { passwordHash, updatedAt: nowMs }));
+  }
+
+  async saveSession(tokenHash: string, session: StoredSession, createdAt: number): Promise<void> {
+    await this.lock.run(() => this.dataSource.getRepository(AuthSessionRecord).insert({ tokenHash, username: session.username, createdAt, expiresAt: session.expiresAt }));
+  }
+
+  /** The first of the hashes that names a session still valid at `nowMs`. */
+  async findValidSession(tokenHashes: readonly string[], nowMs: number): Promise<ValidSession | undefined> {
+    for (const tokenHash of tokenHashes) {
+      const row = await this.dataSource.getRepository(AuthSessionRecord).findOneBy({ tokenHash });
+      if (row && row.expiresAt > nowMs) return { tokenHash, username: row.username, expiresAt: row.expiresAt };
+    }
+    return undefined;
+  }
+
+  async deleteSessions(tokenHashes: readonly string[]): Promise<void> {
+    if (tokenHashes.length === 0) return;
+    await this.lock.run(() => this.dataSource.getRepository(AuthSessionRecord).delete([...tokenHashes]));
+  }
+
+  /** Every session of a user: their password changed. */
+  async deleteSessionsOf(username: string): Promise<void> {
+    await this.lock.run(() => this.dataSource.getRepository(AuthSessionRecord).delete({ username }));
+  }
+
+  async deleteExpiredSessions(nowMs: number): Promise<void> {
+    await this.lock.run(() => this.dataSource.getRepository(AuthSessionRecord).delete({ expiresAt: LessThanOrEqual(nowMs) }));
+  }
+}
