@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { productEnv } from '../src/testing/processes';
 
 /** Resolves with the first stdout line of `child` that passes `test` (e.g. "listening"). */
 export function waitForLine(child: ChildProcess, test: (line: string) => boolean): Promise<string> {
@@ -31,16 +32,7 @@ export async function startPeregrine(env: Readonly<Record<string, string>>): Pro
   const root = resolve(__dirname, '../../..');
   const child = spawn(process.execPath, [join(root, 'apps/server/bin/peregrine.js'), 'serve'], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: {
-      ...process.env,
-      LISTENADDRESS: '127.0.0.1',
-      LISTENPORT: '0',
-      PEREGRINE_ADDRESS: '127.0.0.1',
-      PEREGRINE_PORT: '0',
-      PEREGRINE_LOG_LEVEL: 'info',
-      PEREGRINE_AUTH_ENABLED: 'false',
-      ...env,
-    },
+    env: productEnv(env),
   });
   const listening = JSON.parse(await waitForLine(child, (line) => line.includes('Peregrine is listening'))) as { mainUrl: string; compatUrl: string };
   return { child, mainUrl: listening.mainUrl, compatUrl: listening.compatUrl };

@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseJson, stringifyJson, type JsonValue } from '../common/json';
 import { inboxPathFor } from '../store/sqlite-inbox';
+import { productEnv } from '../testing/processes';
 
 /*
  * Crash safety of the acknowledgement path, against the BUILT product (`peregrine serve`, a real
@@ -50,16 +51,7 @@ interface Product {
 async function startPeregrine(env: Readonly<Record<string, string>>, timeoutMs = 20_000): Promise<Product> {
   const child = spawn(process.execPath, [join(root, 'apps/server/bin/peregrine.js'), 'serve'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      LISTENADDRESS: '127.0.0.1',
-      LISTENPORT: '0',
-      PEREGRINE_ADDRESS: '127.0.0.1',
-      PEREGRINE_PORT: '0',
-      PEREGRINE_LOG_LEVEL: 'info',
-      PEREGRINE_AUTH_ENABLED: 'false',
-      ...env,
-    },
+    env: productEnv(env),
   });
   // The last 64 KiB of output: enough to explain a failure, bounded under load.
   let output = '';

@@ -2,6 +2,23 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 
+/**
+ * The environment of the built product started as a child process by a test or a benchmark:
+ * loopback only, ports the system picks, sign-in off, info logs; `env` adds or overrides.
+ */
+export function productEnv(env: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    LISTENADDRESS: '127.0.0.1',
+    LISTENPORT: '0',
+    PEREGRINE_ADDRESS: '127.0.0.1',
+    PEREGRINE_PORT: '0',
+    PEREGRINE_LOG_LEVEL: 'info',
+    PEREGRINE_AUTH_ENABLED: 'false',
+    ...env,
+  };
+}
+
 /** A free loopback port (bound and released; good enough for a test's own child process). */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
