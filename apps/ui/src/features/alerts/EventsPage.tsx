@@ -23,7 +23,7 @@ export function EventsPage() {
   const [paused, setPaused] = useState(false);
   const [scrolledAway, setScrolledAway] = useState(false);
   const scrollRef = useRef<HTMLDivElement>(null);
-  const list = useAlertList(filters, paused || scrolledAway);
+  const list = useAlertList(filters, paused || scrolledAway, () => (scrollRef.current?.scrollTop ?? 0) > TOP_SLACK_PX);
 
   useEffect(() => {
     const element = scrollRef.current;

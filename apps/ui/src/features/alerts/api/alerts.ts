@@ -97,9 +97,12 @@ export interface AlertListState {
 /**
  * The alerts of a filter, newest event time first, in cursor pages; then every matching alert
  * the server pushes, merged in by its time. While `held` (paused, or scrolled away from the top) new alerts wait behind a count
- * instead of moving the rows under the reader's eyes.
+ * instead of moving the rows under the reader's eyes. `heldNow` answers the same from the page
+ * itself (its scroll position) for the moment between a scroll and the render that follows it:
+ * an alert pushed in that frame must wait too (the browser runs scroll events, then animation
+ * frames, in one frame, before React renders).
  */
-export function useAlertList(filters: AlertFilters, held: boolean): AlertListState {
+export function useAlertList(filters: AlertFilters, held: boolean, heldNow: () => boolean = () => false): AlertListState {
   const key = useMemo(() => filtersToSearch(filters).toString(), [filters]);
   const [rows, setRows] = useState<Alert[]>([]);
   const [total, setTotal] = useState<number>();
@@ -115,6 +118,8 @@ export function useAlertList(filters: AlertFilters, held: boolean): AlertListSta
   filtersRef.current = filters;
   const heldRef = useRef(held);
   heldRef.current = held;
+  const heldNowRef = useRef(heldNow);
+  heldNowRef.current = heldNow;
   const moreController = useRef<AbortController | undefined>(undefined);
   // Refs hold the truth between renders so that several pushes in one tick compose, and
   // state updaters stay pure (StrictMode calls them twice).
@@ -186,7 +191,7 @@ export function useAlertList(filters: AlertFilters, held: boolean): AlertListSta
     inbox.current = { alerts: [], dropped: 0 };
     const batch = alerts.reverse();
     if (batch.length + dropped === 0) return;
-    if (heldRef.current) {
+    if (heldRef.current || heldNowRef.current()) {
       const w = waitingRef.current;
       const room = Math.max(0, MAX_WAITING - w.alerts.length);
       // More counted than kept: showing them reloads from the server.
@@ -223,7 +228,7 @@ export function useAlertList(filters: AlertFilters, held: boolean): AlertListSta
 
   // Back at the top and live again: what waited joins the table.
   useEffect(() => {
-    if (!held && waiting.count > 0) showWaiting();
+    if (!held && !heldNowRef.current() && waiting.count > 0) showWaiting();
   }, [held, waiting.count, showWaiting]);
 
   const loadMore = useCallback(() => {
