@@ -38,7 +38,8 @@ export class AlertsRepository {
     private readonly dataSource: DataSource,
     private readonly lock: StoreLock,
     private readonly deliveries: DeliveriesRepository,
-    private readonly sqlite: { inbox: SqliteInbox; path: string } | undefined,
+    /** The SQLite inbox; undefined on PostgreSQL, whose inbox is a table. */
+    private readonly inbox: SqliteInbox | undefined,
   ) {}
 
   static async open(dataSource: DataSource, deliveries: DeliveriesRepository, lock: StoreLock, settings: AlertsStoreSettings = {}): Promise<AlertsRepository> {
@@ -46,7 +47,7 @@ export class AlertsRepository {
     const mainPath = settings.sqlitePath ?? String(dataSource.options.database);
     const path = inboxPathFor(mainPath);
     const inbox = SqliteInbox.open(path, settings.synchronous ?? 'NORMAL', settings.busyTimeoutMs ?? 5000);
-    return new AlertsRepository(dataSource, lock, deliveries, { inbox, path });
+    return new AlertsRepository(dataSource, lock, deliveries, inbox);
   }
 
   /**
@@ -54,8 +55,8 @@ export class AlertsRepository {
    * statement (one transaction). Resolves once durable in the configured sense.
    */
   async append(alerts: readonly AcceptedAlert[]): Promise<void> {
-    if (this.sqlite) {
-      this.sqlite.inbox.append(alerts);
+    if (this.inbox) {
+      this.inbox.append(alerts);
       return;
     }
     const entries = JSON.stringify(alerts.map(inboxEntry));
@@ -68,7 +69,7 @@ export class AlertsRepository {
    * resend, or a pass repeated after a crash, stores and delivers nothing twice.
    */
   async indexInbox(maxEntries: number, nowMs: number): Promise<IndexedBatch> {
-    return this.sqlite ? this.indexSqliteInbox(this.sqlite.inbox, maxEntries, nowMs) : this.indexPostgresInbox(maxEntries, nowMs);
+    return this.inbox ? this.indexSqliteInbox(this.inbox, maxEntries, nowMs) : this.indexPostgresInbox(maxEntries, nowMs);
   }
 
   private async indexSqliteInbox(inbox: SqliteInbox, maxEntries: number, nowMs: number): Promise<IndexedBatch> {
@@ -116,8 +117,8 @@ export class AlertsRepository {
   async findByUuid(uuid: string): Promise<StoredAlert | undefined> {
     const row = await this.dataSource.getRepository(AlertRecord).findOne({ where: { uuid } });
     if (row) return fromRow(row);
-    if (this.sqlite) {
-      const pending = this.sqlite.inbox.find(uuid);
+    if (this.inbox) {
+      const pending = this.inbox.find(uuid);
       return pending ? fromRow(pending as unknown as AlertRecord) : undefined;
     }
     const entry = await this.postgresInboxEntry(uuid);
@@ -133,7 +134,7 @@ export class AlertsRepository {
 
   /** Acknowledged alerts not indexed yet. */
   async inboxCount(): Promise<number> {
-    if (this.sqlite) return this.sqlite.inbox.count();
+    if (this.inbox) return this.inbox.count();
     const [row] = await this.dataSource.query<Array<{ count: string }>>('SELECT COUNT(*) AS count FROM alert_inbox');
     return Number(row?.count ?? 0);
   }
@@ -180,13 +181,13 @@ export class AlertsRepository {
   /** Bytes on disk: SQLite's pages of both files; PostgreSQL's alert and delivery relations. */
   async sizeBytes(): Promise<number> {
     if (!this.dataSource.isInitialized) return 0;
-    if (!this.sqlite) {
+    if (!this.inbox) {
       const [row] = await this.dataSource.query<Array<{ size: string }>>("SELECT pg_total_relation_size('alerts') + pg_total_relation_size('deliveries') + pg_total_relation_size('alert_inbox') AS size");
       return Number(row?.size ?? 0);
     }
     const [pages] = await this.dataSource.query<Array<{ page_count: number }>>('PRAGMA page_count');
     const [size] = await this.dataSource.query<Array<{ page_size: number }>>('PRAGMA page_size');
-    return (pages?.page_count ?? 0) * (size?.page_size ?? 0) + this.sqlite.inbox.sizeBytes();
+    return (pages?.page_count ?? 0) * (size?.page_size ?? 0) + this.inbox.sizeBytes();
   }
 
   /** Alerts kept (highest id minus lowest, an upper bound that needs no scan). */
@@ -197,7 +198,7 @@ export class AlertsRepository {
   }
 
   close(): void {
-    this.sqlite?.inbox.close();
+    this.inbox?.close();
   }
 
   /** SQLite's own handle: INSERT … RETURNING through TypeORM's driver loses the returned rows. */

@@ -3,7 +3,7 @@ import type { AcceptedAlert } from '../model/alert';
 import { ROW_COLUMNS, toRow } from './alert-row';
 
 /** The inbox holds the alerts table's columns, then the outputs each alert routes to (JSON array). */
-export const INBOX_COLUMNS = [...ROW_COLUMNS.map(([column]) => column), 'routes'];
+const INBOX_COLUMNS = [...ROW_COLUMNS.map(([column]) => column), 'routes'];
 
 /**
  * The acknowledgement path's SQLite file: a table with the alerts table's columns and nothing

@@ -15,8 +15,6 @@ export class Store {
   private constructor(
     /** @internal tests and benchmarks only: services receive repositories */
     readonly dataSource: DataSource,
-    /** On SQLite every write shares one connection: writers take turns through this lock. */
-    readonly lock: StoreLock,
     readonly alerts: AlertsRepository,
     readonly deliveries: DeliveriesRepository,
     readonly accounts: AccountsRepository,
@@ -31,7 +29,7 @@ export class Store {
     const deliveries = new DeliveriesRepository(dataSource, lock);
     const alerts = await AlertsRepository.open(dataSource, deliveries, lock, settings.driver === 'sqlite' ? { sqlitePath: settings.path, synchronous: settings.synchronous, busyTimeoutMs: settings.busyTimeoutMs } : {});
     const indexer = new StoreIndexer(alerts, indexing.clock, indexing.settings, indexing.observer);
-    return new Store(dataSource, lock, alerts, deliveries, new AccountsRepository(dataSource, lock), indexer, new AlertQueries(dataSource, alerts, indexer));
+    return new Store(dataSource, alerts, deliveries, new AccountsRepository(dataSource, lock), indexer, new AlertQueries(dataSource, alerts, indexer));
   }
 
   /** Indexes what is left in the inbox, then closes. */
