@@ -144,7 +144,7 @@ function AlertRow({ alert, index, top, height, selected, onOpen, onFilter }: Ale
             return (
               <FilterChip key={key} label={`${key}=${text}`} title={`Search for ${text}`} onClick={() => onFilter('q', text)}>
                 <span className="chip-key">{key}=</span>
-                {text}
+                <span className="chip-text">{text}</span>
               </FilterChip>
             );
           })}

@@ -30,7 +30,7 @@ export function PriorityBadge({ priority, onClick }: { priority: string; onClick
 export function FilterChip({ label, title, onClick, children }: { label: string; title: string; onClick: () => void; children?: ReactNode }) {
   return (
     <button type="button" className="chip" title={title} onClick={stop(onClick)}>
-      {children ?? label}
+      {children ?? <span className="chip-text">{label}</span>}
     </button>
   );
 }
