@@ -25,7 +25,7 @@ describe('RetentionService', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'peregrine-retention-'));
-    store = await Store.open({ driver: 'sqlite', path: join(dir, 'p.db'), synchronous: 'NORMAL', busyTimeoutMs: 1000 }, { settings: { maxBatch: 5000, intervalMs: 50, backlogSeconds: 0.5 }, observer: { indexed: () => undefined, failed: () => undefined }, clock: new Clock() });
+    store = await Store.open({ driver: 'sqlite', path: join(dir, 'p.db'), synchronous: 'NORMAL', busyTimeoutMs: 1000 }, { settings: { maxBatch: 5000, intervalMs: 50, backlogSeconds: 0.5, maxUnindexed: 50_000 }, observer: { indexed: () => undefined, failed: () => undefined }, clock: new Clock() });
     dataSource = store.dataSource;
     const values = Array.from({ length: 12_000 }, (_, i) => `('u${i}', 0, 't', 'Debug', 1, 'r', 's', 'h', 'c', NULL, NULL, 'o', '{}', '[]', ${now - (12_000 - i) * 1000})`).join(',');
     await dataSource.query(`INSERT INTO alerts (uuid, time_ns, time, priority, priority_value, rule, source, hostname, cluster, k8s_namespace, k8s_pod, output, output_fields, tags, received_at) VALUES ${values}`);

@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import BetterSqlite from 'better-sqlite3';
 import sqlite3 from 'sqlite3';
-import { inboxPathFor } from '../store/sqlite-inbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson, stringifyJson, type JsonValue } from '../common/json';
 import { startTestServer, type TestServer } from '../testing/test-server';
@@ -231,25 +229,34 @@ describe('ingest settings', () => {
     }
   });
 
-  it('answers 503 with Retry-After, never 200, while the store cannot commit, and recovers after', async () => {
-    const server = await startTestServer({ PEREGRINE_DB_BUSY_TIMEOUT_MS: '50' });
-    // The acknowledgement path commits to the inbox file: hold that one's write lock, with the
-    // library that owns it (two copies of SQLite in one process do not see each other's locks).
-    const locker = new BetterSqlite(inboxPathFor(server.dbPath));
+  it('answers 503 with Retry-After, never 200, once the store holds all it may without indexing, and recovers after', async () => {
+    const server = await startTestServer({ PEREGRINE_DB_BUSY_TIMEOUT_MS: '50', PEREGRINE_DB_MAX_UNINDEXED: '100' });
+    // The indexer moves acknowledged alerts into the main file: hold that file's write lock, with
+    // the library that owns it (two copies of SQLite in one process do not see each other's locks).
+    const locker = new sqlite3.Database(server.dbPath);
+    const exec = (sql: string): Promise<void> => new Promise((resolve, reject) => locker.exec(sql, (error) => (error ? reject(error) : resolve())));
     try {
-      locker.exec('BEGIN EXCLUSIVE');
+      await exec('BEGIN EXCLUSIVE');
+      // Acknowledged while the journal may hold them: durable there, indexed later.
+      for (let i = 0; i < 100; i++) expect((await post(`${server.compatUrl}/`, realAlertText)).status).toBe(200);
       const refused = await post(`${server.compatUrl}/`, realAlertText);
       expect(refused.status).toBe(503);
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(refused.text).toContain('STORE_UNAVAILABLE');
+      expect(refused.text).toContain('STORE_OVERLOADED');
       const refusedMain = await post(`${server.mainUrl}/api/v1/alerts`, realAlertText);
       expect(refusedMain.status).toBe(503);
-      locker.exec('COMMIT');
-      expect((await post(`${server.compatUrl}/`, realAlertText)).status).toBe(200);
+      await exec('COMMIT');
+      // The indexer retries after its pause; then there is room again.
+      let status = 0;
+      for (let attempt = 0; attempt < 100 && status !== 200; attempt++) {
+        status = (await post(`${server.compatUrl}/`, realAlertText)).status;
+        if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(status).toBe(200);
       const page = parseJson(await latestAlertsText(server, 10)) as { total: number };
-      expect(page.total).toBe(1);
+      expect(page.total).toBe(101);
     } finally {
-      locker.close();
+      await new Promise((resolve) => locker.close(resolve));
       await server.stop();
     }
   });

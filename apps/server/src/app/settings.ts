@@ -24,7 +24,7 @@ export function databaseSettings(config: AppConfig): DatabaseSettings {
 
 /** How the inbox is indexed in the background (see StoreIndexer). */
 export function indexerSettings(config: AppConfig): IndexerSettings {
-  return { maxBatch: 1000, intervalMs: config.peregrine.db.index_interval_ms, backlogSeconds: 0.5 };
+  return { maxBatch: 1000, intervalMs: config.peregrine.db.index_interval_ms, backlogSeconds: 0.5, maxUnindexed: config.peregrine.db.max_unindexed };
 }
 
 export function enrichmentSettings(config: AppConfig): EnrichmentSettings {

@@ -69,8 +69,9 @@ export const configSchema = z.object({
           synchronous: z.enum(['FULL', 'NORMAL']).default('NORMAL'),
           busy_timeout_ms: z.number().int().min(0).default(5000),
           index_interval_ms: z.number().int().min(1).max(1000).default(50),
+          max_unindexed: z.number().int().min(100).default(50_000),
         })
-        .default({ driver: 'sqlite', path: './data/peregrine.db', url: '', synchronous: 'NORMAL', busy_timeout_ms: 5000, index_interval_ms: 50 }),
+        .default({ driver: 'sqlite', path: './data/peregrine.db', url: '', synchronous: 'NORMAL', busy_timeout_ms: 5000, index_interval_ms: 50, max_unindexed: 50_000 }),
       retention: z
         .object({
           max_age: duration.default('720h'),
@@ -147,7 +148,7 @@ export const configSchema = z.object({
       cluster_name: 'default',
       ui_dir: '',
       base_path: '',
-      db: { driver: 'sqlite', path: './data/peregrine.db', url: '', synchronous: 'NORMAL', busy_timeout_ms: 5000, index_interval_ms: 50 },
+      db: { driver: 'sqlite', path: './data/peregrine.db', url: '', synchronous: 'NORMAL', busy_timeout_ms: 5000, index_interval_ms: 50, max_unindexed: 50_000 },
       retention: { max_age: '720h', max_alerts: 1_000_000 },
       delivery: { max_age: '24h', initial_backoff: '1s', max_backoff: '5m' },
       ingest: { max_body_bytes: 4 * 1024 * 1024 },

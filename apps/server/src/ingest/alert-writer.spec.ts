@@ -31,7 +31,7 @@ describe('AlertWriter (group commit into the store inbox)', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'peregrine-writer-'));
-    store = await Store.open({ driver: 'sqlite', path: join(dir, 'p.db'), synchronous: 'FULL', busyTimeoutMs: 50 }, { settings: { maxBatch: 5000, intervalMs: 1000, backlogSeconds: 0.5 }, observer: silent, clock: new Clock() });
+    store = await Store.open({ driver: 'sqlite', path: join(dir, 'p.db'), synchronous: 'FULL', busyTimeoutMs: 50 }, { settings: { maxBatch: 5000, intervalMs: 1000, backlogSeconds: 0.5, maxUnindexed: 50_000 }, observer: silent, clock: new Clock() });
     batches = [];
     failures = 0;
   });

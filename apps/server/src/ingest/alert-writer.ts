@@ -18,8 +18,11 @@ export interface AlertAppender {
   append(alerts: readonly AcceptedAlert[]): Promise<void>;
 }
 
-/** Resolves when the store can take the next append (StoreIndexer.roomForAppend). */
-export type Backpressure = () => Promise<void>;
+/**
+ * Resolves when the store can take the next append (StoreIndexer.roomForAppend): true, or
+ * false when it cannot take any more (the append is refused with a 503 instead).
+ */
+export type Backpressure = () => Promise<boolean>;
 
 interface Pending {
   alert: AcceptedAlert;
@@ -41,7 +44,7 @@ export class AlertWriter {
     private readonly clock: { monotonicSeconds(): number },
     private readonly settings: WriterSettings,
     private readonly observer: WriterObserver,
-    private readonly backpressure: Backpressure = () => Promise.resolve(),
+    private readonly backpressure: Backpressure = () => Promise.resolve(true),
   ) {}
 
   /** Resolves once the alert is durable; rejects with a 503-class error otherwise. */
@@ -70,13 +73,21 @@ export class AlertWriter {
         // costs microseconds, a commit costs more.
         await new Promise<void>((resolve) => setImmediate(resolve));
         // While the indexer is behind, alerts keep queueing here (and join one larger append).
-        await this.backpressure();
+        const room = await this.backpressure();
         const batch = this.queue.splice(0, this.settings.maxBatch);
-        await this.commit(batch);
+        if (room) await this.commit(batch);
+        else this.refuse(batch);
       }
     } finally {
       this.flushing = false;
     }
+  }
+
+  /** The store holds all it may without indexing (the indexer is failing): the sender retries later. */
+  private refuse(batch: Pending[]): void {
+    this.observer.batchFailed(batch.length, new PeregrineError('STORE_OVERLOADED', 'the indexer is behind by the most alerts it may hold', 5));
+    const refusal = new PeregrineError('STORE_OVERLOADED', 'too many alerts waiting to be indexed; retry shortly', 5);
+    for (const pending of batch) pending.reject(refusal);
   }
 
   private async commit(batch: Pending[]): Promise<void> {

@@ -5,7 +5,8 @@ import { AlertRecord } from './alert.entity';
 import { fromRow, inboxEntry, ROUTES_INDEX, ROW_COLUMNS } from './alert-row';
 import { refreshPlannerStatistics } from './database';
 import type { DeliveriesRepository } from './deliveries.repository';
-import { inboxPathFor, SqliteInbox } from './sqlite-inbox';
+import { JournalInbox, journalPathFor } from './journal-inbox';
+import { removeLegacyInbox, takeLegacyInbox } from './legacy-inbox';
 import type { StoreLock } from './store-lock';
 
 /** What one indexing pass moved from the inbox into the alerts table. */
@@ -19,7 +20,7 @@ export interface IndexedBatch {
 }
 
 export interface AlertsStoreSettings {
-  /** The main SQLite file (the inbox lives beside it); undefined on PostgreSQL. */
+  /** The main SQLite file (the journal lives beside it); undefined on PostgreSQL. */
   sqlitePath?: string;
   synchronous?: 'FULL' | 'NORMAL';
   busyTimeoutMs?: number;
@@ -38,16 +39,23 @@ export class AlertsRepository {
     private readonly dataSource: DataSource,
     private readonly lock: StoreLock,
     private readonly deliveries: DeliveriesRepository,
-    /** The SQLite inbox; undefined on PostgreSQL, whose inbox is a table. */
-    private readonly inbox: SqliteInbox | undefined,
+    /** SQLite's inbox, a journal beside the main file; undefined on PostgreSQL, whose inbox is a table. */
+    private readonly inbox: JournalInbox | undefined,
+    /** What opening found: entries a previous run left in the journal, and torn lines skipped. */
+    readonly recovered: { entries: number; torn: number } = { entries: 0, torn: 0 },
   ) {}
 
   static async open(dataSource: DataSource, deliveries: DeliveriesRepository, lock: StoreLock, settings: AlertsStoreSettings = {}): Promise<AlertsRepository> {
     if (dataSource.options.type !== 'sqlite') return new AlertsRepository(dataSource, lock, deliveries, undefined);
     const mainPath = settings.sqlitePath ?? String(dataSource.options.database);
-    const path = inboxPathFor(mainPath);
-    const inbox = SqliteInbox.open(path, settings.synchronous ?? 'NORMAL', settings.busyTimeoutMs ?? 5000);
-    return new AlertsRepository(dataSource, lock, deliveries, inbox);
+    const { inbox, recovered, torn } = JournalInbox.open(journalPathFor(mainPath), settings.synchronous ?? 'NORMAL');
+    // An inbox file of Peregrine 0.1 (a crash may have left acknowledged alerts in it): into the journal first.
+    const legacy = takeLegacyInbox(mainPath);
+    if (legacy) {
+      await inbox.appendRows(legacy);
+      removeLegacyInbox(mainPath);
+    }
+    return new AlertsRepository(dataSource, lock, deliveries, inbox, { entries: recovered + (legacy?.length ?? 0), torn });
   }
 
   /**
@@ -55,10 +63,7 @@ export class AlertsRepository {
    * statement (one transaction). Resolves once durable in the configured sense.
    */
   async append(alerts: readonly AcceptedAlert[]): Promise<void> {
-    if (this.inbox) {
-      this.inbox.append(alerts);
-      return;
-    }
+    if (this.inbox) return this.inbox.append(alerts);
     const entries = JSON.stringify(alerts.map(inboxEntry));
     await this.dataSource.query('INSERT INTO alert_inbox (entry) SELECT value FROM json_array_elements_text($1::json)', [entries]);
   }
@@ -72,7 +77,7 @@ export class AlertsRepository {
     return this.inbox ? this.indexSqliteInbox(this.inbox, maxEntries, nowMs) : this.indexPostgresInbox(maxEntries, nowMs);
   }
 
-  private async indexSqliteInbox(inbox: SqliteInbox, maxEntries: number, nowMs: number): Promise<IndexedBatch> {
+  private async indexSqliteInbox(inbox: JournalInbox, maxEntries: number, nowMs: number): Promise<IndexedBatch> {
     const taken = inbox.oldest(maxEntries);
     if (!taken) return { moved: 0, stored: 0, deliveries: new Map() };
     const connection = this.connection();
@@ -115,12 +120,13 @@ export class AlertsRepository {
 
   /** An alert by uuid, whether indexed yet or still in the inbox (a live push's detail link). */
   async findByUuid(uuid: string): Promise<StoredAlert | undefined> {
+    // The journal first: an entry leaves it only once the alerts table holds it, so looking
+    // there second could miss one moved while the table was being read.
+    const pending = this.inbox?.find(uuid);
+    if (pending) return fromRow(pending);
     const row = await this.dataSource.getRepository(AlertRecord).findOne({ where: { uuid } });
     if (row) return fromRow(row);
-    if (this.inbox) {
-      const pending = this.inbox.find(uuid);
-      return pending ? fromRow(pending as unknown as AlertRecord) : undefined;
-    }
+    if (this.inbox) return undefined;
     const entry = await this.postgresInboxEntry(uuid);
     if (!entry) return undefined;
     const record = Object.fromEntries(ROW_COLUMNS.map(([, property], i) => [property, entry[i]])) as unknown as AlertRecord;
@@ -178,7 +184,7 @@ export class AlertsRepository {
     return this.lock.run(() => refreshPlannerStatistics(this.dataSource));
   }
 
-  /** Bytes on disk: SQLite's pages of both files; PostgreSQL's alert and delivery relations. */
+  /** Bytes on disk: SQLite's pages and the journal; PostgreSQL's alert and delivery relations. */
   async sizeBytes(): Promise<number> {
     if (!this.dataSource.isInitialized) return 0;
     if (!this.inbox) {

@@ -56,7 +56,7 @@ describe.each(DIALECTS)('store repositories on $name', (dialect) => {
   let store: Store;
 
   beforeAll(async () => {
-    store = await Store.open(dialect.settings(), { settings: { maxBatch: 3, intervalMs: 1000, backlogSeconds: 0.5 }, observer: { indexed: () => undefined, failed: () => undefined }, clock: new Clock() });
+    store = await Store.open(dialect.settings(), { settings: { maxBatch: 3, intervalMs: 1000, backlogSeconds: 0.5, maxUnindexed: 50_000 }, observer: { indexed: () => undefined, failed: () => undefined }, clock: new Clock() });
   }, 30_000);
   afterAll(async () => {
     await store?.close();

@@ -26,11 +26,11 @@ class FakeInbox {
 const clock = { nowMs: () => 0, monotonicSeconds: () => performance.now() / 1000 };
 const silent = { indexed: () => undefined, failed: () => undefined };
 
-function indexerOver(inbox: FakeInbox, settings = { maxBatch: 1000, intervalMs: 10_000, backlogSeconds: 0.5 }): StoreIndexer {
+function indexerOver(inbox: FakeInbox, settings = { maxBatch: 1000, intervalMs: 10_000, backlogSeconds: 0.5, maxUnindexed: 50_000 }): StoreIndexer {
   return new StoreIndexer(inbox as unknown as AlertsRepository, clock, settings, silent);
 }
 
-const settled = async (promise: Promise<void>): Promise<boolean> => Promise.race([promise.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 50))]);
+const settled = async (promise: Promise<unknown>): Promise<boolean> => Promise.race([promise.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 50))]);
 
 describe('StoreIndexer', () => {
   it('lets a read wait for what was appended before it, without waiting for the interval, and wakes the dispatcher', async () => {
@@ -65,5 +65,22 @@ describe('StoreIndexer', () => {
     expect(await settled(room)).toBe(true);
     await indexer.stop();
     expect(inbox.waiting).toBe(0);
+  });
+
+  it('refuses appends at once while the most alerts it may hold are waiting (the indexer failing), and takes them again once indexed', async () => {
+    const inbox = new FakeInbox();
+    const indexer = indexerOver(inbox, { maxBatch: 1000, intervalMs: 10_000, backlogSeconds: 0.5, maxUnindexed: 2500 });
+    inbox.held = true;
+    inbox.waiting = 2200;
+    indexer.appended(2200);
+    // Beyond the backlog, below the cap: after the wait, the append goes ahead anyway.
+    expect(await indexer.roomForAppend(20)).toBe(true);
+    inbox.waiting += 300;
+    indexer.appended(300);
+    expect(await indexer.roomForAppend(20)).toBe(false);
+    inbox.release();
+    await indexer.caughtUp();
+    expect(await indexer.roomForAppend(20)).toBe(true);
+    await indexer.stop();
   });
 });

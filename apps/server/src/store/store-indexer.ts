@@ -10,6 +10,12 @@ export interface IndexerSettings {
   intervalMs: number;
   /** The most alerts waiting to be indexed, in seconds of indexing work, before appends wait. */
   backlogSeconds: number;
+  /**
+   * The most alerts waiting to be indexed at all: beyond it appends are refused (503) rather
+   * than held, since the indexer is failing, not slow (the main file locked, a full disk), and
+   * on SQLite the waiting alerts are also held in memory.
+   */
+  maxUnindexed: number;
 }
 
 /** Below this many alerts waiting, appends never wait (the rate is not known yet at start). */
@@ -84,21 +90,31 @@ export class StoreIndexer {
   }
 
   /**
-   * Backpressure: resolves at once while the alerts waiting to be indexed are at most
-   * `backlogSeconds` of indexing work, else once they are again (or after `timeoutMs`, the
-   * inbox being durable either way). Senders are slowed to the indexing speed instead of the
-   * inbox — and the age of what reads see — growing without bound.
+   * Backpressure: resolves with true at once while the alerts waiting to be indexed are at
+   * most `backlogSeconds` of indexing work, else once they are again; after `timeoutMs` it
+   * resolves anyway. It resolves with false (the append must be refused) while `maxUnindexed`
+   * are waiting. Senders are slowed to the indexing speed instead of the inbox, and the age of
+   * what reads see, growing without bound.
    */
-  roomForAppend(timeoutMs = 5000): Promise<void> {
-    if (this.unindexed <= this.backlogLimit() || this.stopped) return Promise.resolve();
+  roomForAppend(timeoutMs = 5000): Promise<boolean> {
+    if (this.stopped) return Promise.resolve(true);
+    if (this.unindexed >= this.settings.maxUnindexed) {
+      this.schedule(0);
+      return Promise.resolve(false);
+    }
+    if (this.unindexed <= this.backlogLimit()) return Promise.resolve(true);
     this.schedule(0);
     return new Promise((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
-      this.roomWaiters.push(done);
-      function done(): void {
+      const waiter = (): void => {
         clearTimeout(timer);
-        resolve();
-      }
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        const index = this.roomWaiters.indexOf(waiter);
+        if (index >= 0) this.roomWaiters.splice(index, 1);
+        resolve(this.unindexed < this.settings.maxUnindexed);
+      }, timeoutMs);
+      this.roomWaiters.push(waiter);
     });
   }
 

@@ -19,6 +19,12 @@ describe('Go-compatible JSON writer', () => {
     expect(compareGoStrings('\uFF5E', '😀')).toBeLessThan(0);
   });
 
+  it('orders any two strings exactly as their UTF-8 bytes (surrogates, lone ones and prefixes included)', () => {
+    const bytesOrder = (a: string, b: string): number => Math.sign(Buffer.compare(Buffer.from(new TextEncoder().encode(a)), Buffer.from(new TextEncoder().encode(b))));
+    const text = fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom('a', 'é', '\uFF5E', '😀', '\uD800', '\uDC00', '\uE000') }));
+    fc.assert(fc.property(text, text, (a, b) => Math.sign(compareGoStrings(a, b)) === bytesOrder(a, b)), { numRuns: 5000 });
+  });
+
   it('writes numbers as Go: exact int64 text kept, float forms as strconv', () => {
     expect(goMarshal([new LosslessNumber('1795442727146981532'), 1234, -1, 0.5, 1e21, 1e-7, 1e20, 123456789.123, -0])).toBe(
       '[1795442727146981532,1234,-1,0.5,1e+21,1e-7,100000000000000000000,123456789.123,-0]',
