@@ -23,7 +23,7 @@ function accepted(uuid: string, routes: string[] = []): AcceptedAlert {
     cluster: 'prod',
     receivedAt: 1_796_212_800_200,
     routes,
-  } as AcceptedAlert;
+  };
 }
 
 const lines = (directory: string): string[] =>
