@@ -18,6 +18,7 @@ export {
   defineOutput,
   systemClock,
   transportFor,
+  transportOptionsFor,
 } from './output';
 export { type ConfigKey, type ConfigKeys, commonKeys, envName, key } from './config';
 export { type Env, type OutputsConfigResult, maskedConfig } from './instances';
@@ -27,6 +28,7 @@ export {
   type HttpResponse,
   type HttpTransport,
   type TlsMaterial,
+  type TransportOptions,
   type TransportOutcome,
   classifyResponse,
   parseRetryAfter,

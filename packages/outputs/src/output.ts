@@ -8,6 +8,7 @@ import {
   type HttpResponse,
   type HttpTransport,
   type TlsMaterial,
+  type TransportOptions,
   type TransportOutcome,
   transportFailureResult,
   UndiciTransport,
@@ -195,15 +196,20 @@ export interface SenderDeps {
   readonly tls?: TlsMaterial;
 }
 
-/** The undici transport an instance's settings call for. */
-export function transportFor(instance: OutputInstance, tls?: TlsMaterial): UndiciTransport {
-  return new UndiciTransport({
+/** The transport settings an instance's configuration calls for (plain data: they may cross to another thread). */
+export function transportOptionsFor(instance: OutputInstance, tls?: TlsMaterial): TransportOptions {
+  return {
     timeoutMs: instance.timeoutMs,
     checkCert: instance.checkCert,
     mutualTls: instance.mutualTls,
     maxConnections: instance.maxConcurrentRequests,
     ...(tls ? { tls } : {}),
-  });
+  };
+}
+
+/** The undici transport an instance's settings call for. */
+export function transportFor(instance: OutputInstance, tls?: TlsMaterial): UndiciTransport {
+  return new UndiciTransport(transportOptionsFor(instance, tls));
 }
 
 export function createSender(instance: OutputInstance, deps: SenderDeps = {}): OutputSender {

@@ -17,8 +17,10 @@ import type { AppLogger } from '../logging/logger';
 import { Metrics } from '../metrics/metrics';
 import { MetricsController } from '../metrics/metrics.controller';
 import { ErrorFilter } from '../web/error.filter';
-import { createSender, type OutputInstance } from '@peregrine/outputs';
+import { createSender, type OutputInstance, transportOptionsFor } from '@peregrine/outputs';
+import { existsSync } from 'node:fs';
 import { Dispatcher } from '../delivery/dispatcher';
+import { HttpThread, httpThreadWorkerFile } from '../delivery/http-thread';
 import { RoutingTable } from '../delivery/routing';
 import { OutputsController } from '../delivery/outputs.controller';
 import { DeliveryMetrics, OutputsService } from '../delivery/outputs.service';
@@ -34,7 +36,7 @@ import { RulesFileReader } from '../rules/rules-files';
 import { RulesController } from '../rules/rules.controller';
 import { RulesService } from '../rules/rules.service';
 import { dashboardDirectory } from './dashboard';
-import { APP_CONFIG, LOGGER } from './tokens';
+import { APP_CONFIG, DELIVERY_THREAD, LOGGER } from './tokens';
 import { AuthController } from '../auth/auth.controller';
 import { authProviders } from '../auth/auth.providers';
 import { AboutController } from '../about/about.controller';
@@ -51,10 +53,14 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     @Inject(Store) private readonly store: Store,
     @Inject(RulesService) private readonly rules: RulesService,
     @Inject(AuditListeners) private readonly auditListeners: AuditListeners,
+    @Inject(DELIVERY_THREAD) private readonly deliveryThread: HttpThread | undefined,
+    @Inject(LOGGER) private readonly logger: AppLogger,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     // What a previous run acknowledged but had not indexed yet (a crash) is indexed first.
+    const { entries, torn } = this.store.alerts.recovered;
+    if (entries > 0 || torn > 0) this.logger.info({ code: 'STORE_RECOVERED', alerts: entries, tornLines: torn }, 'indexing alerts a previous run acknowledged but had not indexed yet');
     await this.store.indexer.indexAll();
     await this.retention.sweep();
     this.retention.start();
@@ -71,6 +77,7 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     await this.writer.drain();
     // Deliveries not finished stay in the outbox for the next start.
     await this.dispatcher.stop();
+    await this.deliveryThread?.stop();
     // Indexes what the inbox still holds, then closes the files.
     await this.store.close();
   }
@@ -123,17 +130,27 @@ export class AppModule {
           inject: [Store, Clock, Metrics],
         },
         {
+          provide: DELIVERY_THREAD,
+          useFactory: () => {
+            if (outputs.length === 0) return undefined;
+            if (existsSync(httpThreadWorkerFile())) return new HttpThread((err) => logger.error({ code: 'DELIVERY_THREAD_FAILED', err }, 'the delivery thread failed; its requests are retried'));
+            // Only when running from the sources without a build (a developer's vitest run).
+            logger.warn({ code: 'DELIVERY_THREAD_MISSING' }, 'the delivery thread is not built; outputs send from the event loop');
+            return undefined;
+          },
+        },
+        {
           provide: Dispatcher,
-          useFactory: (store: Store, clock: Clock, metrics: Metrics) => {
+          useFactory: (store: Store, clock: Clock, metrics: Metrics, thread: HttpThread | undefined) => {
             const tls = outputTlsMaterial(config, outputs);
-            const senders = outputs.map((instance) => createSender(instance, tls ? { tls } : {}));
+            const senders = outputs.map((instance) => createSender(instance, thread ? { http: thread.transport(transportOptionsFor(instance, tls)) } : tls ? { tls } : {}));
             const observer = new DeliveryMetrics(metrics, () => store.deliveries.queueDepth(), outputs);
             const dispatcher = new Dispatcher(store.deliveries, store.alerts, senders, clock, retrySettings(config), observer, logger.child({ component: 'delivery' }));
             // Deliveries exist once their alerts are indexed: that is when the dispatcher looks.
             store.indexer.onDeliveriesQueued((queued) => dispatcher.wake(queued.keys()));
             return dispatcher;
           },
-          inject: [Store, Clock, Metrics],
+          inject: [Store, Clock, Metrics, DELIVERY_THREAD],
         },
         {
           provide: OutputsService,
