@@ -8,7 +8,7 @@
  * `inboxEntry` makes them), appended serially (each append awaited before the next) through
  *
  *   node-sqlite3            async, the statement runs on a libuv thread-pool thread (`db.run`,
- *                           as the server's SqliteInbox does: prepare, bind+run and finalize
+ *                           as 0.1's SqliteInbox did: prepare, bind+run and finalize
  *                           are each a thread-pool hop and an event-loop callback)
  *   node-sqlite3-prepared   the same driver with one prepared Statement reused (`stmt.run`):
  *                           one hop per append; tells the driver apart from `db.run`'s overhead

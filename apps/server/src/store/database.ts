@@ -20,9 +20,9 @@ export const MIGRATIONS = [CreateAlerts1732300000000, CreateDeliveries1732300000
 
 /**
  * Opens the main store and brings its schema up to date with migrations (never `synchronize`).
- * SQLite runs in WAL mode. Alerts are acknowledged on the inbox's commits (SqliteInbox), which
- * follow the same `synchronous` setting: NORMAL (the default) survives a crash of the process,
- * FULL also a power cut (an fsync per commit).
+ * SQLite runs in WAL mode. Alerts are acknowledged on the journal's appends (JournalInbox),
+ * which follow the same `synchronous` setting: NORMAL (the default) survives a crash of the
+ * process, FULL also a power cut (an fdatasync per append).
  */
 export async function openDatabase(settings: DatabaseSettings): Promise<DataSource> {
   const dataSource =

@@ -3,8 +3,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * The acknowledgement path's inbox on PostgreSQL: a narrow table with nothing but its key, from
  * which the alerts table and its query indexes are filled in the background (AlertsRepository).
- * SQLite keeps its inbox in a file of its own (`*.inbox.db`, see SqliteInbox), so that appends
- * and the background indexing never wait for each other's write lock.
+ * SQLite keeps its inbox outside the database, in a journal of its own (`*.journal/`, see
+ * JournalInbox), so that appends and the background indexing never wait for each other's
+ * write lock.
  */
 export class AlertInbox1732300000004 implements MigrationInterface {
   name = 'AlertInbox1732300000004';
