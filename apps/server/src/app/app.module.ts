@@ -8,6 +8,7 @@ import { RetentionService } from '../alerts/retention.service';
 import { Clock } from '../common/clock';
 import { Store } from '../store/store';
 import { LiveGateway } from '../live/live.gateway';
+import { ReplicaFanout } from '../live/replica-fanout';
 import { registerStoreMetrics } from '../store/store-metrics';
 import type { AppConfig } from '../config/config.schema';
 import { FalcoCompatServer } from '../ingest/falco-compat.server';
@@ -36,7 +37,7 @@ import { RulesFileReader } from '../rules/rules-files';
 import { RulesController } from '../rules/rules.controller';
 import { RulesService } from '../rules/rules.service';
 import { dashboardDirectory } from './dashboard';
-import { APP_CONFIG, DELIVERY_THREAD, LOGGER } from './tokens';
+import { APP_CONFIG, DELIVERY_THREAD, LIVE_FANOUT, LOGGER } from './tokens';
 import { AuthController } from '../auth/auth.controller';
 import { authProviders } from '../auth/auth.providers';
 import { AboutController } from '../about/about.controller';
@@ -54,6 +55,7 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     @Inject(RulesService) private readonly rules: RulesService,
     @Inject(AuditListeners) private readonly auditListeners: AuditListeners,
     @Inject(DELIVERY_THREAD) private readonly deliveryThread: HttpThread | undefined,
+    @Inject(LIVE_FANOUT) private readonly fanout: ReplicaFanout | undefined,
     @Inject(LOGGER) private readonly logger: AppLogger,
   ) {}
 
@@ -78,6 +80,7 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     // Deliveries not finished stay in the outbox for the next start.
     await this.dispatcher.stop();
     await this.deliveryThread?.stop();
+    await this.fanout?.close();
     // Indexes what the inbox still holds, then closes the files.
     await this.store.close();
   }
@@ -94,6 +97,15 @@ export class AppModule {
         { provide: LOGGER, useValue: logger },
         Clock,
         LiveGateway,
+        {
+          // Several replicas share one PostgreSQL: their dashboards see every replica's alerts.
+          provide: LIVE_FANOUT,
+          useFactory: (clock: Clock) =>
+            config.peregrine.db.driver === 'postgres'
+              ? new ReplicaFanout(config.peregrine.db.url, () => clock.nowMs(), (err) => logger.error({ code: 'LIVE_FANOUT_FAILED', err }, 'live pushes between replicas failed'))
+              : undefined,
+          inject: [Clock],
+        },
         {
           provide: Store,
           useFactory: (clock: Clock, metrics: Metrics) =>

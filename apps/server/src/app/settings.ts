@@ -56,7 +56,7 @@ export function retentionSettings(config: AppConfig): { maxAgeMs: number; maxAle
 
 export function retrySettings(config: AppConfig): RetrySettings {
   const delivery = config.peregrine.delivery;
-  return { ...DEFAULT_RETRY, maxAgeMs: durationMs(delivery.max_age), initialBackoffMs: durationMs(delivery.initial_backoff), maxBackoffMs: durationMs(delivery.max_backoff) };
+  return { ...DEFAULT_RETRY, maxAgeMs: durationMs(delivery.max_age), initialBackoffMs: durationMs(delivery.initial_backoff), maxBackoffMs: durationMs(delivery.max_backoff), claimLeaseMs: durationMs(delivery.claim_lease) };
 }
 
 /**

@@ -1,4 +1,6 @@
 import type { Provider } from '@nestjs/common';
+import { LIVE_FANOUT } from '../app/tokens';
+import type { ReplicaFanout } from '../live/replica-fanout';
 import { Store } from '../store/store';
 import { Clock } from '../common/clock';
 import { durationMs } from '../config/config.loader';
@@ -32,13 +34,18 @@ export function authProviders(config: AppConfig, logger: AppLogger): Provider[] 
     },
     {
       provide: LiveSessions,
-      useFactory: (service: AuthService, clock: Clock) => {
+      useFactory: (service: AuthService, clock: Clock, fanout: ReplicaFanout | undefined) => {
         const live = new LiveSessions(() => clock.nowMs());
-        service.onSessionsEnded((tokenHashes) => live.end(tokenHashes));
+        // A sign-out closes the session's sockets on every replica.
+        service.onSessionsEnded((tokenHashes) => {
+          live.end(tokenHashes);
+          fanout?.endSessions(tokenHashes);
+        });
+        fanout?.onRemoteSessionsEnded((tokenHashes) => live.end(tokenHashes));
         if (service.enabled) live.start();
         return live;
       },
-      inject: [AuthService, Clock],
+      inject: [AuthService, Clock, LIVE_FANOUT],
     },
     { provide: SessionCookies, useFactory: (service: AuthService) => new SessionCookies(service, config.peregrine.base_path, logger.child({ component: 'auth' })), inject: [AuthService] },
   ];

@@ -11,8 +11,8 @@ interface Watched {
 
 /**
  * Live sockets outlive the request that opened them: this closes a socket when its session is
- * signed out (here) or expires. A sign-out on another replica closes sockets there only at
- * expiry; the live push then still ends within the session's lifetime.
+ * signed out or expires. A sign-out on another replica reaches this one through the
+ * ReplicaFanout (PostgreSQL, several replicas).
  */
 export class LiveSessions {
   private readonly sockets = new Map<LiveSocket, Watched>();

@@ -83,8 +83,9 @@ export const configSchema = z.object({
           max_age: duration.default('24h'),
           initial_backoff: duration.default('1s'),
           max_backoff: duration.default('5m'),
+          claim_lease: duration.default('60s'),
         })
-        .default({ max_age: '24h', initial_backoff: '1s', max_backoff: '5m' }),
+        .default({ max_age: '24h', initial_backoff: '1s', max_backoff: '5m', claim_lease: '60s' }),
       ingest: z
         .object({
           max_body_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
@@ -150,7 +151,7 @@ export const configSchema = z.object({
       base_path: '',
       db: { driver: 'sqlite', path: './data/peregrine.db', url: '', synchronous: 'NORMAL', busy_timeout_ms: 5000, index_interval_ms: 50, max_unindexed: 50_000 },
       retention: { max_age: '720h', max_alerts: 1_000_000 },
-      delivery: { max_age: '24h', initial_backoff: '1s', max_backoff: '5m' },
+      delivery: { max_age: '24h', initial_backoff: '1s', max_backoff: '5m', claim_lease: '60s' },
       ingest: { max_body_bytes: 4 * 1024 * 1024 },
       log: { level: 'info' },
       audit: { extra_ports: [], ...AUDIT_DEFAULTS },

@@ -4,7 +4,7 @@ import { stringifyJson } from '../common/json';
 import type { AppLogger } from '../logging/logger';
 import type { AlertsRepository } from '../store/alerts.repository';
 import type { DeliveriesRepository, DueDelivery } from '../store/deliveries.repository';
-import { isExpired, nextDelayMs, type RetrySettings } from './retry-policy';
+import { DEFAULT_RETRY, isExpired, nextDelayMs, type RetrySettings } from './retry-policy';
 
 /** What the dispatcher reports, for metrics and the outputs API. */
 export interface DeliveryObserver {
@@ -61,9 +61,9 @@ export class Dispatcher {
     return this.loops.get(name)?.state;
   }
 
-  /** @internal used by the loops */
-  due(output: string, limit: number, exclude: ReadonlySet<number>): Promise<DueDelivery[]> {
-    return this.deliveries.due(output, limit, exclude, this.clock.nowMs());
+  /** @internal used by the loops: due deliveries, claimed for the output's lease where replicas share the outbox */
+  due(instance: OutputInstance, limit: number, exclude: ReadonlySet<number>): Promise<DueDelivery[]> {
+    return this.deliveries.due(instance.name, limit, exclude, this.clock.nowMs(), leaseFor(instance, this.retry.claimLeaseMs));
   }
 
   /** @internal milliseconds until the next pending delivery of this output is due (undefined: none). */
@@ -114,8 +114,9 @@ export class Dispatcher {
    * costs one timeout per pass, not one per alert) — and records every outcome in one
    * transaction. Deliveries of chunks never started stay due as they were.
    */
-  async deliver(sender: OutputSender, chunk: readonly DueDelivery[], state: OutputRuntimeState, concurrency = 1): Promise<void> {
+  async deliver(sender: OutputSender, chunk: readonly DueDelivery[], state: OutputRuntimeState, concurrency = 1, leaseMs = leaseFor(sender.instance, this.retry.claimLeaseMs)): Promise<void> {
     const instance = sender.instance;
+    const passStarted = this.clock.monotonicSeconds();
     const byUuid = await this.alerts.findManyByUuid(chunk.map((d) => d.alertUuid));
     const sendable = chunk.filter((d) => byUuid.has(d.alertUuid));
     const gone = chunk.filter((d) => !byUuid.has(d.alertUuid));
@@ -148,7 +149,14 @@ export class Dispatcher {
         }
       });
 
-      await this.deliveries.settle({ delivered: deliveredIds, dead, retries });
+      // A failed chunk ends the pass; so does half the claim's lease gone by (a slow sink), so
+      // that no row is still being sent when another replica may claim it. What was claimed
+      // and not sent is released: due at once again, for whichever replica looks first.
+      const stopping = results.some((result) => result === null || result.kind !== 'ok') || this.clock.monotonicSeconds() - passStarted > leaseMs / 2000;
+      const released = slice.filter((_, index) => results[index] === null).flatMap((group) => group.members.map((delivery) => delivery.id));
+      if (stopping) for (const group of groups.slice(start + sliceSize)) released.push(...group.members.map((delivery) => delivery.id));
+
+      await this.deliveries.settle({ delivered: deliveredIds, dead, retries, released: { ids: released, at: now } });
 
       if (deliveredIds.length > 0) {
         state.delivered += deliveredIds.length;
@@ -167,7 +175,7 @@ export class Dispatcher {
         this.logger.warn({ code: 'DELIVERY_DEAD_LETTER', output: instance.name, count: dead.length, reason: dead[0]?.reason }, 'deliveries became dead letters');
       }
       // A sink that fails now is tried again at the next pass, not for every alert of this one.
-      if (results.some((result) => result === null || result.kind !== 'ok')) return;
+      if (stopping) return;
     }
   }
 }
@@ -223,6 +231,15 @@ const PASS_SIZE = 100;
 /** Deliveries sent between two records of their outcomes, at least (what a crash may send twice). */
 const SETTLE_EVERY = 10;
 
+/**
+ * How long a replica's claim on the rows of a pass lasts (PostgreSQL): the configured lease,
+ * and at least three request timeouts of the output, since a pass starts no chunk after half
+ * of it and a chunk in flight may take a timeout.
+ */
+export function leaseFor(instance: OutputInstance, claimLeaseMs = DEFAULT_RETRY.claimLeaseMs): number {
+  return Math.max(claimLeaseMs, 3 * instance.timeoutMs);
+}
+
 /** Fallback poll when nothing wakes a loop (retries coming due, another replica's rows). */
 const IDLE_POLL_MS = 1_000;
 
@@ -265,7 +282,7 @@ class OutputLoop {
         // With dedup, everything due is folded together first (one key's backlog is one message);
         // the sender then splits what is left into batches itself.
         const limit = instance.dedup ? Math.max(DEDUP_SCAN, instance.maxBatch * concurrency) : Math.max(PASS_SIZE, instance.maxBatch * concurrency);
-        const due = await this.dispatcher.due(instance.name, limit, this.inFlight);
+        const due = await this.dispatcher.due(instance, limit, this.inFlight);
         if (due.length === 0) {
           await this.sleep(Math.min(IDLE_POLL_MS, (await this.dispatcher.nextDueIn(instance.name)) ?? IDLE_POLL_MS));
           continue;

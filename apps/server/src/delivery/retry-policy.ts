@@ -7,9 +7,14 @@ export interface RetrySettings {
   maxRetryAfterMs: number;
   /** After this long without success a delivery becomes a dead letter. */
   maxAgeMs: number;
+  /**
+   * How long a replica's claim on the deliveries it is sending lasts (PostgreSQL, several
+   * replicas): a replica that dies mid-delivery leaves them to the others after this long.
+   */
+  claimLeaseMs: number;
 }
 
-export const DEFAULT_RETRY: RetrySettings = { initialBackoffMs: 1_000, maxBackoffMs: 300_000, maxRetryAfterMs: 3_600_000, maxAgeMs: 86_400_000 };
+export const DEFAULT_RETRY: RetrySettings = { initialBackoffMs: 1_000, maxBackoffMs: 300_000, maxRetryAfterMs: 3_600_000, maxAgeMs: 86_400_000, claimLeaseMs: 60_000 };
 
 /**
  * When to try again after `attempts` failed attempts: exponential backoff with "equal jitter"

@@ -10,13 +10,14 @@ import { QueryIndexes1732300000003 } from './migrations/1732300000003-query-inde
 import { AuthSessionRecord, AuthUserRecord } from './auth.entity';
 import { CreateAuth1732300000002 } from './migrations/1732300000002-create-auth';
 import { AlertInbox1732300000004 } from './migrations/1732300000004-alert-inbox';
+import { LiveAttachments1732300000005 } from './migrations/1732300000005-live-attachments';
 
 export type DatabaseSettings =
   | { driver: 'sqlite'; path: string; synchronous: 'FULL' | 'NORMAL'; busyTimeoutMs: number }
   | { driver: 'postgres'; url: string };
 
 export const ENTITIES = [AlertRecord, DeliveryRecord, AuthUserRecord, AuthSessionRecord];
-export const MIGRATIONS = [CreateAlerts1732300000000, CreateDeliveries1732300000001, CreateAuth1732300000002, QueryIndexes1732300000003, AlertInbox1732300000004];
+export const MIGRATIONS = [CreateAlerts1732300000000, CreateDeliveries1732300000001, CreateAuth1732300000002, QueryIndexes1732300000003, AlertInbox1732300000004, LiveAttachments1732300000005];
 
 /**
  * Opens the main store and brings its schema up to date with migrations (never `synchronize`).

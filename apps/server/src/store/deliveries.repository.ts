@@ -15,6 +15,8 @@ export interface DeliveryOutcomes {
   delivered: readonly number[];
   dead: ReadonlyArray<{ id: number; reason: string }>;
   retries: ReadonlyArray<{ id: number; attempts: number; next: number; reason: string }>;
+  /** Claimed but never sent (a pass stopped early): due again at `at`, for any replica. */
+  released?: { ids: readonly number[]; at: number };
 }
 
 export interface QueueDepthRow {
@@ -62,8 +64,23 @@ export class DeliveriesRepository {
     return perOutput;
   }
 
-  /** Pending deliveries of an output that are due, oldest first, leaving out those in flight. */
-  async due(output: string, limit: number, exclude: ReadonlySet<number>, nowMs: number): Promise<DueDelivery[]> {
+  /**
+   * Pending deliveries of an output that are due, oldest first, leaving out those in flight.
+   *
+   * On PostgreSQL, where several replicas share the outbox, they are also *claimed*: their
+   * `next_attempt_at` moves to `nowMs + leaseMs`, in the statement that picks them
+   * (`FOR UPDATE SKIP LOCKED`: rows another replica is claiming are passed over), so no other
+   * replica takes them while this one delivers. Settling a row ends its claim; a replica that
+   * dies mid-delivery leaves its rows to come due again when the lease ends (at least once).
+   * SQLite has one process, whose own in-flight set (`exclude`) is all it needs.
+   */
+  async due(output: string, limit: number, exclude: ReadonlySet<number>, nowMs: number, leaseMs = 60_000): Promise<DueDelivery[]> {
+    if (this.postgres) {
+      const rows = await this.dataSource.query<Array<{ id: number | string; alertUuid: string; attempts: number; createdAt: number | string }>>(POSTGRES_CLAIM, [output, nowMs, limit, nowMs + leaseMs]);
+      return rows
+        .map((row) => ({ id: Number(row.id), alertUuid: row.alertUuid, attempts: row.attempts, createdAt: Number(row.createdAt) }))
+        .sort((a, b) => a.id - b.id);
+    }
     const rows = await this.dataSource
       .getRepository(DeliveryRecord)
       .createQueryBuilder('d')
@@ -91,12 +108,13 @@ export class DeliveriesRepository {
 
   /** Records a chunk's outcomes in one transaction. */
   async settle(outcomes: DeliveryOutcomes): Promise<void> {
-    const { delivered, dead, retries } = outcomes;
-    if (delivered.length === 0 && dead.length === 0 && retries.length === 0) return;
+    const { delivered, dead, retries, released } = outcomes;
+    if (delivered.length === 0 && dead.length === 0 && retries.length === 0 && (released?.ids.length ?? 0) === 0) return;
     await this.lock.run(() =>
       this.dataSource.transaction(async (manager) => {
         const repository = manager.getRepository(DeliveryRecord);
         if (delivered.length > 0) await repository.delete({ id: In([...delivered]) });
+        if (released && released.ids.length > 0) await repository.update({ id: In([...released.ids]), state: 'pending' }, { nextAttemptAt: released.at });
         for (const { id, reason } of dead) await repository.update({ id }, { state: 'dead', lastError: reason });
         for (const { id, attempts, next, reason } of retries) await repository.update({ id }, { attempts, nextAttemptAt: next, lastError: reason === '' ? null : reason });
       }),
@@ -130,3 +148,18 @@ export class DeliveriesRepository {
     return result.affected ?? 0;
   }
 }
+
+/**
+ * Picks an output's due rows, skipping rows another replica is claiming right now, and claims
+ * them until the lease ends. (A WITH … SELECT, so the driver answers the rows themselves.)
+ */
+const POSTGRES_CLAIM = `
+WITH claimed AS (
+  UPDATE deliveries SET next_attempt_at = $4
+  WHERE id IN (
+    SELECT id FROM deliveries
+    WHERE output = $1 AND state = 'pending' AND next_attempt_at <= $2
+    ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+  RETURNING id, alert_uuid, attempts, created_at
+)
+SELECT id, alert_uuid AS "alertUuid", attempts, created_at AS "createdAt" FROM claimed`;

@@ -96,13 +96,23 @@ describe.each(DIALECTS)('store repositories on $name', (dialect) => {
     expect(await store.deliveries.queueDepth()).toEqual(expect.arrayContaining([{ output: 'webhook', state: 'pending', count: 2 }, { output: 'slack', state: 'pending', count: 2 }]));
   });
 
-  it('hands out due deliveries oldest first, settles outcomes in one transaction and replays dead letters', async () => {
-    const due = await store.deliveries.due('webhook', 10, new Set(), NOW);
+  it('hands out due deliveries oldest first (claimed on PostgreSQL), settles outcomes in one transaction and replays dead letters', async () => {
+    const due = await store.deliveries.due('webhook', 10, new Set(), NOW, 30_000);
     expect(due).toHaveLength(2);
     expect(due[0]?.id).toBeLessThan(due[1]?.id ?? 0);
-    expect(await store.deliveries.due('webhook', 10, new Set([due[0]?.id ?? 0]), NOW)).toHaveLength(1);
     const [delivered, failing] = due;
     if (!delivered || !failing) throw new Error('expected two deliveries');
+    if (dialect.name === 'PostgreSQL') {
+      // Claimed: no replica gets them again until the lease ends; then any replica may.
+      expect(await store.deliveries.due('webhook', 10, new Set(), NOW, 30_000)).toEqual([]);
+      expect((await store.deliveries.due('webhook', 10, new Set(), NOW + 30_000, 30_000)).map((d) => d.id)).toEqual([delivered.id, failing.id]);
+    } else {
+      // One process: its own in-flight set is what keeps a row from being handed out twice.
+      expect(await store.deliveries.due('webhook', 10, new Set([delivered.id]), NOW)).toHaveLength(1);
+    }
+    // Claimed and never sent (a pass that stopped early): released, due again at once.
+    await store.deliveries.settle({ delivered: [], dead: [], retries: [], released: { ids: [failing.id], at: NOW } });
+    expect((await store.deliveries.due('webhook', 10, new Set([delivered.id]), NOW)).map((d) => d.id)).toEqual([failing.id]);
     await store.deliveries.settle({ delivered: [delivered.id], dead: [], retries: [{ id: failing.id, attempts: 1, next: NOW + 60_000, reason: 'HTTP 503' }] });
     expect(await store.deliveries.due('webhook', 10, new Set(), NOW)).toEqual([]);
     expect(await store.deliveries.nextDueAt('webhook')).toBe(NOW + 60_000);
@@ -131,4 +141,21 @@ describe.each(DIALECTS)('store repositories on $name', (dialect) => {
     expect((await store.queries.page({}, { limit: 10 })).results.map((alert) => alert.rule)).toEqual(['late']);
     expect(Date.now() - started).toBeLessThan(900);
   });
+
+  if (dialect.name === 'PostgreSQL') {
+    it('never hands the same delivery to two replicas claiming at once', async () => {
+      await store.alerts.append(Array.from({ length: 20 }, (_, i) => accepted(`claim ${i}`, ['teams'])));
+      await store.alerts.indexInbox(100, NOW);
+      const other = await Store.open(dialect.settings(), { settings: { maxBatch: 3, intervalMs: 1000, backlogSeconds: 0.5, maxUnindexed: 50_000 }, observer: { indexed: () => undefined, failed: () => undefined }, clock: new Clock() });
+      try {
+        const [mine, theirs] = await Promise.all([store.deliveries.due('teams', 15, new Set(), NOW, 60_000), other.deliveries.due('teams', 15, new Set(), NOW, 60_000)]);
+        const ids = [...mine, ...theirs].map((d) => d.id);
+        expect(ids).toHaveLength(20);
+        expect(new Set(ids).size).toBe(20);
+        await store.deliveries.settle({ delivered: ids, dead: [], retries: [] });
+      } finally {
+        await other.close();
+      }
+    });
+  }
 });
