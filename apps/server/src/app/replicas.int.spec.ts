@@ -1,5 +1,7 @@
+import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type TestPostgres } from '../testing/postgres';
+import { signIn } from '../testing/test-server';
 import { markedAlert, postAlert, type Product, seqOf, Sink, sleep, startPeregrine, stopChild, storedSeqs, duplicatesOf } from '../testing/product';
 
 /*
@@ -124,4 +126,45 @@ describe('two replicas on one PostgreSQL (built product, one SIGKILLed under loa
     expect(undelivered, `never delivered within 60 s: ${JSON.stringify(report)}`).toEqual([]);
     expect(duplicates, `duplicate deliveries: ${JSON.stringify(report)}`).toBeLessThan(acked.size * 0.05);
   }, 180_000);
+
+  it('shows an alert stored by one replica on a dashboard connected to the other, and a sign-out on one closes the session’s sockets on both', async () => {
+    const password = 'replicas-Pa55word-1';
+    const env = { PEREGRINE_DB_DRIVER: 'postgres', PEREGRINE_DB_URL: postgres.url, PEREGRINE_AUTH_ENABLED: 'true', PEREGRINE_ADMIN_PASSWORD: password };
+    const replicaA = await startPeregrine(env, 40_000);
+    running.push(replicaA);
+    const replicaB = await startPeregrine(env, 40_000);
+    running.push(replicaB);
+    // One session (signed in on A, kept in the shared database), a dashboard socket on each replica.
+    const cookie = await signIn(replicaA.mainUrl, password);
+    const connect = async (url: string): Promise<Socket> => {
+      const socket = io(url, { transports: ['websocket'], reconnection: false, extraHeaders: { cookie } });
+      await new Promise<void>((resolve, reject) => {
+        socket.on('connect', resolve);
+        socket.on('connect_error', reject);
+      });
+      return socket;
+    };
+    const onA = await connect(replicaA.mainUrl);
+    const onB = await connect(replicaB.mainUrl);
+    try {
+      // B's dashboard said it is watching; give A that message before posting.
+      await sleep(500);
+      const seenOnB = new Promise<string>((resolve) => onB.on('alert', (json: string) => resolve(json)));
+      const seenOnA = new Promise<string>((resolve) => onA.on('alert', (json: string) => resolve(json)));
+      const postedAt = Date.now();
+      expect(await postAlert(replicaA.compatUrl, markedAlert('live-across'))).toBe(200);
+      expect(seqOf(JSON.parse(await seenOnA))).toBe('live-across');
+      expect(seqOf(JSON.parse(await seenOnB))).toBe('live-across');
+      reports.push({ liveAcrossReplicasMs: Date.now() - postedAt });
+
+      const closedOnA = new Promise<string>((resolve) => onA.on('disconnect', (reason) => resolve(reason)));
+      const closedOnB = new Promise<string>((resolve) => onB.on('disconnect', (reason) => resolve(reason)));
+      expect((await fetch(`${replicaA.mainUrl}/api/v1/auth/logout`, { method: 'POST', headers: { cookie } })).status).toBe(204);
+      expect(await closedOnA).toBe('io server disconnect');
+      expect(await closedOnB).toBe('io server disconnect');
+    } finally {
+      onA.close();
+      onB.close();
+    }
+  }, 120_000);
 });
