@@ -34,9 +34,12 @@ export class RetentionService {
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Deletes what retention no longer allows; returns how many alerts went. */
+  /**
+   * Deletes what retention no longer allows; returns how many alerts went. With several
+   * replicas on one PostgreSQL, one sweeps at a time; the others skip their turn (0).
+   */
   async sweep(): Promise<number> {
-    this.running ??= this.sweepOnce().finally(() => {
+    this.running ??= this.alerts.asOneReplica(() => this.sweepOnce()).then((deleted) => deleted ?? 0).finally(() => {
       this.running = undefined;
     });
     return this.running;

@@ -127,7 +127,7 @@ describe('two replicas on one PostgreSQL (built product, one SIGKILLed under loa
     expect(duplicates, `duplicate deliveries: ${JSON.stringify(report)}`).toBeLessThan(acked.size * 0.05);
   }, 180_000);
 
-  it('shows an alert stored by one replica on a dashboard connected to the other, and a sign-out on one closes the session’s sockets on both', async () => {
+  it('shows an alert stored by one replica on a dashboard connected to the other; a sign-out, and failed sign-ins, count on both', async () => {
     const password = 'replicas-Pa55word-1';
     const env = { PEREGRINE_DB_DRIVER: 'postgres', PEREGRINE_DB_URL: postgres.url, PEREGRINE_AUTH_ENABLED: 'true', PEREGRINE_ADMIN_PASSWORD: password };
     const replicaA = await startPeregrine(env, 40_000);
@@ -165,6 +165,17 @@ describe('two replicas on one PostgreSQL (built product, one SIGKILLed under loa
     } finally {
       onA.close();
       onB.close();
+    }
+
+    // Failed sign-ins are counted in the database: five spread over both replicas use up the
+    // budget on both, and then even the right password is refused, on either one.
+    const attempt = (replica: Product, candidate: string): Promise<Response> =>
+      fetch(`${replica.mainUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: candidate }) });
+    for (let i = 0; i < 5; i++) expect((await attempt(i % 2 === 0 ? replicaA : replicaB, `wrong-${i}`)).status).toBe(401);
+    for (const replica of [replicaA, replicaB]) {
+      const refused = await attempt(replica, password);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     }
   }, 120_000);
 });

@@ -27,7 +27,8 @@ export function authProviders(config: AppConfig, logger: AppLogger): Provider[] 
         if (auth.enabled) {
           await new AdminAccount(store.accounts, hasher, secrets, logger.child({ component: 'auth' }), nowMs).ensure({ username: auth.username, configuredPassword: auth.admin_password });
         }
-        const limiter = new LoginRateLimiter({ maxFailures: auth.login_max_failures, windowMs: durationMs(auth.login_window) }, nowMs);
+        // Failures are counted in the store: every replica of a PostgreSQL store sees the same ones.
+        const limiter = new LoginRateLimiter({ maxFailures: auth.login_max_failures, windowMs: durationMs(auth.login_window) }, nowMs, store.accounts);
         return new AuthService(store.accounts, hasher, secrets, limiter, { enabled: auth.enabled, sessionTtlMs: durationMs(auth.session_ttl) }, nowMs);
       },
       inject: [Store, PasswordHasher, SecretGenerator, Clock],

@@ -10,6 +10,7 @@ import { PeregrineError } from '../common/errors';
 import { AdminAccount } from './admin-account';
 import { AuthSessionRecord } from '../store/auth.entity';
 import { AuthService, basicCredentials } from './auth.service';
+import { InMemoryLoginFailures } from '../testing/login-failures';
 import { LoginRateLimiter } from './login-rate-limiter';
 import { PasswordHasher } from './password-hasher';
 import { SecretGenerator, tokenHash } from './secret-generator';
@@ -29,7 +30,7 @@ beforeEach(async () => {
   const secrets = new SecretGenerator();
   const sessions = new AccountsRepository(dataSource, lock);
   await new AdminAccount(sessions, hasher, secrets, pino({ enabled: false }), () => now).ensure({ username: 'admin', configuredPassword: 'right-password' });
-  const limiter = new LoginRateLimiter({ maxFailures: 5, windowMs: 60_000 }, () => now);
+  const limiter = new LoginRateLimiter({ maxFailures: 5, windowMs: 60_000 }, () => now, new InMemoryLoginFailures());
   auth = new AuthService(sessions, hasher, secrets, limiter, { enabled: true, sessionTtlMs: 3_600_000 }, () => now);
 });
 

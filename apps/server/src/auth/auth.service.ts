@@ -87,15 +87,15 @@ export class AuthService {
 
   /** The username when the password is right; `INVALID_CREDENTIALS` or `TOO_MANY_ATTEMPTS` otherwise. */
   private async verify(credentials: Credentials, client: string): Promise<string> {
-    this.limiter.assertAllowed(client);
+    await this.limiter.assertAllowed(client);
     const passwordHash = await this.accounts.passwordHashOf(credentials.username);
     // The decoy keeps "no such user" as slow as "wrong password".
     const valid = await this.hasher.verify(credentials.password, passwordHash ?? (await this.hasher.decoyHash()));
     if (passwordHash === undefined || !valid) {
-      this.limiter.recordFailure(client);
+      await this.limiter.recordFailure(client);
       throw new PeregrineError('INVALID_CREDENTIALS', 'wrong username or password');
     }
-    this.limiter.recordSuccess(client);
+    await this.limiter.recordSuccess(client);
     return credentials.username;
   }
 

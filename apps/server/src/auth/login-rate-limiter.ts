@@ -6,53 +6,46 @@ export interface LoginRateLimit {
   windowMs: number;
 }
 
-/** Clients remembered at most; beyond it the oldest are forgotten, so a spray of addresses cannot fill memory. */
-const MAX_TRACKED_CLIENTS = 10_000;
+/**
+ * Where failed sign-ins are remembered: the store (AccountsRepository, table
+ * `auth_login_failures`), so that every replica of a PostgreSQL store counts the same failures.
+ */
+export interface LoginFailureLog {
+  /** When the client failed since `sinceMs`, oldest first. */
+  failuresSince(client: string, sinceMs: number): Promise<number[]>;
+  /** Records a failure at `atMs`, and forgets every client's failures before `forgetBeforeMs`. */
+  recordFailure(client: string, atMs: number, forgetBeforeMs: number): Promise<void>;
+  /** Forgets the client's failures (it signed in). */
+  forgetFailures(client: string): Promise<void>;
+}
 
 /**
- * Failed sign-ins per client address in a sliding window. In memory, per replica: an attacker
- * spreading attempts over N replicas gets N times the budget, still a handful per minute.
+ * Failed sign-ins per client address in a sliding window, kept in the store: an attacker
+ * spreading attempts over several replicas gets the budget of one.
  */
 export class LoginRateLimiter {
-  private readonly failures = new Map<string, number[]>();
-
   constructor(
     private readonly limit: LoginRateLimit,
     private readonly nowMs: () => number,
+    private readonly log: LoginFailureLog,
   ) {}
 
-  /** Throws `TOO_MANY_ATTEMPTS` (429, with Retry-After) while the client is over its budget. */
-  assertAllowed(client: string): void {
-    const recent = this.recent(client);
+  /** Rejects with `TOO_MANY_ATTEMPTS` (429, with Retry-After) while the client is over its budget. */
+  async assertAllowed(client: string): Promise<void> {
+    const recent = await this.log.failuresSince(client, this.nowMs() - this.limit.windowMs);
     if (recent.length < this.limit.maxFailures) return;
     const oldest = recent[recent.length - this.limit.maxFailures] ?? this.nowMs();
     const retryAfterSeconds = Math.max(1, Math.ceil((oldest + this.limit.windowMs - this.nowMs()) / 1000));
     throw new PeregrineError('TOO_MANY_ATTEMPTS', `too many failed sign-ins; try again in ${retryAfterSeconds} s`, retryAfterSeconds);
   }
 
-  recordFailure(client: string): void {
-    const recent = this.recent(client);
-    recent.push(this.nowMs());
-    // Re-inserted so the Map's order is least recently failed first.
-    this.failures.delete(client);
-    this.failures.set(client, recent);
-    while (this.failures.size > MAX_TRACKED_CLIENTS) {
-      const first = this.failures.keys().next();
-      if (first.done) break;
-      this.failures.delete(first.value);
-    }
+  async recordFailure(client: string): Promise<void> {
+    const now = this.nowMs();
+    await this.log.recordFailure(client, now, now - this.limit.windowMs);
   }
 
   /** A successful sign-in clears the client's failures. */
-  recordSuccess(client: string): void {
-    this.failures.delete(client);
-  }
-
-  private recent(client: string): number[] {
-    const since = this.nowMs() - this.limit.windowMs;
-    const kept = (this.failures.get(client) ?? []).filter((at) => at > since);
-    if (kept.length === 0) this.failures.delete(client);
-    else this.failures.set(client, kept);
-    return kept;
+  async recordSuccess(client: string): Promise<void> {
+    await this.log.forgetFailures(client);
   }
 }

@@ -1,5 +1,6 @@
 import { DataSource, LessThanOrEqual } from 'typeorm';
 import { AuthSessionRecord, AuthUserRecord } from './auth.entity';
+import type { LoginFailureLog } from '../auth/login-rate-limiter';
 import type { StoreLock } from './store-lock';
 
 export interface StoredSession {
@@ -12,15 +13,41 @@ export interface ValidSession extends StoredSession {
 }
 
 /**
- * Every statement on the sign-in tables (`auth_users`, `auth_sessions`), for both dialects.
+ * Every statement on the sign-in tables (`auth_users`, `auth_sessions`, `auth_login_failures`),
+ * for both dialects.
  * Sessions are keyed by token hash. Writes go through the store lock: on SQLite they share one
  * connection with the indexer's and the dispatcher's transactions.
  */
-export class AccountsRepository {
+export class AccountsRepository implements LoginFailureLog {
+  private readonly postgres: boolean;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly lock: StoreLock,
-  ) {}
+  ) {
+    this.postgres = dataSource.options.type === 'postgres';
+  }
+
+  /** When a client failed to sign in since `sinceMs`, oldest first (shared by every replica). */
+  async failuresSince(client: string, sinceMs: number): Promise<number[]> {
+    const rows = await this.dataSource.query<Array<{ failed_at: number | string }>>(
+      `SELECT failed_at FROM auth_login_failures WHERE client = ${this.postgres ? '$1' : '?'} AND failed_at > ${this.postgres ? '$2' : '?'} ORDER BY failed_at`,
+      [client, sinceMs],
+    );
+    return rows.map((row) => Number(row.failed_at));
+  }
+
+  async recordFailure(client: string, atMs: number, forgetBeforeMs: number): Promise<void> {
+    const p = (n: number): string => (this.postgres ? `$${n}` : '?');
+    await this.lock.run(async () => {
+      await this.dataSource.query(`DELETE FROM auth_login_failures WHERE failed_at < ${p(1)}`, [forgetBeforeMs]);
+      await this.dataSource.query(`INSERT INTO auth_login_failures (client, failed_at) VALUES (${p(1)}, ${p(2)})`, [client, atMs]);
+    });
+  }
+
+  async forgetFailures(client: string): Promise<void> {
+    await this.lock.run(() => this.dataSource.query(`DELETE FROM auth_login_failures WHERE client = ${this.postgres ? '$1' : '?'}`, [client]));
+  }
 
   /** The stored password hash of a user, if the user exists. */
   async passwordHashOf(username: string): Promise<string | undefined> {

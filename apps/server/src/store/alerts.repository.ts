@@ -179,6 +179,29 @@ export class AlertsRepository {
     }
   }
 
+  /**
+   * Runs `work` unless another replica is running the same maintenance (retention) right now,
+   * in which case it answers undefined: on PostgreSQL a session advisory lock taken with
+   * `pg_try_advisory_lock` (released at the end, or by PostgreSQL if the replica dies); SQLite
+   * has one process, which always runs it.
+   */
+  async asOneReplica<T>(work: () => Promise<T>): Promise<T | undefined> {
+    if (this.inbox) return work();
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [row] = (await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [MAINTENANCE_LOCK])) as Array<{ locked: boolean }>;
+      if (!row?.locked) return undefined;
+      try {
+        return await work();
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [MAINTENANCE_LOCK]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
   /** Keeps the planner's statistics in step with the table (SQLite; PostgreSQL's autovacuum does its own). */
   refreshPlannerStatistics(): Promise<boolean> {
     return this.lock.run(() => refreshPlannerStatistics(this.dataSource));
@@ -214,6 +237,9 @@ export class AlertsRepository {
 }
 
 const DELETE_CHUNK = 5000;
+
+/** The advisory lock key of retention (any bigint no other application on the database uses). */
+const MAINTENANCE_LOCK = 7_243_118_905;
 
 /** SQLite binds at most 32 766 values in one statement: 2 000 rows of 15. */
 const SQLITE_ROWS_PER_INSERT = 2000;

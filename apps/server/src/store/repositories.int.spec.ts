@@ -153,9 +153,36 @@ describe.each(DIALECTS)('store repositories on $name', (dialect) => {
         expect(ids).toHaveLength(20);
         expect(new Set(ids).size).toBe(20);
         await store.deliveries.settle({ delivered: ids, dead: [], retries: [] });
+
+        // Retention runs on one replica at a time: while one holds it, the other skips its turn.
+        let release: () => void = () => undefined;
+        const holding = store.alerts.asOneReplica(() => new Promise<string>((resolve) => (release = () => resolve('swept by the first'))));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        expect(await other.alerts.asOneReplica(async () => 'swept by the second')).toBeUndefined();
+        release();
+        expect(await holding).toBe('swept by the first');
+        expect(await other.alerts.asOneReplica(async () => 'swept by the second')).toBe('swept by the second');
+
+        // Failed sign-ins counted by one replica count on the other.
+        await store.accounts.recordFailure('10.1.1.1', NOW, NOW - 60_000);
+        await other.accounts.recordFailure('10.1.1.1', NOW + 1, NOW - 60_000);
+        expect(await store.accounts.failuresSince('10.1.1.1', NOW - 60_000)).toEqual([NOW, NOW + 1]);
+        await other.accounts.forgetFailures('10.1.1.1');
+        expect(await store.accounts.failuresSince('10.1.1.1', NOW - 60_000)).toEqual([]);
       } finally {
         await other.close();
       }
     });
   }
+
+  it('keeps failed sign-ins per client within the window, forgets older ones, and forgets a client on success', async () => {
+    await store.accounts.recordFailure('10.2.2.2', NOW - 70_000, NOW - 130_000);
+    await store.accounts.recordFailure('10.2.2.2', NOW, NOW - 60_000);
+    await store.accounts.recordFailure('10.3.3.3', NOW, NOW - 60_000);
+    // The first one fell out of the window (and was deleted by the second record).
+    expect(await store.accounts.failuresSince('10.2.2.2', NOW - 200_000)).toEqual([NOW]);
+    await store.accounts.forgetFailures('10.2.2.2');
+    expect(await store.accounts.failuresSince('10.2.2.2', 0)).toEqual([]);
+    expect(await store.accounts.failuresSince('10.3.3.3', 0)).toEqual([NOW]);
+  });
 });
