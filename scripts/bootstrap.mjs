@@ -69,13 +69,15 @@ switch (command) {
   case 'test': {
     ensureDependencies();
     // Integration tests start real servers from Debian on loopback (Alertmanager, Prometheus, PostgreSQL)
-    // and check the deployment files with the tools that will read them.
+    // and check the deployment files with the tools that will read them (compose, kustomize, HAProxy).
     ensureDebianPackages([
       { name: 'chromium', binary: CHROMIUM },
       { name: 'prometheus-alertmanager', binary: '/usr/bin/prometheus-alertmanager' },
       { name: 'prometheus', binary: '/usr/bin/prometheus' },
       { name: 'docker-compose', binary: '/usr/bin/docker-compose' },
       { name: 'postgresql', binary: '/usr/lib/postgresql' },
+      { name: 'kubectl', binary: '/usr/bin/kubectl' },
+      { name: 'haproxy', binary: '/usr/sbin/haproxy' },
     ]);
     run('npx', ['eslint', '--max-warnings', '0', '.']);
     build();

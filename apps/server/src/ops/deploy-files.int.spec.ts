@@ -25,11 +25,19 @@ describe('deployment files are valid for the tools that will read them', () => {
   it('docker-compose accepts the file alone and with every profile', () => {
     const compose = need(['/usr/bin/docker-compose'], 'docker-compose');
     run(compose, ['config', '-q']);
-    run(compose, ['--profile', 'sinks', '--profile', 'falco', 'config', '-q']);
-    const services = Object.keys((parseYaml(run(compose, ['--profile', 'sinks', '--profile', 'falco', 'config'])) as { services: Record<string, unknown> }).services);
-    expect(services.sort()).toEqual(['alertmanager', 'elasticsearch', 'falco', 'grafana', 'loki', 'peregrine', 'prometheus']);
+    run(compose, ['--profile', 'sinks', '--profile', 'falco', '--profile', 'ha', 'config', '-q']);
+    const services = Object.keys((parseYaml(run(compose, ['--profile', 'sinks', '--profile', 'falco', '--profile', 'ha', 'config'])) as { services: Record<string, unknown> }).services);
+    expect(services.sort()).toEqual(['alertmanager', 'elasticsearch', 'falco', 'grafana', 'lb', 'loki', 'peregrine', 'peregrine-a', 'peregrine-b', 'postgres', 'prometheus']);
+    // The ha profile: two replicas on the same PostgreSQL, behind the load balancer's config.
+    const ha = (parseYaml(run(compose, ['--profile', 'ha', 'config'])) as { services: Record<string, { environment?: Record<string, string>; volumes?: Array<{ source?: string } | string> }> }).services;
+    for (const replica of ['peregrine-a', 'peregrine-b']) {
+      expect(ha[replica]?.environment?.['PEREGRINE_DB_DRIVER']).toBe('postgres');
+      expect(ha[replica]?.environment?.['PEREGRINE_DB_URL']).toMatch(/^postgres:\/\/peregrine:[^@]+@postgres:5432\/peregrine$/);
+    }
+    expect(JSON.stringify(ha['lb']?.volumes)).toContain('deploy/haproxy/haproxy.cfg');
     // `docker compose up` alone starts Peregrine only: every other service sits in a profile.
-    const declared = (parseYaml(file('docker-compose.yml')) as { services: Record<string, { profiles?: string[] }> }).services;
+    // Merge keys (`<<: *replica`) applied, as compose reads the file.
+    const declared = (parseYaml(file('docker-compose.yml'), { merge: true }) as { services: Record<string, { profiles?: string[] }> }).services;
     expect(Object.entries(declared).filter(([, service]) => !service.profiles).map(([name]) => name)).toEqual(['peregrine']);
   });
 
@@ -52,6 +60,34 @@ describe('deployment files are valid for the tools that will read them', () => {
     expect(run(promtool, ['check', 'config', 'deploy/prometheus/prometheus.yml'])).toContain('SUCCESS');
     expect(run(promtool, ['check', 'rules', 'deploy/prometheus/peregrine-rules.yml'])).toContain('SUCCESS: 5 rules found');
     expect(run(amtool, ['check-config', 'deploy/alertmanager/alertmanager.yml'])).toContain('SUCCESS');
+  });
+
+  it('HAProxy accepts the ha profile’s load balancer config, which balances both ports over both replicas', () => {
+    const haproxy = need(['/usr/sbin/haproxy'], 'haproxy');
+    const config = file('deploy/haproxy/haproxy.cfg');
+    // -c resolves nothing it cannot (init-addr none): the replicas' names exist only in compose.
+    expect(run(haproxy, ['-c', '-f', 'deploy/haproxy/haproxy.cfg'])).toContain('Configuration file is valid');
+    for (const port of [2801, 2802]) for (const replica of ['peregrine-a', 'peregrine-b']) expect(config).toContain(`server ${replica} ${replica}:${port}`);
+  });
+
+  it('kustomize renders the base and the two-replica PostgreSQL overlay', () => {
+    const kubectl = need(['/usr/bin/kubectl'], 'kubectl');
+    const kinds = (text: string): string[] => parseAllDocuments(text).map((doc) => (doc.toJS() as { kind: string }).kind).sort();
+    expect(kinds(run(kubectl, ['kustomize', 'deploy/kubernetes']))).toContain('PersistentVolumeClaim');
+    const rendered = parseAllDocuments(run(kubectl, ['kustomize', 'deploy/kubernetes-postgres-ha'])).map((doc) => doc.toJS() as { kind: string; metadata: { name: string; namespace?: string }; spec?: Record<string, unknown> });
+    expect(rendered.map((doc) => doc.kind).sort()).toEqual(['ConfigMap', 'ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Secret', 'Secret', 'Service', 'ServiceMonitor']);
+    expect(rendered.every((doc) => doc.metadata.namespace === 'falco')).toBe(true);
+    const deployment = rendered.find((doc) => doc.kind === 'Deployment') as unknown as {
+      spec: { replicas: number; strategy: { type: string }; template: { spec: { containers: Array<{ env: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }> }>; volumes: Array<{ name: string; emptyDir?: object; persistentVolumeClaim?: object }> } } };
+    };
+    expect(deployment.spec.replicas).toBe(2);
+    expect(deployment.spec.strategy.type).toBe('RollingUpdate');
+    const env = deployment.spec.template.spec.containers[0]?.env ?? [];
+    expect(env.find((e) => e.name === 'PEREGRINE_DB_DRIVER')?.value).toBe('postgres');
+    expect(env.find((e) => e.name === 'PEREGRINE_DB_URL')?.valueFrom?.secretKeyRef).toEqual({ name: 'peregrine-db', key: 'url' });
+    const data = deployment.spec.template.spec.volumes.find((v) => v.name === 'data');
+    expect(data?.emptyDir).toEqual({});
+    expect(data?.persistentVolumeClaim).toBeUndefined();
   });
 
   it('the Kubernetes manifests parse and carry what matters', () => {
