@@ -76,7 +76,7 @@ switch (command) {
       { name: 'prometheus', binary: '/usr/bin/prometheus' },
       { name: 'docker-compose', binary: '/usr/bin/docker-compose' },
       { name: 'postgresql', binary: '/usr/lib/postgresql' },
-      { name: 'kubectl', binary: '/usr/bin/kubectl' },
+      { name: 'kubernetes-client', binary: '/usr/bin/kubectl' },
       { name: 'haproxy', binary: '/usr/sbin/haproxy' },
     ]);
     run('npx', ['eslint', '--max-warnings', '0', '.']);

@@ -71,10 +71,13 @@ describe('deployment files are valid for the tools that will read them', () => {
   });
 
   it('kustomize renders the base and the two-replica PostgreSQL overlay', () => {
-    const kubectl = need(['/usr/bin/kubectl'], 'kubectl');
-    const kinds = (text: string): string[] => parseAllDocuments(text).map((doc) => (doc.toJS() as { kind: string }).kind).sort();
+    const kubectl = need(['/usr/bin/kubectl'], 'kubernetes-client');
+    const kinds = (text: string): string[] => parseAllDocuments(text).map((doc) => (doc.toJS() as { kind?: string } | null)?.kind ?? '').sort();
     expect(kinds(run(kubectl, ['kustomize', 'deploy/kubernetes']))).toContain('PersistentVolumeClaim');
-    const rendered = parseAllDocuments(run(kubectl, ['kustomize', 'deploy/kubernetes-postgres-ha'])).map((doc) => doc.toJS() as { kind: string; metadata: { name: string; namespace?: string }; spec?: Record<string, unknown> });
+    // (Debian's kubectl 1.20 embeds kustomize 2.0, which leaves an empty document where the overlay deletes the volume claim.)
+    const rendered = parseAllDocuments(run(kubectl, ['kustomize', 'deploy/kubernetes-postgres-ha']))
+      .map((doc) => doc.toJS() as { kind?: string; metadata: { name: string; namespace?: string }; spec?: Record<string, unknown> } | null)
+      .filter((doc): doc is { kind: string; metadata: { name: string; namespace?: string }; spec?: Record<string, unknown> } => doc !== null && doc.kind !== undefined);
     expect(rendered.map((doc) => doc.kind).sort()).toEqual(['ConfigMap', 'ConfigMap', 'Deployment', 'PodDisruptionBudget', 'Secret', 'Secret', 'Service', 'ServiceMonitor']);
     expect(rendered.every((doc) => doc.metadata.namespace === 'falco')).toBe(true);
     const deployment = rendered.find((doc) => doc.kind === 'Deployment') as unknown as {
