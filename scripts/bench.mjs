@@ -16,6 +16,7 @@ const benches = [
   { name: 'auth', file: 'apps/server/bench/auth.bench.ts' },
   { name: 'alerts-query', file: 'apps/server/bench/alerts-query.bench.ts' },
   { name: 'sqlite-drivers', file: 'apps/server/bench/sqlite-drivers.bench.ts' },
+  { name: 'replicas', file: 'apps/server/bench/replicas.bench.ts' },
 ].filter((b) => (only.length === 0 || only.includes(b.name)) && existsSync(join(root, b.file)));
 
 const results = [];
