@@ -54,4 +54,12 @@ test('a dashboard signed in on replica B shows, without a reload, an alert poste
   testInfo.annotations.push({ type: 'live across replicas (ms, post to A → row visible on B)', description: String(Date.now() - posted) });
   expect(navigations).toBe(0);
   await keepScreenshot(page, testInfo, 'replicas-live-on-b');
+
+  // The Rules page says which rules each replica runs.
+  await page.goto(`${replicaB.mainUrl}/rules`);
+  const replicasLine = page.getByTestId('rules-replicas');
+  await expect(replicasLine).toContainText('2 replicas, all running the same rules.');
+  await expect(replicasLine.getByRole('listitem')).toHaveCount(2);
+  await expect(replicasLine.getByRole('listitem').filter({ hasText: '(this one)' })).toHaveCount(1);
+  await keepScreenshot(page, testInfo, 'replicas-rules-page');
 });

@@ -19,7 +19,9 @@ import { Metrics } from '../metrics/metrics';
 import { MetricsController } from '../metrics/metrics.controller';
 import { ErrorFilter } from '../web/error.filter';
 import { createSender, type OutputInstance, transportOptionsFor } from '@peregrine/outputs';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { Dispatcher } from '../delivery/dispatcher';
 import { HttpThread, httpThreadWorkerFile } from '../delivery/http-thread';
 import { RoutingTable } from '../delivery/routing';
@@ -36,6 +38,7 @@ import { RecentAuditEvents } from '../audit/recent-audit-events';
 import { RulesFileReader } from '../rules/rules-files';
 import { RulesController } from '../rules/rules.controller';
 import { RulesService } from '../rules/rules.service';
+import { ReplicaRegistry } from '../rules/replica-registry';
 import { dashboardDirectory } from './dashboard';
 import { APP_CONFIG, DELIVERY_THREAD, LIVE_FANOUT, LOGGER } from './tokens';
 import { AuthController } from '../auth/auth.controller';
@@ -56,6 +59,7 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     @Inject(AuditListeners) private readonly auditListeners: AuditListeners,
     @Inject(DELIVERY_THREAD) private readonly deliveryThread: HttpThread | undefined,
     @Inject(LIVE_FANOUT) private readonly fanout: ReplicaFanout | undefined,
+    @Inject(ReplicaRegistry) private readonly replicas: ReplicaRegistry,
     @Inject(LOGGER) private readonly logger: AppLogger,
   ) {}
 
@@ -68,10 +72,12 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     this.retention.start();
     // Resumes whatever a previous run left in the outbox.
     this.dispatcher.start();
+    await this.replicas.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.retention.stop();
+    await this.replicas.stop();
     this.rules.stop();
     await this.auditListeners.close();
     await this.compat.close();
@@ -201,6 +207,11 @@ export class AppModule {
             return rules;
           },
           inject: [Clock, AuditMetrics],
+        },
+        {
+          provide: ReplicaRegistry,
+          useFactory: (store: Store, rules: RulesService, clock: Clock) => new ReplicaRegistry(store.replicas, rules, clock, { id: randomUUID(), hostname: hostname() }, logger.child({ component: 'replicas' })),
+          inject: [Store, RulesService, Clock],
         },
         {
           provide: AuditIngestService,

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type TestPostgres } from '../testing/postgres';
@@ -129,7 +130,12 @@ describe('two replicas on one PostgreSQL (built product, one SIGKILLed under loa
 
   it('shows an alert stored by one replica on a dashboard connected to the other; a sign-out, and failed sign-ins, count on both', async () => {
     const password = 'replicas-Pa55word-1';
-    const env = { PEREGRINE_DB_DRIVER: 'postgres', PEREGRINE_DB_URL: postgres.url, PEREGRINE_AUTH_ENABLED: 'true', PEREGRINE_ADMIN_PASSWORD: password };
+    // A database of its own: the first test's replicas (one of them killed, still listed until it has been silent for 30 s) are not these.
+    const admin = new Client({ connectionString: postgres.url });
+    await admin.connect();
+    await admin.query('CREATE DATABASE live');
+    await admin.end();
+    const env = { PEREGRINE_DB_DRIVER: 'postgres', PEREGRINE_DB_URL: postgres.url.replace(/\/peregrine$/, '/live'), PEREGRINE_AUTH_ENABLED: 'true', PEREGRINE_ADMIN_PASSWORD: password };
     const replicaA = await startPeregrine(env, 40_000);
     running.push(replicaA);
     const replicaB = await startPeregrine(env, 40_000);
@@ -156,6 +162,13 @@ describe('two replicas on one PostgreSQL (built product, one SIGKILLed under loa
       expect(seqOf(JSON.parse(await seenOnA))).toBe('live-across');
       expect(seqOf(JSON.parse(await seenOnB))).toBe('live-across');
       reports.push({ liveAcrossReplicasMs: Date.now() - postedAt });
+
+      // The Rules status lists both replicas, each with the rules it runs (the same files: the same fingerprint).
+      const status = (await (await fetch(`${replicaB.mainUrl}/api/v1/rules/status`, { headers: { cookie } })).json()) as { fingerprint: string; replicas: Array<{ self: boolean; fingerprint: string; generation: number }> };
+      expect(status.replicas).toHaveLength(2);
+      expect(status.replicas.filter((replica) => replica.self)).toHaveLength(1);
+      expect(status.replicas.map((replica) => replica.fingerprint)).toEqual([status.fingerprint, status.fingerprint]);
+      expect(status.fingerprint).toMatch(/^[0-9a-f]{16}$/);
 
       const closedOnA = new Promise<string>((resolve) => onA.on('disconnect', (reason) => resolve(reason)));
       const closedOnB = new Promise<string>((resolve) => onB.on('disconnect', (reason) => resolve(reason)));

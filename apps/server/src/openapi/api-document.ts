@@ -151,7 +151,7 @@ const OPERATIONS: Readonly<Record<string, Partial<Record<Method, Operation>>>> =
     get: { summary: 'The rules in force, in load order', tags: ['rules'], ok: { '200': { description: 'The rules', schema: ref('RulesList') } } },
   },
   '/api/v1/rules/status': {
-    get: { summary: 'The last load or reload: files, coded errors with positions, warnings', tags: ['rules'], ok: { '200': { description: 'Status', schema: ref('RulesStatus') } } },
+    get: { summary: 'The last load or reload: files, coded errors with positions, warnings; and the rules every replica runs', tags: ['rules'], ok: { '200': { description: 'Status', schema: ref('RulesStatusWithReplicas') } } },
   },
   '/api/v1/rules/test': {
     post: { summary: 'Try rules on an event without storing anything', tags: ['rules'], body: { schema: ref('RulesTestRequest') }, ok: { '200': { description: 'What the rules did', schema: ref('RulesTestResult') } }, errors: [400] },

@@ -127,13 +127,28 @@ export const SCHEMAS = {
   RulesProblem: problem,
   RulesStatus: object({
     ok: bool('False when the last (re)load failed; the previous rules keep running'),
-    generation: int(),
+    generation: int('Counts this process\'s successful loads'),
+    fingerprint: nullable(str('The rules in force as files (a hash of their names and texts): the same on replicas that read the same files')),
     loadedAt: nullable(str()),
     lastAttemptAt: nullable(str()),
     files: arrayOf(object({ path: str(), rules: int() })),
     errors: arrayOf(ref('RulesProblem')),
     warnings: arrayOf(ref('RulesProblem')),
   }),
+  ReplicaView: object({
+    id: str(),
+    hostname: str(),
+    self: bool('The replica that answered'),
+    startedAt: str(),
+    lastSeen: str(),
+    generation: int(),
+    fingerprint: nullable(str()),
+    loadedAt: nullable(str()),
+  }),
+  RulesStatusWithReplicas: {
+    // replicas: every replica heard from in the last 30 s, with the rules it runs (one on SQLite).
+    allOf: [ref('RulesStatus'), object({ replicas: arrayOf(ref('ReplicaView')) })],
+  },
   RulesTestRequest: object(
     {
       rules: str('A rules file text (≤ 1 MiB), loaded after the rules in force or alone'),

@@ -1,20 +1,25 @@
 import { Body, Controller, Get, HttpCode, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { ReplicaRegistry, type RulesStatusWithReplicas } from './replica-registry';
 import { parseRulesTestInput } from './rules-test-input';
 import { type RulesStatus, type RulesTestResult, type RuleView, RulesService } from './rules.service';
 
 @Controller('api/v1/rules')
 export class RulesController {
-  constructor(private readonly rules: RulesService) {}
+  constructor(
+    private readonly rules: RulesService,
+    private readonly replicas: ReplicaRegistry,
+  ) {}
 
   @Get()
   list(): { generation: number; loadedAt: string | null; rules: RuleView[] } {
     return this.rules.rules();
   }
 
+  /** The last load or reload, and the rules every replica runs. */
   @Get('status')
-  status(): RulesStatus {
-    return this.rules.status();
+  status(): Promise<RulesStatusWithReplicas> {
+    return this.replicas.statusWithReplicas();
   }
 
   @Post('test')

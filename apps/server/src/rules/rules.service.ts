@@ -1,4 +1,5 @@
 import { type EngineAlert, type EventError, extractEvents, type LoadOptions, loadRules, type Priority, type RuleInfo, type RuleIssue, type Ruleset, type RulesFile } from '@peregrine/engine';
+import { createHash } from 'node:crypto';
 import type { Clock } from '../common/clock';
 import type { AppLogger } from '../logging/logger';
 import type { Closeable, RulesFileReader, RulesFilesProblem, RulesPath } from './rules-files';
@@ -27,6 +28,11 @@ export interface RulesFileSummary {
 export interface RulesStatus {
   ok: boolean;
   generation: number;
+  /**
+   * The rules in force, as files: a hash of their names and texts (16 hex digits). Replicas
+   * that read the same files have the same one, whatever their generation counts.
+   */
+  fingerprint: string | null;
   loadedAt: string | null;
   lastAttemptAt: string | null;
   files: RulesFileSummary[];
@@ -61,6 +67,7 @@ export interface RulesTestResult {
 export interface LoadedRules {
   readonly ruleset: Ruleset;
   readonly generation: number;
+  readonly fingerprint: string;
   readonly loadedAt: string;
   readonly files: readonly RulesFile[];
   readonly warnings: readonly RulesProblemView[];
@@ -82,7 +89,7 @@ export const TEST_RULES_FILE = '<test>';
  */
 export class RulesService {
   private loaded: LoadedRules | undefined;
-  private lastStatus: RulesStatus = { ok: false, generation: 0, loadedAt: null, lastAttemptAt: null, files: [], errors: [], warnings: [] };
+  private lastStatus: RulesStatus = { ok: false, generation: 0, fingerprint: null, loadedAt: null, lastAttemptAt: null, files: [], errors: [], warnings: [] };
   private readonly matches = new Map<string, number>();
   private watcher: Closeable | undefined;
   private reloading: Promise<RulesStatus> | undefined;
@@ -193,6 +200,7 @@ export class RulesService {
       this.lastStatus = {
         ok: false,
         generation: kept?.generation ?? 0,
+        fingerprint: kept?.fingerprint ?? null,
         loadedAt: kept?.loadedAt ?? null,
         lastAttemptAt: attemptedAt,
         files: kept ? summarize(kept) : files,
@@ -203,8 +211,9 @@ export class RulesService {
     } else {
       const generation = (this.loaded?.generation ?? 0) + 1;
       // One assignment: a request that took the previous ruleset finishes with it, the next takes this one.
-      this.loaded = { ruleset: result.ruleset, generation, loadedAt: attemptedAt, files: read.files, warnings };
-      this.lastStatus = { ok: true, generation, loadedAt: attemptedAt, lastAttemptAt: attemptedAt, files, errors: [], warnings };
+      const fingerprint = fingerprintOf(read.files);
+      this.loaded = { ruleset: result.ruleset, generation, fingerprint, loadedAt: attemptedAt, files: read.files, warnings };
+      this.lastStatus = { ok: true, generation, fingerprint, loadedAt: attemptedAt, lastAttemptAt: attemptedAt, files, errors: [], warnings };
       this.logger.info({ generation, files: files.map((file) => file.path), rules: result.ruleset.evaluatedRules.length, warnings: warnings.length }, 'rules loaded');
     }
     for (const listener of this.reloadListeners) listener(this.lastStatus);
@@ -241,4 +250,11 @@ export function describeProblem(problem: RulesProblemView): string {
   const where = problem.position ? `${problem.file}:${problem.position.line}:${problem.position.column}` : problem.file;
   const item = problem.item?.name !== undefined ? ` (${problem.item.type} '${problem.item.name}')` : '';
   return `${where}: ${problem.code}: ${problem.message}${item}`;
+}
+
+/** What identifies a set of rules files across replicas: their names and texts, hashed. */
+function fingerprintOf(files: readonly RulesFile[]): string {
+  const hash = createHash('sha256');
+  for (const file of files) hash.update(`${file.name}\u0000${file.text}\u0000`);
+  return hash.digest('hex').slice(0, 16);
 }

@@ -175,6 +175,21 @@ describe.each(DIALECTS)('store repositories on $name', (dialect) => {
     });
   }
 
+  it('records replicas by heartbeat, lists those heard from lately, forgets the silent and the stopped', async () => {
+    const replica = (id: string, lastSeen: number) => ({ id, hostname: `host-${id}`, startedAt: NOW - 1000, lastSeen, rulesGeneration: 2, rulesFingerprint: '0123456789abcdef', rulesLoadedAt: '2026-12-02T10:00:00.000Z' });
+    await store.replicas.heartbeat(replica('a', NOW), NOW - 86_400_000);
+    await store.replicas.heartbeat(replica('b', NOW - 60_000), NOW - 86_400_000);
+    // A second heartbeat updates the row (a reload changed the rules).
+    await store.replicas.heartbeat({ ...replica('a', NOW + 10), rulesGeneration: 3, rulesFingerprint: 'fedcba9876543210' }, NOW - 86_400_000);
+    expect(await store.replicas.heardSince(NOW - 30_000)).toEqual([{ ...replica('a', NOW + 10), rulesGeneration: 3, rulesFingerprint: 'fedcba9876543210' }]);
+    expect((await store.replicas.heardSince(NOW - 120_000)).map((r) => r.id)).toEqual(['a', 'b']);
+    // Silent for longer than the forget horizon: gone at the next heartbeat.
+    await store.replicas.heartbeat(replica('a', NOW + 20), NOW - 30_000);
+    expect((await store.replicas.heardSince(0)).map((r) => r.id)).toEqual(['a']);
+    await store.replicas.remove('a');
+    expect(await store.replicas.heardSince(0)).toEqual([]);
+  });
+
   it('keeps failed sign-ins per client within the window, forgets older ones, and forgets a client on success', async () => {
     await store.accounts.recordFailure('10.2.2.2', NOW - 70_000, NOW - 130_000);
     await store.accounts.recordFailure('10.2.2.2', NOW, NOW - 60_000);

@@ -4,6 +4,7 @@ import { AlertQueries } from './alert-queries';
 import { AlertsRepository } from './alerts.repository';
 import { type DatabaseSettings, openDatabase } from './database';
 import { DeliveriesRepository } from './deliveries.repository';
+import { ReplicasRepository } from './replicas.repository';
 import { type IndexerObserver, type IndexerSettings, StoreIndexer } from './store-indexer';
 import { StoreLock } from './store-lock';
 
@@ -18,6 +19,8 @@ export class Store {
     readonly alerts: AlertsRepository,
     readonly deliveries: DeliveriesRepository,
     readonly accounts: AccountsRepository,
+    /** The replicas sharing the store and the rules each runs. */
+    readonly replicas: ReplicasRepository,
     /** Fills the query indexes and the outbox from the inbox, in the background. */
     readonly indexer: StoreIndexer,
     readonly queries: AlertQueries,
@@ -29,7 +32,7 @@ export class Store {
     const deliveries = new DeliveriesRepository(dataSource, lock);
     const alerts = await AlertsRepository.open(dataSource, deliveries, lock, settings.driver === 'sqlite' ? { sqlitePath: settings.path, synchronous: settings.synchronous, busyTimeoutMs: settings.busyTimeoutMs } : {});
     const indexer = new StoreIndexer(alerts, indexing.clock, indexing.settings, indexing.observer);
-    return new Store(dataSource, alerts, deliveries, new AccountsRepository(dataSource, lock), indexer, new AlertQueries(dataSource, alerts, indexer));
+    return new Store(dataSource, alerts, deliveries, new AccountsRepository(dataSource, lock), new ReplicasRepository(dataSource, lock), indexer, new AlertQueries(dataSource, alerts, indexer));
   }
 
   /** Indexes what is left in the inbox, then closes. */

@@ -46,11 +46,26 @@ export interface RulesProblem {
 export interface RulesStatus {
   ok: boolean;
   generation: number;
+  /** The rules in force as files, hashed: the same on replicas that read the same files. */
+  fingerprint: string | null;
   loadedAt: string | null;
   lastAttemptAt: string | null;
   files: Array<{ path: string; rules: number }>;
   errors: RulesProblem[];
   warnings: RulesProblem[];
+  /** Every replica of the store and the rules it runs (`/rules/status` only; one on SQLite). */
+  replicas?: ReplicaView[];
+}
+
+export interface ReplicaView {
+  id: string;
+  hostname: string;
+  self: boolean;
+  startedAt: string;
+  lastSeen: string;
+  generation: number;
+  fingerprint: string | null;
+  loadedAt: string | null;
 }
 
 /** An alert the engine produced while trying rules (nothing is stored). */

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { describeError, reloadRules, type RulesStatus } from '../api/rules';
+import { describeError, reloadRules, type ReplicaView, type RulesStatus } from '../api/rules';
 import { formatTime, plural } from '../format';
 import { ProblemList } from './ProblemList';
 
@@ -38,6 +38,7 @@ export function RulesStatusPanel({ status, onReloaded }: { status: RulesStatus; 
         {status.generation > 0 ? `Generation ${status.generation}, loaded ${formatTime(status.loadedAt)}` : 'No rules loaded yet'}
         {!status.ok && status.lastAttemptAt ? ` — last attempt ${formatTime(status.lastAttemptAt)} failed, the rules in force keep running` : ''}
       </p>
+      {status.replicas && status.replicas.length > 1 ? <ReplicasLine replicas={status.replicas} /> : null}
       <ul className="rules-files" aria-label="Rules files">
         {status.files.map((file) => (
           <li key={file.path}>
@@ -53,4 +54,24 @@ export function RulesStatusPanel({ status, onReloaded }: { status: RulesStatus; 
 
 function countRules(status: RulesStatus): number {
   return status.files.reduce((sum, file) => sum + file.rules, 0);
+}
+
+/** Several replicas share the store: which rules each runs, and whether they agree. */
+function ReplicasLine({ replicas }: { replicas: readonly ReplicaView[] }) {
+  const fingerprints = new Set(replicas.map((replica) => replica.fingerprint));
+  return (
+    <div className="rules-replicas" data-testid="rules-replicas">
+      <p className={fingerprints.size === 1 ? 'muted' : 'rules-replicas-differ'}>
+        {fingerprints.size === 1 ? `${replicas.length} replicas, all running the same rules.` : `${replicas.length} replicas, not all running the same rules (a rules update has not reached every replica yet, or their files differ).`}
+      </p>
+      <ul aria-label="Replicas">
+        {replicas.map((replica) => (
+          <li key={replica.id}>
+            <code>{replica.hostname}</code>
+            {replica.self ? ' (this one)' : ''} <span className="muted">generation {replica.generation}, rules {replica.fingerprint ?? 'none loaded'}, loaded {formatTime(replica.loadedAt)}</span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
 }
