@@ -53,9 +53,9 @@ async function startHaproxy(replicas: ReadonlyArray<{ compatUrl: string; mainUrl
     .replace('bind :2801', `bind 127.0.0.1:${falcoPort}`)
     .replace('bind :2802', `bind 127.0.0.1:${dashboardPort}`)
     .replace(/ resolvers docker/, '')
-    .replace(/^resolvers docker\n(?:  .*\n)*/m, '')
-    .replace(/^  log stdout.*\n/m, '')
-    .replace(/^  option httplog\n/m, '');
+    .replace(/^resolvers docker\n(?: {2}.*\n)*/m, '')
+    .replace(/^ {2}log stdout.*\n/m, '')
+    .replace(/^ {2}option httplog\n/m, '');
   names.forEach((name, i) => {
     const replica = replicas[i];
     const falcoLine = new RegExp(`^  server ${name} ${name}:2801.*$`, 'm');
