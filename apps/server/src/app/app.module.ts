@@ -95,6 +95,8 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, logger: AppLogger, outputs: readonly OutputInstance[] = []): DynamicModule {
+    // This process among the replicas of the store: on the deliveries it claims and in the replicas list.
+    const replica = { id: randomUUID(), hostname: hostname() };
     return {
       module: AppModule,
       controllers: [IngestController, AlertsController, SidekickUiController, MetricsController, HealthController, OutputsController, RulesController, AuditController, AuthController, AboutController],
@@ -163,7 +165,7 @@ export class AppModule {
             const tls = outputTlsMaterial(config, outputs);
             const senders = outputs.map((instance) => createSender(instance, thread ? { http: thread.transport(transportOptionsFor(instance, tls)) } : tls ? { tls } : {}));
             const observer = new DeliveryMetrics(metrics, () => store.deliveries.queueDepth(), outputs);
-            const dispatcher = new Dispatcher(store.deliveries, store.alerts, senders, clock, retrySettings(config), observer, logger.child({ component: 'delivery' }));
+            const dispatcher = new Dispatcher(store.deliveries, store.alerts, senders, clock, retrySettings(config), observer, logger.child({ component: 'delivery' }), replica.id);
             // Deliveries exist once their alerts are indexed: that is when the dispatcher looks.
             store.indexer.onDeliveriesQueued((queued) => dispatcher.wake(queued.keys()));
             return dispatcher;
@@ -210,7 +212,7 @@ export class AppModule {
         },
         {
           provide: ReplicaRegistry,
-          useFactory: (store: Store, rules: RulesService, clock: Clock) => new ReplicaRegistry(store.replicas, rules, clock, { id: randomUUID(), hostname: hostname() }, logger.child({ component: 'replicas' })),
+          useFactory: (store: Store, rules: RulesService, clock: Clock) => new ReplicaRegistry(store.replicas, rules, clock, replica, logger.child({ component: 'replicas' })),
           inject: [Store, RulesService, Clock],
         },
         {

@@ -112,6 +112,9 @@ describe('two replicas on one PostgreSQL (built product, one SIGKILLed under loa
     await sleep(1_000);
     const counts = sink.seqCounts();
     const duplicates = [...counts.values()].reduce((sum, count) => sum + Math.max(0, count - 1), 0);
+    // The replicas count what they took over from the killed one: every duplicate is among those.
+    const reclaimedOn = async (replica: Product): Promise<number> => Number(/^peregrine_output_reclaimed_total\{[^}]*\} (\d+)/m.exec(await (await fetch(`${replica.mainUrl}/metrics`)).text())?.[1] ?? 0);
+    const reclaimed = (await reclaimedOn(replicaA)) + (await reclaimedOn(replicaB));
     const report = {
       acknowledged: acked.size,
       refusedOrCutOff: refused,
@@ -119,6 +122,7 @@ describe('two replicas on one PostgreSQL (built product, one SIGKILLed under loa
       delivered: counts.size,
       webhookBodies: sink.bodies.length,
       duplicateDeliveries: duplicates,
+      reclaimedByReplicas: reclaimed,
       duplicateShare: Number((duplicates / acked.size).toFixed(4)),
       msFromKillToAllDelivered: Date.now() - killedAt,
       deliveredWithoutSeq: sink.bodies.filter((body) => seqOf(JSON.parse(body)) === undefined).length,
@@ -126,6 +130,7 @@ describe('two replicas on one PostgreSQL (built product, one SIGKILLed under loa
     reports.push(report);
     expect(undelivered, `never delivered within 60 s: ${JSON.stringify(report)}`).toEqual([]);
     expect(duplicates, `duplicate deliveries: ${JSON.stringify(report)}`).toBeLessThan(acked.size * 0.05);
+    expect(reclaimed, `duplicates not among the reclaimed deliveries: ${JSON.stringify(report)}`).toBeGreaterThanOrEqual(duplicates);
   }, 180_000);
 
   it('shows an alert stored by one replica on a dashboard connected to the other; a sign-out, and failed sign-ins, count on both', async () => {

@@ -11,6 +11,8 @@ export interface DeliveryObserver {
   delivered(instance: OutputInstance, count: number, seconds: number): void;
   failed(instance: OutputInstance, count: number, reason: string): void;
   deadLettered(instance: OutputInstance, count: number, reason: string): void;
+  /** Deliveries taken over from a replica that stopped mid-delivery: sent again, perhaps a second time. */
+  reclaimed(instance: OutputInstance, count: number): void;
 }
 
 /** Live state of one output, for `GET /api/v1/outputs`. */
@@ -40,6 +42,8 @@ export class Dispatcher {
     private readonly retry: RetrySettings,
     private readonly observer: DeliveryObserver,
     private readonly logger: AppLogger,
+    /** Names this replica on the rows it claims (PostgreSQL). */
+    private readonly claimant = 'peregrine',
   ) {
     for (const sender of senders) this.loops.set(sender.instance.name, new OutputLoop(sender, this));
   }
@@ -62,8 +66,14 @@ export class Dispatcher {
   }
 
   /** @internal used by the loops: due deliveries, claimed for the output's lease where replicas share the outbox */
-  due(instance: OutputInstance, limit: number, exclude: ReadonlySet<number>): Promise<DueDelivery[]> {
-    return this.deliveries.due(instance.name, limit, exclude, this.clock.nowMs(), leaseFor(instance, this.retry.claimLeaseMs));
+  async due(instance: OutputInstance, limit: number, exclude: ReadonlySet<number>): Promise<DueDelivery[]> {
+    const due = await this.deliveries.due(instance.name, limit, exclude, this.clock.nowMs(), leaseFor(instance, this.retry.claimLeaseMs), this.claimant);
+    const reclaimed = due.filter((delivery) => delivery.reclaimed === true).length;
+    if (reclaimed > 0) {
+      this.observer.reclaimed(instance, reclaimed);
+      this.logger.warn({ code: 'DELIVERY_RECLAIMED', output: instance.name, count: reclaimed }, 'deliveries left by a replica that stopped mid-delivery are sent again (some may arrive twice)');
+    }
+    return due;
   }
 
   /** @internal milliseconds until the next pending delivery of this output is due (undefined: none). */

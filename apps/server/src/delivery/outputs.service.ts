@@ -31,6 +31,7 @@ export class DeliveryMetrics implements DeliveryObserver {
   private readonly seconds: Histogram<'destination' | 'output'>;
   private readonly retries: Counter<'destination' | 'output'>;
   private readonly dead: Counter<'destination' | 'output'>;
+  private readonly reclaimedTotal: Counter<'destination' | 'output'>;
 
   constructor(
     private readonly metrics: Metrics,
@@ -41,6 +42,7 @@ export class DeliveryMetrics implements DeliveryObserver {
     this.seconds = new Histogram({ name: 'peregrine_output_delivery_duration_seconds', help: 'Time to send one batch to an output.', labelNames: ['destination', 'output'], buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
     this.retries = new Counter({ name: 'peregrine_output_retries_total', help: 'Deliveries scheduled for another attempt.', labelNames: ['destination', 'output'], registers });
     this.dead = new Counter({ name: 'peregrine_output_dead_letters_total', help: 'Deliveries that became dead letters.', labelNames: ['destination', 'output'], registers });
+    this.reclaimedTotal = new Counter({ name: 'peregrine_output_reclaimed_total', help: 'Deliveries taken over from a replica that stopped mid-delivery (PostgreSQL): sent again, so some may have arrived twice.', labelNames: ['destination', 'output'], registers });
     const typeOf = new Map(instances.map((i) => [i.name, i.type]));
     new Gauge({
       name: 'peregrine_output_queue_depth',
@@ -53,6 +55,10 @@ export class DeliveryMetrics implements DeliveryObserver {
         for (const row of await depth()) this.set({ destination: typeOf.get(row.output) ?? '', output: row.output, state: row.state }, row.count);
       },
     });
+  }
+
+  reclaimed(instance: OutputInstance, count: number): void {
+    this.reclaimedTotal.inc({ destination: instance.type, output: instance.name }, count);
   }
 
   delivered(instance: OutputInstance, count: number, seconds: number): void {

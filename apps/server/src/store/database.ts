@@ -13,13 +13,14 @@ import { AlertInbox1732300000004 } from './migrations/1732300000004-alert-inbox'
 import { LiveAttachments1732300000005 } from './migrations/1732300000005-live-attachments';
 import { LoginFailures1732300000006 } from './migrations/1732300000006-login-failures';
 import { Replicas1732300000007 } from './migrations/1732300000007-replicas';
+import { DeliveryClaims1732300000008 } from './migrations/1732300000008-delivery-claims';
 
 export type DatabaseSettings =
   | { driver: 'sqlite'; path: string; synchronous: 'FULL' | 'NORMAL'; busyTimeoutMs: number }
   | { driver: 'postgres'; url: string };
 
 export const ENTITIES = [AlertRecord, DeliveryRecord, AuthUserRecord, AuthSessionRecord];
-export const MIGRATIONS = [CreateAlerts1732300000000, CreateDeliveries1732300000001, CreateAuth1732300000002, QueryIndexes1732300000003, AlertInbox1732300000004, LiveAttachments1732300000005, LoginFailures1732300000006, Replicas1732300000007];
+export const MIGRATIONS = [CreateAlerts1732300000000, CreateDeliveries1732300000001, CreateAuth1732300000002, QueryIndexes1732300000003, AlertInbox1732300000004, LiveAttachments1732300000005, LoginFailures1732300000006, Replicas1732300000007, DeliveryClaims1732300000008];
 
 /**
  * Opens the main store and brings its schema up to date with migrations (never `synchronize`).

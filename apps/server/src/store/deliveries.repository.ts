@@ -8,6 +8,8 @@ export interface DueDelivery {
   alertUuid: string;
   attempts: number;
   createdAt: number;
+  /** Claimed before by a replica that stopped before recording the outcome: it may have been sent already. */
+  reclaimed?: boolean;
 }
 
 /** What became of a chunk the dispatcher sent, recorded in one transaction. */
@@ -74,11 +76,11 @@ export class DeliveriesRepository {
    * dies mid-delivery leaves its rows to come due again when the lease ends (at least once).
    * SQLite has one process, whose own in-flight set (`exclude`) is all it needs.
    */
-  async due(output: string, limit: number, exclude: ReadonlySet<number>, nowMs: number, leaseMs = 60_000): Promise<DueDelivery[]> {
+  async due(output: string, limit: number, exclude: ReadonlySet<number>, nowMs: number, leaseMs = 60_000, claimant = 'peregrine'): Promise<DueDelivery[]> {
     if (this.postgres) {
-      const rows = await this.dataSource.query<Array<{ id: number | string; alertUuid: string; attempts: number; createdAt: number | string }>>(POSTGRES_CLAIM, [output, nowMs, limit, nowMs + leaseMs]);
+      const rows = await this.dataSource.query<Array<{ id: number | string; alertUuid: string; attempts: number; createdAt: number | string; previous: string | null }>>(POSTGRES_CLAIM, [output, nowMs, limit, nowMs + leaseMs, claimant]);
       return rows
-        .map((row) => ({ id: Number(row.id), alertUuid: row.alertUuid, attempts: row.attempts, createdAt: Number(row.createdAt) }))
+        .map((row) => ({ id: Number(row.id), alertUuid: row.alertUuid, attempts: row.attempts, createdAt: Number(row.createdAt), ...(row.previous !== null ? { reclaimed: true } : {}) }))
         .sort((a, b) => a.id - b.id);
     }
     const rows = await this.dataSource
@@ -114,9 +116,10 @@ export class DeliveriesRepository {
       this.dataSource.transaction(async (manager) => {
         const repository = manager.getRepository(DeliveryRecord);
         if (delivered.length > 0) await repository.delete({ id: In([...delivered]) });
-        if (released && released.ids.length > 0) await repository.update({ id: In([...released.ids]), state: 'pending' }, { nextAttemptAt: released.at });
-        for (const { id, reason } of dead) await repository.update({ id }, { state: 'dead', lastError: reason });
-        for (const { id, attempts, next, reason } of retries) await repository.update({ id }, { attempts, nextAttemptAt: next, lastError: reason === '' ? null : reason });
+        // Each outcome also ends the claim (PostgreSQL).
+        if (released && released.ids.length > 0) await repository.update({ id: In([...released.ids]), state: 'pending' }, { nextAttemptAt: released.at, claimedBy: null });
+        for (const { id, reason } of dead) await repository.update({ id }, { state: 'dead', lastError: reason, claimedBy: null });
+        for (const { id, attempts, next, reason } of retries) await repository.update({ id }, { attempts, nextAttemptAt: next, lastError: reason === '' ? null : reason, claimedBy: null });
       }),
     );
   }
@@ -151,15 +154,17 @@ export class DeliveriesRepository {
 
 /**
  * Picks an output's due rows, skipping rows another replica is claiming right now, and claims
- * them until the lease ends. (A WITH … SELECT, so the driver answers the rows themselves.)
+ * them until the lease ends; answers each with the claimant it had (not null: left by a replica
+ * that stopped mid-delivery). (A WITH … SELECT, so the driver answers the rows themselves.)
  */
 const POSTGRES_CLAIM = `
-WITH claimed AS (
-  UPDATE deliveries SET next_attempt_at = $4
-  WHERE id IN (
-    SELECT id FROM deliveries
-    WHERE output = $1 AND state = 'pending' AND next_attempt_at <= $2
-    ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
-  RETURNING id, alert_uuid, attempts, created_at
+WITH picked AS (
+  SELECT id, claimed_by AS previous FROM deliveries
+  WHERE output = $1 AND state = 'pending' AND next_attempt_at <= $2
+  ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED
+), claimed AS (
+  UPDATE deliveries d SET next_attempt_at = $4, claimed_by = $5
+  FROM picked WHERE d.id = picked.id
+  RETURNING d.id, d.alert_uuid, d.attempts, d.created_at, picked.previous
 )
-SELECT id, alert_uuid AS "alertUuid", attempts, created_at AS "createdAt" FROM claimed`;
+SELECT id, alert_uuid AS "alertUuid", attempts, created_at AS "createdAt", previous FROM claimed`;

@@ -34,6 +34,10 @@ export class DeliveryRecord {
   createdAt!: number;
 
   /** Redacted. */
+  /** The replica sending it right now (PostgreSQL); null otherwise. */
+  @Column({ name: 'claimed_by', type: 'varchar', length: 64, nullable: true })
+  claimedBy!: string | null;
+
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError!: string | null;
 }
