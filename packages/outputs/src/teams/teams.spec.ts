@@ -33,7 +33,7 @@ runOutputContract({
           method: 'POST',
           url: URL,
           headers: { 'Content-Type': 'application/json; charset=utf-8', 'User-Agent': 'Falcosidekick' },
-          body: `{"@type":"MessageCard","summary":"${OUTPUT}","themeColor":"ccfff2","sections":[{"activityTitle":"Falco Sidekick","activitySubtitle":"2001-01-01 01:10:00 +0000 UTC","text":"${OUTPUT}","facts":${FACTS}}]}\n`,
+          body: `{"@type":"MessageCard","summary":"${OUTPUT}","themeColor":"ccfff2","sections":[{"activityTitle":"Falcosidekick","activitySubtitle":"2001-01-01 01:10:00 +0000 UTC","text":"${OUTPUT}","facts":${FACTS}}]}\n`,
         },
       ],
     },
@@ -44,7 +44,7 @@ runOutputContract({
         {
           method: 'POST',
           url: URL,
-          body: `{"@type":"MessageCard","summary":"${OUTPUT}","themeColor":"ccfff2","sections":[{"activityTitle":"Falco Sidekick","activitySubtitle":"2001-01-01 01:10:00 +0000 UTC","activityImage":"${IMAGE}","text":"${OUTPUT}","facts":${FACTS}}]}\n`,
+          body: `{"@type":"MessageCard","summary":"${OUTPUT}","themeColor":"ccfff2","sections":[{"activityTitle":"Falcosidekick","activitySubtitle":"2001-01-01 01:10:00 +0000 UTC","activityImage":"${IMAGE}","text":"${OUTPUT}","facts":${FACTS}}]}\n`,
         },
       ],
     },
@@ -55,7 +55,7 @@ runOutputContract({
         {
           method: 'POST',
           url: URL,
-          body: `{"@type":"MessageCard","summary":"${OUTPUT}","themeColor":"ccfff2","sections":[{"activityTitle":"Falco Sidekick","activitySubtitle":"2001-01-01 01:10:00 +0000 UTC","text":"${OUTPUT}"}]}\n`,
+          body: `{"@type":"MessageCard","summary":"${OUTPUT}","themeColor":"ccfff2","sections":[{"activityTitle":"Falcosidekick","activitySubtitle":"2001-01-01 01:10:00 +0000 UTC","text":"${OUTPUT}"}]}\n`,
         },
       ],
     },
@@ -67,7 +67,7 @@ runOutputContract({
         {
           method: 'POST',
           url: URL,
-          body: `{"@type":"MessageCard","summary":"${OUTPUT}","themeColor":"ff9000","sections":[{"activityTitle":"Falco Sidekick","activitySubtitle":"2001-01-01 01:10:00 +0000 UTC","text":"","facts":${FACTS.replace('"Debug"', '"Critical"')}}]}\n`,
+          body: `{"@type":"MessageCard","summary":"${OUTPUT}","themeColor":"ff9000","sections":[{"activityTitle":"Falcosidekick","activitySubtitle":"2001-01-01 01:10:00 +0000 UTC","text":"","facts":${FACTS.replace('"Debug"', '"Critical"')}}]}\n`,
         },
       ],
     },

@@ -16,10 +16,10 @@ import { fatal, retryable } from '../result';
 export const TEAMS_DEFAULT_IMAGE = 'https://raw.githubusercontent.com/falcosecurity/falcosidekick/master/imgs/falcosidekick_color.png';
 
 /**
- * falcosidekick's section title. sidekick-outputs.md §2 writes `Falcosidekick`, but every version
- * of falcosidekick's teams.go and teams_test.go we could read sends `Falco Sidekick`; the source wins.
+ * falcosidekick's section title, as teams.go sends it at HEAD (8807ab7, since commit 58ec197
+ * "fix Falcosidekick name for consistency"); older releases sent `Falco Sidekick`.
  */
-export const TEAMS_ACTIVITY_TITLE = 'Falco Sidekick';
+export const TEAMS_ACTIVITY_TITLE = 'Falcosidekick';
 
 export const teamsKeys = {
   webhookurl: key.url({ secret: true, description: 'Teams webhook URL (O365 connector or Workflows); enables the output.' }),
