@@ -72,7 +72,7 @@ describe('POST /k8s-audit with the shipped rules', () => {
     expect(answer).toEqual({ status: 200, body: { cluster: 'home', received: 1, alerts: 1 } });
     const [alert] = await alerts(server, 'cluster=home&rule=Create Privileged Pod');
     expect(alert).toMatchObject({ rule: 'Create Privileged Pod', priority: 'Warning', source: 'k8s_audit', hostname: 'home', cluster: 'home' });
-    expect(alert?.output).toMatch(/^14:09:12\.581541000: Warning Pod started with privileged container \(user=system:serviceaccount:kube-system:replicaset-controller pod=nginx-deployment-5cdcc99dbf-rgw6z resource=pods ns=default images=\["nginx"\]/);
+    expect(alert?.output).toMatch(/^14:09:12\.581541000: Warning Pod started with privileged container \(user=system:serviceaccount:kube-system:replicaset-controller pod=nginx-deployment-5cdcc99dbf-rgw6z resource=pods ns=default images=\(nginx\) init_images=<NA> ephemeral_images=<NA>\)$/);
     expect(alert?.output_fields).toMatchObject({ 'ka.user.name': 'system:serviceaccount:kube-system:replicaset-controller', 'ka.target.namespace': 'default', 'ka.req.pod.containers.image': ['nginx'] });
     expect(alert?.tags).toEqual(expect.arrayContaining(['k8s']));
   });

@@ -26,10 +26,10 @@ describe('rule outputs', () => {
     expect(render({ user: { username: 'u' }, objectRef: { name: 'n', resource: 'pods', namespace: 'default' } }).text).toBe('user=u target=n/pods ns=default.');
   });
 
-  it('render missing values as <NA> (null in output_fields), lists and objects as compact JSON', () => {
+  it('render missing values as <NA> (null in output_fields), list fields as (a,b) as Falco prints them (arrays in output_fields), objects as compact JSON', () => {
     const { render } = compile('%ka.impuser.name %ka.user.groups %ka.req.binding.subjects %ka.uri.param[command] %jevt.value[/requestObject/spec]');
     const result = render({ user: { groups: ['a', 'b'] }, requestURI: '/x?command=ls', requestObject: { subjects: [{ kind: 'User', name: 'n' }], spec: { a: [1] } } });
-    expect(result.text).toBe('<NA> ["a","b"] [{"kind":"User","name":"n"}] ls {"a":[1]}');
+    expect(result.text).toBe('<NA> (a,b) ({"kind":"User","name":"n"}) ls {"a":[1]}');
     expect(result.fields).toEqual({
       'ka.impuser.name': null,
       'ka.user.groups': ['a', 'b'],
@@ -37,6 +37,13 @@ describe('rule outputs', () => {
       'ka.uri.param[command]': 'ls',
       'jevt.value[/requestObject/spec]': '{"a":[1]}',
     });
+  });
+
+  it('render a list field of one value and of several as Falco does; an empty list extracts nothing (<NA>), as the k8saudit plugin', () => {
+    const { render } = compile('images=%ka.req.pod.containers.image groups=%ka.user.groups');
+    const pod = (images: string[]) => ({ objectRef: { resource: 'pods' }, requestObject: { spec: { containers: images.map((image) => ({ image })) } } });
+    expect(render({ ...pod(['nginx']), user: { groups: [] } }).text).toBe('images=(nginx) groups=<NA>');
+    expect(render(pod(['nginx:1.25', 'busybox:1.36'])).text).toBe('images=(nginx:1.25,busybox:1.36) groups=<NA>');
   });
 
   it('leave a percent sign that starts no field as text', () => {
@@ -56,6 +63,12 @@ describe('renderValue', () => {
     expect(renderValue(undefined)).toBe('<NA>');
     expect(renderValue('plain text')).toBe('plain text');
     expect(renderValue(3)).toBe('3');
-    expect(renderValue(['a', '{"b":1}', '[1]', '{oops'])).toBe('["a",{"b":1},[1],"{oops"]');
+    // A list field: its values joined by ',' in parentheses (libsinsp sinsp_filter_check::tostring).
+    expect(renderValue(['nginx:1.25', 'busybox:1.36'])).toBe('(nginx:1.25,busybox:1.36)');
+    expect(renderValue(['nginx'])).toBe('(nginx)');
+    expect(renderValue([])).toBe('()');
+    expect(renderValue([1, 2])).toBe('(1,2)');
+    // Objects inside a list: compact JSON as the extractor wrote it (the event's key order); other strings as they are.
+    expect(renderValue(['a', '{"b":1}', '[1]', '{oops'])).toBe('(a,{"b":1},[1],{oops)');
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Rule outputs: `%field` and `%field[argument]` substitution, compiled once per rule. Values
- * render as Falco shows them: strings as they are, list fields and JSON objects as compact
- * JSON, a value that cannot be extracted as `<NA>`.
+ * render as Falco shows them (libsinsp `sinsp_filter_check::tostring`): strings as they are, a
+ * list field as its values joined by `,` inside parentheses (a JSON object in it as compact
+ * JSON in the event's key order), a value that cannot be extracted as `<NA>`.
  */
 import type { EvalState } from '../condition/eval-state';
 import type { BoundField, FieldValue } from '../fields/field';
@@ -97,18 +98,14 @@ export function isOutputProblem(value: CompiledOutput | OutputProblem): value is
   return 'message' in value;
 }
 
-/** Lists as a compact JSON array; elements that are JSON objects or arrays are embedded as JSON. */
+/**
+ * Falco's text of a field value: a list as `(a,b)` — `(nginx)` for one value, `()` for none —
+ * with each element as Falco prints it (a string as it is; objects and arrays were rendered as
+ * compact JSON by the extractor); `<NA>` when nothing was extracted. The JSON alert's
+ * `output_fields` keeps lists as arrays (Falco's `tojson`).
+ */
 export function renderValue(value: FieldValue): string {
   if (value === undefined) return MISSING_VALUE;
   if (typeof value !== 'object') return String(value);
-  return `[${value.map(renderElement).join(',')}]`;
-}
-
-function renderElement(element: string | number): string {
-  if (typeof element === 'number') return String(element);
-  // Object and array elements were rendered as compact JSON by the extractor: embed them as is.
-  const first = element.charCodeAt(0);
-  const last = element.charCodeAt(element.length - 1);
-  if ((first === 123 /* { */ && last === 125) /* } */ || (first === 91 /* [ */ && last === 93) /* ] */) return element;
-  return JSON.stringify(element);
+  return `(${value.map(String).join(',')})`;
 }
