@@ -14,33 +14,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import autocannon from 'autocannon';
-import { startPeregrine, stop, waitForLine } from './processes';
+import { type LoadResult, postLoad, startPeregrine, stop, waitForLine } from './processes';
 
 const root = resolve(__dirname, '../../..');
 const durationSeconds = Number(process.env['BENCH_DURATION'] ?? 5);
 const body = readFileSync(join(root, 'fixtures/alerts/falco-terminal-shell.json'), 'utf8').trim();
 
-interface LoadResult {
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  ok: number;
-  errors: number;
-  non2xx: number;
-}
-
-async function load(url: string, connections: number, seconds: number): Promise<LoadResult> {
-  const result = await autocannon({ url, method: 'POST', body, headers: { 'content-type': 'application/json' }, connections, duration: seconds, pipelining: 1 });
-  return {
-    requestsPerSecond: result.requests.average,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    ok: result['2xx'],
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-  };
-}
+const load = (url: string, connections: number, seconds: number): Promise<LoadResult> => postLoad(url, body, connections, seconds);
 
 /** Bytes the process has written to storage so far (Linux); undefined elsewhere. */
 function writtenBytes(pid: number | undefined): number | undefined {

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import autocannon from 'autocannon';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { productEnv } from '../src/testing/processes';
@@ -36,4 +37,27 @@ export async function startPeregrine(env: Readonly<Record<string, string>>): Pro
   });
   const listening = JSON.parse(await waitForLine(child, (line) => line.includes('Peregrine is listening'))) as { mainUrl: string; compatUrl: string };
   return { child, mainUrl: listening.mainUrl, compatUrl: listening.compatUrl };
+}
+
+/** One autocannon run's figures. */
+export interface LoadResult {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  ok: number;
+  errors: number;
+  non2xx: number;
+}
+
+/** POSTs `body` (a Falco alert) to `url` from `connections` keep-alive connections for `seconds`, one request in flight per connection. */
+export async function postLoad(url: string, body: string, connections: number, seconds: number): Promise<LoadResult> {
+  const result = await autocannon({ url, method: 'POST', body, headers: { 'content-type': 'application/json' }, connections, duration: seconds, pipelining: 1 });
+  return {
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    ok: result['2xx'],
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
 }

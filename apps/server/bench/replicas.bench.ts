@@ -21,24 +21,16 @@ import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { startPostgres } from '../src/testing/postgres';
 import { freePort } from '../src/testing/processes';
-import { startPeregrine, stop } from './processes';
+import { type LoadResult, postLoad, startPeregrine, stop } from './processes';
 
 const root = resolve(__dirname, '../../..');
 const durationSeconds = Number(process.env['BENCH_DURATION'] ?? 5);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 2);
 const body = readFileSync(join(root, 'fixtures/alerts/falco-terminal-shell.json'), 'utf8').trim();
 
-interface Round {
-  requestsPerSecond: number;
-  p99Ms: number;
-  ok: number;
-  non2xx: number;
-}
+type Round = LoadResult;
 
-async function load(url: string, connections: number, seconds: number): Promise<Round> {
-  const result = await autocannon({ url, method: 'POST', body, headers: { 'content-type': 'application/json' }, connections, duration: seconds, pipelining: 1 });
-  return { requestsPerSecond: result.requests.average, p99Ms: result.latency.p99, ok: result['2xx'], non2xx: result.non2xx + result.errors + result.timeouts };
-}
+const load = (url: string, connections: number, seconds: number): Promise<Round> => postLoad(url, body, connections, seconds);
 
 const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
@@ -131,7 +123,7 @@ async function main(): Promise<void> {
           const result = await load(target.url, connections, durationSeconds);
           const key = `${target.name}|${connections}`;
           rounds.set(key, [...(rounds.get(key) ?? []), result]);
-          process.stderr.write(`round ${round + 1} ${target.name.padEnd(38)} c=${String(connections).padEnd(3)} ${result.requestsPerSecond.toFixed(0).padStart(6)} alerts/s  p99 ${result.p99Ms} ms  (not 2xx ${result.non2xx})\n`);
+          process.stderr.write(`round ${round + 1} ${target.name.padEnd(38)} c=${String(connections).padEnd(3)} ${result.requestsPerSecond.toFixed(0).padStart(6)} alerts/s  p99 ${result.p99Ms} ms  (not 2xx ${result.non2xx + result.errors})\n`);
         }
       }
     }
@@ -139,7 +131,7 @@ async function main(): Promise<void> {
       const [name, connections] = key.split('|');
       const sorted = [...list].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
       const mid = sorted[Math.floor(sorted.length / 2)] as Round;
-      return { name, connections: Number(connections), alertsPerSecond: Math.round(median(list.map((r) => r.requestsPerSecond))), p99Ms: mid.p99Ms, notOk: list.reduce((sum, r) => sum + r.non2xx, 0) };
+      return { name, connections: Number(connections), alertsPerSecond: Math.round(median(list.map((r) => r.requestsPerSecond))), p99Ms: mid.p99Ms, notOk: list.reduce((sum, r) => sum + r.non2xx + r.errors, 0) };
     });
     const baseline = (connections: number): number => ingest.find((c) => c.name === 'SQLite, 1 replica' && c.connections === connections)?.alertsPerSecond ?? 1;
     const ingestWithRatios = ingest.map((c) => ({ ...c, vsSqlite: Number((c.alertsPerSecond / baseline(c.connections)).toFixed(3)) }));

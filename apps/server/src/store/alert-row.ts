@@ -59,6 +59,11 @@ export function inboxEntry(accepted: AcceptedAlert): unknown[] {
   return values;
 }
 
+/** An inbox entry's row values (ROW_COLUMNS order) as the record they stand for. */
+export function recordOf(values: readonly unknown[]): AlertRecord {
+  return Object.fromEntries(ROW_COLUMNS.map(([, property], i) => [property, values[i]])) as unknown as AlertRecord;
+}
+
 export function fromRow(row: AlertRecord): StoredAlert {
   const priority: Priority = parsePriority(row.priority) ?? 'Debug';
   return {

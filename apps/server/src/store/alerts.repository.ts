@@ -2,7 +2,7 @@ import type sqlite3 from 'sqlite3';
 import type { DataSource } from 'typeorm';
 import type { AcceptedAlert, StoredAlert } from '../model/alert';
 import { AlertRecord } from './alert.entity';
-import { fromRow, inboxEntry, ROUTES_INDEX, ROW_COLUMNS } from './alert-row';
+import { fromRow, inboxEntry, recordOf, ROUTES_INDEX, ROW_COLUMNS } from './alert-row';
 import { refreshPlannerStatistics } from './database';
 import type { DeliveriesRepository } from './deliveries.repository';
 import { JournalInbox, journalPathFor } from './journal-inbox';
@@ -129,8 +129,7 @@ export class AlertsRepository {
     if (this.inbox) return undefined;
     const entry = await this.postgresInboxEntry(uuid);
     if (!entry) return undefined;
-    const record = Object.fromEntries(ROW_COLUMNS.map(([, property], i) => [property, entry[i]])) as unknown as AlertRecord;
-    return fromRow(record);
+    return fromRow(recordOf(entry));
   }
 
   private async postgresInboxEntry(uuid: string): Promise<unknown[] | undefined> {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import type { AcceptedAlert } from '../model/alert';
 import type { AlertRecord } from './alert.entity';
-import { ROUTES_INDEX, ROW_COLUMNS, toRow } from './alert-row';
+import { inboxEntry, recordOf, ROUTES_INDEX } from './alert-row';
 
 /**
  * The few file operations the journal makes, so that a test can make one of them fail (a full
@@ -180,7 +180,7 @@ export class JournalInbox {
   find(uuid: string): AlertRecord | undefined {
     const entry = this.byUuid.get(uuid);
     if (!entry) return undefined;
-    return Object.fromEntries(ROW_COLUMNS.map(([, property], i) => [property, entry.row[i]])) as unknown as AlertRecord;
+    return recordOf(entry.row);
   }
 
   /** Forgets entries the main file has taken in (numbers up to `seq`) and deletes their segments. */
@@ -242,11 +242,10 @@ export class JournalInbox {
   }
 }
 
-/** An accepted alert as a journal entry: the row's values in ROW_COLUMNS order, then its routes as JSON text. */
+/** An accepted alert as a journal entry: the inbox entry, its routes as JSON text (as the indexer binds them). */
 function entryRow(accepted: AcceptedAlert): unknown[] {
-  const row = toRow(accepted);
-  const values: unknown[] = ROW_COLUMNS.map(([, property]) => row[property]);
-  values.push(JSON.stringify(accepted.routes));
+  const values = inboxEntry(accepted);
+  values[ROUTES_INDEX] = JSON.stringify(accepted.routes);
   return values;
 }
 
