@@ -2,8 +2,10 @@
  * Kubernetes audit ingest end to end: EventLists of 500 events posted back to back to
  * `POST /k8s-audit` on 8 connections (as kube-apiserver batch webhooks do), and one apiserver
  * alone (one connection, EventLists of 400, the webhook's default batch size), evaluated with the shipped
- * rules, every alert stored before the 200. Beside it, in the same run: the engine alone on the
- * same events, and JSON.parse of the same bodies, so the figures read as ratios on any machine.
+ * rules, every alert stored before the 200; and the realistic mix on 50 connections. Beside it, in
+ * the same run: a raw node:http server that only JSON-parses the same bodies under the same load
+ * (the ceiling of any Node receiver here), the engine alone on the same events, and JSON.parse of
+ * the same bodies, so the figures read as ratios on any machine.
  *
  *   npx tsx apps/server/bench/audit.bench.ts
  */
@@ -12,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { startPeregrine, stop } from './processes';
+import { spawn } from 'node:child_process';
+import { startPeregrine, stop, waitForLine } from './processes';
 import { extractEvents, loadRules } from '@peregrine/engine';
 
 const root = resolve(__dirname, '../../..');
@@ -84,23 +87,39 @@ interface EndToEnd {
   alertsStored: number;
 }
 
-/** Posts batches made from `template` back to back on `connections` connections; each batch has its own audit IDs. */
-async function endToEnd(template: string, connections: number, eventsPerBatch: number): Promise<EndToEnd> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'peregrine-audit-bench-'));
-  const { child: peregrine, mainUrl } = await startPeregrine({ PEREGRINE_DB_PATH: join(dataDir, 'bench.db'), PEREGRINE_RULES_FILES: join(root, 'rules/k8s_audit_rules.yaml') });
+/** Posts batches made from `template` back to back on `connections` connections to `url`; each batch has its own audit IDs. */
+function postBatches(url: string, template: string, connections: number, seconds: number): Promise<autocannon.Result> {
   // Joining pre-split parts keeps the load generator cheap beside the server on the same cores.
   const parts = template.split('@BATCH@');
   let batch = 0;
-  const run = (seconds: number) =>
-    autocannon({
-      url: `${mainUrl}/k8s-audit/bench`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      connections,
-      duration: seconds,
-      // A live apiserver's batches carry new audit IDs (a resent batch is stored once).
-      requests: [{ setupRequest: (request) => ({ ...request, body: parts.join(String(batch++)) }) }],
-    });
+  return autocannon({
+    url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    connections,
+    duration: seconds,
+    // A live apiserver's batches carry new audit IDs (a resent batch is stored once).
+    requests: [{ setupRequest: (request) => ({ ...request, body: parts.join(String(batch++)) }) }],
+  });
+}
+
+/** The same load against a raw node:http server that only JSON-parses each body: events/s. */
+async function rawHttp(template: string, connections: number, eventsPerBatch: number): Promise<number> {
+  const raw = spawn(process.execPath, [join(__dirname, 'raw-baseline.mjs'), '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const { port } = JSON.parse(await waitForLine(raw, (line) => line.startsWith('{'))) as { port: number };
+    await postBatches(`http://127.0.0.1:${port}/`, template, connections, 2);
+    const result = await postBatches(`http://127.0.0.1:${port}/`, template, connections, durationSeconds);
+    return result.requests.average * eventsPerBatch;
+  } finally {
+    await stop(raw);
+  }
+}
+
+async function endToEnd(template: string, connections: number, eventsPerBatch: number): Promise<EndToEnd> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'peregrine-audit-bench-'));
+  const { child: peregrine, mainUrl } = await startPeregrine({ PEREGRINE_DB_PATH: join(dataDir, 'bench.db'), PEREGRINE_RULES_FILES: join(root, 'rules/k8s_audit_rules.yaml') });
+  const run = (seconds: number) => postBatches(`${mainUrl}/k8s-audit/bench`, template, connections, seconds);
   try {
     await run(2);
     const result = await run(durationSeconds);
@@ -125,21 +144,25 @@ async function main(): Promise<void> {
     { name: 'alert-heavy', writeEvery: 5, connections, eventsPerBatch: EVENTS_PER_BATCH },
     // One apiserver: its webhook sends one batch at a time (default --audit-webhook-batch-max-size 400).
     { name: 'one-apiserver', writeEvery: 20, connections: 1, eventsPerBatch: 400 },
+    { name: 'realistic-50', writeEvery: 20, connections: 50, eventsPerBatch: EVENTS_PER_BATCH },
   ];
   const results: Record<string, unknown> = {};
   let realistic: EndToEnd | undefined;
   for (const scenario of scenarios) {
     const template = batchTemplate(scenario.writeEvery, scenario.eventsPerBatch);
     const engine = engineOnly(template);
+    const raw = await rawHttp(template, scenario.connections, scenario.eventsPerBatch);
     const ours = await endToEnd(template, scenario.connections, scenario.eventsPerBatch);
     if (scenario.name === 'realistic') realistic = ours;
     process.stderr.write(
-      `${scenario.name.padEnd(12)} end to end ${ours.eventsPerSecond.toFixed(0)} events/s (batch p50 ${ours.batchP50Ms} ms, p99 ${ours.batchP99Ms} ms, non-2xx ${ours.non2xx}) · engine only ${engine.eventsPerSecond.toFixed(0)} events/s · JSON.parse only ${engine.jsonParseEventsPerSecond.toFixed(0)} events/s · ${engine.alertsPerEvent.toFixed(3)} alerts/event\n`,
+      `${scenario.name.padEnd(12)} end to end ${ours.eventsPerSecond.toFixed(0)} events/s (batch p50 ${ours.batchP50Ms} ms, p99 ${ours.batchP99Ms} ms, non-2xx ${ours.non2xx}) · raw node:http ${raw.toFixed(0)} events/s · engine only ${engine.eventsPerSecond.toFixed(0)} events/s · JSON.parse only ${engine.jsonParseEventsPerSecond.toFixed(0)} events/s · ${engine.alertsPerEvent.toFixed(3)} alerts/event\n`,
     );
     results[scenario.name] = {
       connections: scenario.connections,
       eventsPerBatch: scenario.eventsPerBatch,
       eventsPerSecond: Math.round(ours.eventsPerSecond),
+      rawHttpEventsPerSecond: Math.round(raw),
+      ratioToRawHttp: Number((ours.eventsPerSecond / raw).toFixed(3)),
       engineOnlyEventsPerSecond: Math.round(engine.eventsPerSecond),
       jsonParseEventsPerSecond: Math.round(engine.jsonParseEventsPerSecond),
       ratioToEngineOnly: Number((ours.eventsPerSecond / engine.eventsPerSecond).toFixed(3)),
