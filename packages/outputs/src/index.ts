@@ -10,6 +10,8 @@ export {
   type OutputSender,
   type PlannedRequest,
   type BuildContext,
+  type BoundClient,
+  type ClientProtocol,
   type Interpretation,
   type OutputSpec,
   type SetupStep,

@@ -91,11 +91,46 @@ export interface OutputSpec<K extends ConfigKeys, P> {
   readonly lingerMs?: (config: FullConfig<K>) => number;
   /** Secret values beyond those of secret keys (rare). */
   readonly extraSecrets?: (config: FullConfig<K>) => readonly string[];
-  /** Pure: the requests that deliver these alerts. May throw only on a bug; the sender turns that into `fatal`. */
-  readonly build: (alerts: readonly OutputAlert[], ctx: BuildContext<FullConfig<K>, P>) => readonly PlannedRequest[];
+  /**
+   * Pure: the requests that deliver these alerts. May throw only on a bug; the sender turns that
+   * into `fatal`. Outputs that speak their sink's own protocol declare `client` instead.
+   */
+  readonly build?: (alerts: readonly OutputAlert[], ctx: BuildContext<FullConfig<K>, P>) => readonly PlannedRequest[];
+  /** The sink's own protocol through its kept client library (NATS, MQTT, Redis, SMTP, syslog, AWS SDK), instead of `build`. */
+  readonly client?: ClientProtocol<FullConfig<K>, P>;
   /** Reads an HTTP answer (transport failures never reach it). Default: {@link classifyResponse}. */
   readonly interpret?: (response: HttpResponse, request: PlannedRequest, alerts: readonly OutputAlert[], ctx: BuildContext<FullConfig<K>, P>) => Interpretation;
   readonly setup?: (ctx: BuildContext<FullConfig<K>, P>) => readonly SetupStep[];
+}
+
+/**
+ * How an output that is not planned HTTP requests talks to its sink: a connection opened
+ * lazily (again after any failure), a delivery per chunk, a close. Around it the sender adds
+ * what every output gets: chunking, the instance's timeout, single-flight connecting,
+ * redaction, never throwing.
+ */
+export interface ClientProtocol<C, P, Connection = unknown, Message = unknown> {
+  /** Opens a connection; rejects when the sink cannot be reached or refuses the credentials. */
+  connect(ctx: BuildContext<C, P>, tls: TlsMaterial | undefined): Promise<Connection>;
+  /**
+   * Pure: what delivers these alerts (at most `maxBatch` of them), as the sink's client takes
+   * it: a message, a list of publishes, an email. Throws only on a bug or an alert that cannot
+   * be encoded; the sender turns that into `fatal`. The payload tests test this.
+   */
+  encode(alerts: readonly OutputAlert[], ctx: BuildContext<C, P>): Message;
+  /**
+   * Sends what `encode` made. Resolves once the sink has taken it (with a per-alert result
+   * where alerts fared differently); rejects on failure, read by `classify`.
+   */
+  deliver(connection: Connection, message: Message, ctx: BuildContext<C, P>): Promise<SendResult | undefined>;
+  /** Releases the connection; never rejects (failures are swallowed: the connection is dropped anyway). */
+  disconnect(connection: Connection): Promise<void>;
+  /**
+   * A failure the sink itself answered with: `fatal` where sending the same alert again cannot
+   * succeed (refused credentials, a message too large), else retryable. Default: retryable
+   * with the error's message.
+   */
+  classify?(error: unknown): ItemResult;
 }
 
 /** A configured, enabled output (one of possibly several of its type). */
@@ -146,9 +181,23 @@ export interface OutputDefinition {
   plan(instance: OutputInstance, alerts: readonly OutputAlert[], now: number): readonly PlannedRequest[];
   interpret(instance: OutputInstance, response: HttpResponse, request: PlannedRequest, alerts: readonly OutputAlert[], now: number): Interpretation;
   setupSteps(instance: OutputInstance, now: number): readonly SetupStep[];
+  /** `http`: `plan`/`interpret` over an {@link HttpTransport}; `client`: `client` below. */
+  readonly protocol: 'http' | 'client';
+  /** The client protocol bound to an instance (type-erased); only for `protocol: 'client'`. */
+  client(instance: OutputInstance, now: number): BoundClient | undefined;
+}
+
+/** A client protocol with its instance's config bound in (what the sender drives). */
+export interface BoundClient {
+  connect(tls: TlsMaterial | undefined): Promise<unknown>;
+  encode(alerts: readonly OutputAlert[], now: number): unknown;
+  deliver(connection: unknown, message: unknown, now: number): Promise<SendResult | undefined>;
+  disconnect(connection: unknown): Promise<void>;
+  classify(error: unknown): ItemResult;
 }
 
 export function defineOutput<K extends ConfigKeys, P = undefined>(spec: OutputSpec<K, P>): OutputDefinition {
+  if ((spec.build === undefined) === (spec.client === undefined)) throw new Error(`output ${spec.type}: declare exactly one of build (HTTP) and client`);
   const keys: ConfigKeys = { ...spec.keys, ...commonKeys };
   // The instance's config was parsed from exactly these keys, and `prepared` was produced by
   // `spec.prepare` for it, so these casts only restore types the registry erased.
@@ -169,11 +218,33 @@ export function defineOutput<K extends ConfigKeys, P = undefined>(spec: OutputSp
     maxBatch: (config, prepared) => Math.max(1, Math.floor(spec.maxBatch(config as FullConfig<K>, prepared as P))),
     lingerMs: (config) => spec.lingerMs?.(config as FullConfig<K>) ?? 0,
     extraSecrets: (config) => spec.extraSecrets?.(config as FullConfig<K>) ?? [],
-    plan: (instance, alerts, now) => spec.build(alerts, ctx(instance, now)),
+    plan: (instance, alerts, now) => {
+      if (!spec.build) throw new Error(`output ${spec.type} speaks its own protocol: it plans no HTTP requests`);
+      return spec.build(alerts, ctx(instance, now));
+    },
     interpret: (instance, response, request, alerts, now) =>
       spec.interpret ? spec.interpret(response, request, alerts, ctx(instance, now)) : classifyResponse(response, now),
     setupSteps: (instance, now) => spec.setup?.(ctx(instance, now)) ?? [],
+    protocol: spec.client ? 'client' : 'http',
+    client: (instance, now) => {
+      const protocol = spec.client;
+      if (!protocol) return undefined;
+      const bound = ctx(instance, now);
+      // The connection's and message's types are the protocol's own: the sender only hands back what `connect` and `encode` gave it.
+      const typed: ClientProtocol<FullConfig<K>, P> = protocol;
+      return {
+        connect: (tls) => typed.connect(bound, tls),
+        encode: (alerts, at) => typed.encode(alerts, { ...bound, now: at }),
+        deliver: (connection, message, at) => typed.deliver(connection, message, { ...bound, now: at }),
+        disconnect: (connection) => typed.disconnect(connection),
+        classify: (error) => typed.classify?.(error) ?? retryable(errorMessage(error)),
+      };
+    },
   };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** What the dispatcher holds per output instance. */
@@ -213,6 +284,7 @@ export function transportFor(instance: OutputInstance, tls?: TlsMaterial): Undic
 }
 
 export function createSender(instance: OutputInstance, deps: SenderDeps = {}): OutputSender {
+  if (instance.definition.protocol === 'client') return createClientSender(instance, deps);
   const ownsTransport = deps.http === undefined;
   const http = deps.http ?? transportFor(instance, deps.tls);
   const clock = deps.clock ?? systemClock;
@@ -283,6 +355,86 @@ export function createSender(instance: OutputInstance, deps: SenderDeps = {}): O
       if (ownsTransport) await http.close();
     },
   };
+}
+
+/**
+ * The sender of a client-protocol output: one connection, opened on first use by one caller
+ * while concurrent ones wait for it, dropped after any failure or timeout (its state is then
+ * unknown) and opened again by the next send.
+ */
+function createClientSender(instance: OutputInstance, deps: SenderDeps): OutputSender {
+  const clock = deps.clock ?? systemClock;
+  const redact = createRedactor(instance.secrets);
+  const declared = instance.definition.client(instance, clock.now());
+  if (!declared) throw new Error(`output ${instance.type} declares no client protocol`);
+  const client: BoundClient = declared;
+  let connection: Promise<unknown> | undefined;
+  let closed = false;
+
+  const connected = (): Promise<unknown> => {
+    connection ??= client.connect(deps.tls).catch((error: unknown) => {
+      connection = undefined;
+      throw error;
+    });
+    return connection;
+  };
+  const drop = (which: Promise<unknown>): void => {
+    if (connection !== which) return;
+    connection = undefined;
+    which.then((open) => client.disconnect(open)).catch(() => undefined);
+  };
+
+  async function sendChunk(chunk: readonly OutputAlert[]): Promise<SendResult> {
+    const now = clock.now();
+    let message: unknown;
+    try {
+      message = client.encode(chunk, now);
+    } catch (error: unknown) {
+      // Deterministic: sending the same alert again would fail the same way.
+      return fatal(`could not build the message: ${errorMessage(error)}`);
+    }
+    const current = connected();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ClientTimeout(instance.timeoutMs)), instance.timeoutMs);
+    });
+    try {
+      const result = await Promise.race([current.then((open) => client.deliver(open, message, now)), timeout]);
+      return result ?? { kind: 'ok' };
+    } catch (error: unknown) {
+      drop(current);
+      if (error instanceof ClientTimeout) return retryable(error.message);
+      return client.classify(error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    instance,
+    async send(alerts) {
+      if (alerts.length === 0) return { kind: 'ok' };
+      if (closed) return retryable('the output is closing');
+      const items: ItemResult[] = [];
+      for (let start = 0; start < alerts.length; start += instance.maxBatch) {
+        const chunk = alerts.slice(start, start + instance.maxBatch);
+        items.push(...itemResults(await sendChunk(chunk), chunk.length));
+      }
+      return redactResult(summarize(items), redact);
+    },
+    async close() {
+      closed = true;
+      const open = connection;
+      connection = undefined;
+      if (open) await open.then((c) => client.disconnect(c)).catch(() => undefined);
+    },
+  };
+}
+
+class ClientTimeout extends Error {
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms (timeout)`);
+  }
 }
 
 /** Merges custom headers into defaults the way Go's `Header.Set` does: case-insensitive, custom wins. */
