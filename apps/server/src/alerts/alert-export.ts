@@ -6,9 +6,15 @@ export type ExportFormat = 'json' | 'csv';
 
 const CSV_COLUMNS = ['time', 'priority', 'rule', 'source', 'hostname', 'cluster', 'namespace', 'output', 'tags', 'output_fields', 'uuid'] as const;
 
-/** RFC 4180: quote when needed, double the quotes. */
-function csvCell(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+/**
+ * RFC 4180 (quote when needed, double the quotes), and never a formula: alert text is written
+ * by whoever can make Falco or the apiserver log something, and a spreadsheet would run a cell
+ * that starts with `=`, `+`, `-`, `@`, a tab or a carriage return. Such a cell gets a leading
+ * `'` (OWASP's advice), which spreadsheets show as text and hide.
+ */
+export function csvCell(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
 function csvRow(alert: StoredAlert): string {

@@ -107,14 +107,26 @@ function relativeSeconds(text: string): number {
   const unit = match?.[2] ?? '';
   const factor = unit === '' ? 1 : UNITS[unit] ?? UNITS[unit.toLowerCase()];
   if (!match || factor === undefined) throw invalid('since', `"${text}" is not a relative time such as 15m, 24h, 7d or 3600`);
-  return Number(match[1]) * factor;
+  const seconds = Number(match[1]) * factor;
+  if (!(seconds <= MAX_RELATIVE_SECONDS)) throw invalid('since', `"${text.slice(0, 40)}" reaches back more than 100 years`);
+  return seconds;
 }
 
+/** `since` reaches back at most this far: enough for any alert, small enough for exact arithmetic. */
+const MAX_RELATIVE_SECONDS = 100 * 365 * 86_400;
+
+/** Times are stored as signed 64-bit nanoseconds (up to the year 2262): a later bound is no bound. */
+const MAX_TIME_NS = 2n ** 63n - 1n;
+
 function absoluteNs(name: string, text: string): bigint {
-  if (/^\d+$/.test(text)) return BigInt(text) * 1_000_000n;
+  if (/^\d+$/.test(text)) return minBigInt(BigInt(text) * 1_000_000n, MAX_TIME_NS);
   const instant = parseRfc3339(text);
-  if (!instant) throw invalid(name, `"${text}" is neither an RFC 3339 time nor milliseconds since the epoch`);
-  return instant.ns;
+  if (!instant) throw invalid(name, `"${text.slice(0, 64)}" is neither an RFC 3339 time nor milliseconds since the epoch`);
+  return instant.ns < 0n ? 0n : minBigInt(instant.ns, MAX_TIME_NS);
+}
+
+function minBigInt(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
 }
 
 function invalid(parameter: string, reason: string): PeregrineError {

@@ -19,6 +19,8 @@ export interface StatsOptions {
 const BUCKET = /^(\d+)(s|m|h|d)$/;
 const BUCKET_UNIT_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 export const MAX_TOP = 1000;
+/** Ten years: wider buckets than that say nothing a single count does not. */
+const MAX_BUCKET_MS = 3660 * 86_400_000;
 
 export function parseStatsOptions(query: QueryParams, nowMs: number): StatsOptions {
   const options: StatsOptions = { by: groupBy(query['by']), nowMs };
@@ -39,7 +41,7 @@ export function parseStatsOptions(query: QueryParams, nowMs: number): StatsOptio
 function bucketMs(value: unknown): number {
   const match = typeof value === 'string' ? BUCKET.exec(value) : null;
   const ms = match ? Number(match[1]) * (BUCKET_UNIT_MS[match[2] ?? ''] ?? 0) : 0;
-  if (ms < 1000) throw new PeregrineError('INVALID_FIELD', 'query parameter bucket: auto, or a duration such as 30s, 5m, 1h or 1d');
+  if (!(ms >= 1000 && ms <= MAX_BUCKET_MS)) throw new PeregrineError('INVALID_FIELD', 'query parameter bucket: auto, or a duration from 1s to 3660d such as 30s, 5m, 1h or 1d');
   return ms;
 }
 

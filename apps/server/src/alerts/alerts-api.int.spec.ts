@@ -144,6 +144,12 @@ describe('read API: filters, cursor pages, counts, and falcosidekick-ui’s read
       ['/api/v1/alerts?cursor=bm9wZQ', 'query parameter cursor'],
       ['/api/v1/alerts/stats?by=uuid', 'wrong Group By field'],
       ['/api/v1/events/count/color', 'wrong Group By field'],
+      // Out of range: each of these once answered 500 (RangeError, SQLITE_MISMATCH).
+      [`/api/v1/alerts?since=${'9'.repeat(400)}`, 'query parameter since'],
+      [`/api/v1/alerts/stats?by=priority&since=${'9'.repeat(400)}`, 'query parameter since'],
+      ['/api/v1/alerts/stats?by=priority&bucket=99999999999999999999d', 'query parameter bucket'],
+      ['/api/v1/events/search?page=1e300', 'query parameter page'],
+      ['/api/v1/events/search?limit=-5', 'query parameter limit'],
     ] as const) {
       const response = await fetch(`${server.mainUrl}${path}`);
       expect(response.status, path).toBe(400);
@@ -152,6 +158,12 @@ describe('read API: filters, cursor pages, counts, and falcosidekick-ui’s read
       expect(body.message).toContain(text);
     }
     expect((await fetch(`${server.mainUrl}/api/v1/alerts/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
+  });
+
+  it('reads a bound beyond what times can hold as no bound', async () => {
+    for (const path of [`/api/v1/alerts?until=${'9'.repeat(400)}`, '/api/v1/alerts?until=9999-12-31T23:59:59Z', `/api/v1/events/count?until=${'9'.repeat(30)}`]) {
+      expect((await fetch(`${server.mainUrl}${path}`)).status, path).toBe(200);
+    }
   });
 });
 
@@ -174,4 +186,28 @@ describe('export beyond any page size', () => {
       await server.stop();
     }
   }, 60_000);
+});
+
+describe('values that are also names of Object members', () => {
+  it('counts a rule, tag or host called constructor, toString or __proto__ like any other', async () => {
+    const server = await startTestServer();
+    try {
+      for (const name of ['constructor', 'toString', '__proto__']) {
+        const body = JSON.stringify({ time: '2026-11-20T10:00:00Z', rule: name, priority: 'Warning', hostname: name, output: name, output_fields: { [name]: name }, tags: [name, 'valueOf'] });
+        expect((await fetch(`${server.compatUrl}/`, { method: 'POST', body, headers: { 'content-type': 'application/json' } })).status).toBe(200);
+      }
+      for (const by of ['rule', 'hostname', 'tags']) {
+        const stats = (await (await fetch(`${server.mainUrl}/api/v1/alerts/stats?by=${by}${by === 'tags' ? '' : '&bucket=auto'}`)).json()) as { results: Record<string, unknown>; timeline?: Array<{ counts: Record<string, unknown> }> };
+        const expected: Array<[string, number]> = [['__proto__', 1], ['constructor', 1], ['toString', 1], ...(by === 'tags' ? [['valueOf', 3] as [string, number]] : [])];
+        expect(Object.entries(stats.results).sort(), by).toEqual(expected);
+        for (const bucket of stats.timeline ?? []) for (const count of Object.values(bucket.counts)) expect(typeof count).toBe('number');
+      }
+      const counted = (await (await fetch(`${server.mainUrl}/api/v1/events/count/tags`)).json()) as { results: Record<string, unknown>; statistics: { all: unknown } };
+      expect(counted.statistics.all).toBe(6);
+      const page = (await (await fetch(`${server.mainUrl}/api/v1/alerts?rule=__proto__`)).json()) as { results: Array<{ output_fields: Record<string, unknown> }> };
+      expect(Object.keys(page.results[0]?.output_fields ?? {})).toEqual(['__proto__']);
+    } finally {
+      await server.stop();
+    }
+  });
 });

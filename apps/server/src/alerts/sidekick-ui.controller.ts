@@ -1,4 +1,5 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
+import { PeregrineError } from '../common/errors';
 import { Clock } from '../common/clock';
 import { parseAlertFilter, type QueryParams } from './alert-filter';
 import { AlertQueries } from '../store/alert-queries';
@@ -23,8 +24,8 @@ export class SidekickUiController {
 
   @Get('search')
   async search(@Query() query: QueryParams): Promise<{ results: StoredAlert[]; statistics: Record<string, number> }> {
-    const limit = Math.max(1, Number(query['limit'] ?? 100) || 100);
-    const page = Math.max(1, Number(query['page'] ?? 1) || 1);
+    const limit = wholeNumber(query, 'limit', 100, MAX_SEARCH_LIMIT);
+    const page = wholeNumber(query, 'page', 1, MAX_SEARCH_PAGE);
     const found = await this.alerts.page(parseAlertFilter(query, this.clock.nowMs()), { limit, offset: (page - 1) * limit });
     return { results: found.results, statistics: statistics({ returned: found.results.length, all: found.total }) };
   }
@@ -40,4 +41,16 @@ export class SidekickUiController {
     const all = Object.values(results).reduce((sum, n) => sum + n, 0);
     return { results, statistics: statistics({ all, distincts: Object.keys(results).length }) };
   }
+}
+
+/** falcosidekick-ui pages through at most this many results per request, and this many pages. */
+const MAX_SEARCH_LIMIT = 1000;
+const MAX_SEARCH_PAGE = 1_000_000;
+
+function wholeNumber(query: QueryParams, name: string, fallback: number, max: number): number {
+  const raw = query[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = typeof raw === 'string' && /^\d{1,7}$/.test(raw) ? Number(raw) : NaN;
+  if (!(value >= 1 && value <= max)) throw new PeregrineError('INVALID_FIELD', `query parameter ${name}: a whole number from 1 to ${max}`);
+  return value;
 }

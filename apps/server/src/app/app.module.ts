@@ -163,7 +163,10 @@ export class AppModule {
           provide: Dispatcher,
           useFactory: (store: Store, clock: Clock, metrics: Metrics, thread: HttpThread | undefined) => {
             const tls = outputTlsMaterial(config, outputs);
-            const senders = outputs.map((instance) => createSender(instance, thread ? { http: thread.transport(transportOptionsFor(instance, tls)) } : tls ? { tls } : {}));
+            // HTTP outputs send on the delivery thread; outputs with their own client library (NATS, SMTP, ...) use the TLS material themselves.
+            const senders = outputs.map((instance) =>
+              createSender(instance, { ...(thread && instance.definition.protocol === 'http' ? { http: thread.transport(transportOptionsFor(instance, tls)) } : {}), ...(tls ? { tls } : {}) }),
+            );
             const observer = new DeliveryMetrics(metrics, () => store.deliveries.queueDepth(), outputs);
             const dispatcher = new Dispatcher(store.deliveries, store.alerts, senders, clock, retrySettings(config), observer, logger.child({ component: 'delivery' }), replica.id);
             // Deliveries exist once their alerts are indexed: that is when the dispatcher looks.

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type EngineAlert, EVENT_ERROR_CODES, extractEvents } from '@peregrine/engine';
+import { jsonTextDepth, MAX_EVENT_DEPTH, nestsDeeperThan } from './event-depth';
 import type { Clock } from '../common/clock';
 import { PeregrineError } from '../common/errors';
 import { parseRfc3339 } from '../common/time';
@@ -65,13 +66,15 @@ export class AuditIngestService {
     const sizeOf = sizes !== undefined && sizes.length === items.length ? (index: number) => sizes[index] ?? 0 : (index: number) => Buffer.byteLength(JSON.stringify(items[index]));
     // Measuring each event costs a pass over the body; for the recent-events budget, a small body's share per event will do.
     const averageBytes = Math.ceil(body.length / Math.max(1, items.length));
+    // Only a body that nests deeper than an event may can hold an event that does.
+    const tooDeep = jsonTextDepth(body) > MAX_EVENT_DEPTH ? (item: unknown) => nestsDeeperThan(item, MAX_EVENT_DEPTH) : () => false;
     const errors: AuditItemError[] = [];
     const stored: Array<Promise<unknown>> = [];
     let evaluated = 0;
     let alertCount = 0;
     for (let index = 0; index < items.length; index++) {
       const item = items[index];
-      const problem = itemProblem(item) ?? (maxBytes !== undefined ? sizeProblem(sizeOf(index), maxBytes) : undefined);
+      const problem = itemProblem(item) ?? (maxBytes !== undefined ? sizeProblem(sizeOf(index), maxBytes) : undefined) ?? (tooDeep(item) ? DEPTH_PROBLEM : undefined);
       if (problem !== undefined) {
         errors.push({ index, ...problem });
         this.metrics.eventsRejected.inc({ reason: problem.code });
@@ -150,6 +153,8 @@ export class AuditIngestService {
     return new PeregrineError(code, message);
   }
 }
+
+const DEPTH_PROBLEM = { code: 'EVENT_TOO_DEEP', message: `audit event nests objects more than ${MAX_EVENT_DEPTH} levels deep` };
 
 function sizeProblem(bytes: number, maxBytes: number): { code: string; message: string } | undefined {
   return bytes > maxBytes ? { code: 'EVENT_TOO_LARGE', message: `audit event is ${bytes} bytes, more than the limit of ${maxBytes} (peregrine.audit.max_event_bytes)` } : undefined;

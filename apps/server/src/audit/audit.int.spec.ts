@@ -120,6 +120,11 @@ describe('POST /k8s-audit with the shipped rules', () => {
     expect(hugeAnswer.body['message']).toMatch(/peregrine\.audit\.max_body_bytes/);
     const bigEvent = await postAudit(url, eventList([good('ok-big-1'), { ...good('big'), padding: 'x'.repeat(300 * 1024) }]));
     expect(bigEvent.body).toMatchObject({ statusCode: 400, code: 'INVALID_AUDIT_EVENTS', errors: [{ index: 1, code: 'EVENT_TOO_LARGE' }] });
+    // Nested 10 000 deep: refused by index, and the recent-events API keeps answering.
+    const deepText = `{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[${JSON.stringify(good('ok-deep-1'))},${JSON.stringify({ ...good('deep'), annotations: {} }).replace('"annotations":{}', `"annotations":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`)}]}`;
+    const deep = await postAudit(url, deepText);
+    expect(deep.body).toMatchObject({ statusCode: 400, code: 'INVALID_AUDIT_EVENTS', errors: [{ index: 1, code: 'EVENT_TOO_DEEP' }] });
+    expect((await fetch(`${server.mainUrl}/api/v1/audit/recent`)).status).toBe(200);
 
     const noObjectRef = good('no-ref');
     delete noObjectRef['objectRef'];
@@ -135,11 +140,11 @@ describe('POST /k8s-audit with the shipped rules', () => {
       ],
     });
     expect(mixed.body['message']).toMatch(/^2 of 4 audit events rejected \(first: item 1: /);
-    // The good ones of every batch above were kept: ok-big-1, ok-1, ok-2.
-    expect((await alerts(server, 'cluster=bad-input')).map((a) => a.uuid)).toHaveLength(3);
+    // The good ones of every batch above were kept: ok-big-1, ok-deep-1, ok-1, ok-2.
+    expect((await alerts(server, 'cluster=bad-input')).map((a) => a.uuid)).toHaveLength(4);
 
     const metrics = await (await fetch(`${server.mainUrl}/metrics`)).text();
-    for (const reason of ['METHOD_NOT_ALLOWED', 'UNSUPPORTED_CONTENT_TYPE', 'BODY_NOT_JSON', 'NOT_AN_AUDIT_EVENT', 'TOO_MANY_EVENTS', 'BODY_TOO_LARGE', 'EVENT_TOO_LARGE', 'MISSING_FIELD', 'INVALID_EVENT_TIME']) {
+    for (const reason of ['METHOD_NOT_ALLOWED', 'UNSUPPORTED_CONTENT_TYPE', 'BODY_NOT_JSON', 'NOT_AN_AUDIT_EVENT', 'TOO_MANY_EVENTS', 'BODY_TOO_LARGE', 'EVENT_TOO_LARGE', 'EVENT_TOO_DEEP', 'MISSING_FIELD', 'INVALID_EVENT_TIME']) {
       expect(metrics).toMatch(new RegExp(`peregrine_audit_events_rejected_total\\{reason="${reason}"\\} [1-9]`));
     }
   }, 60_000);

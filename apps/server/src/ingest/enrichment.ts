@@ -66,11 +66,8 @@ export function enrichAlert(received: ReceivedAlert, settings: EnrichmentSetting
 }
 
 function replaceBrackets(fields: Record<string, JsonValue>, replacer: string): Record<string, JsonValue> {
-  const renamed: Record<string, JsonValue> = {};
-  for (const [key, value] of Object.entries(fields)) {
-    renamed[key.includes('[') ? key.replaceAll('[', replacer).replaceAll(']', '') : key] = value;
-  }
-  return renamed;
+  // fromEntries defines each key as a plain property: a field named `__proto__` stays a field.
+  return Object.fromEntries(Object.entries(fields).map(([key, value]) => [key.includes('[') ? key.replaceAll('[', replacer).replaceAll(']', '') : key, value]));
 }
 
 /** `HH:MM:SS.nnnnnnnnn: Priority rest`, the line Falco writes; other outputs are left alone. */

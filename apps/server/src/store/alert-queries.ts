@@ -130,7 +130,7 @@ export class AlertQueries {
    */
   private async grouped(filter: AlertFilter, by: GroupBy, top: number | undefined): Promise<{ results: Record<string, number>; total: number }> {
     if (by === 'tags') {
-      const counts: Record<string, number> = {};
+      const counts = countsByValue();
       const rows = await this.filtered(filter).select('a.tags', 'tags').getRawMany<{ tags: string }>();
       for (const row of rows) for (const tag of JSON.parse(row.tags) as string[]) counts[tag] = (counts[tag] ?? 0) + 1;
       return { results: topOf(counts, top), total: rows.length };
@@ -229,7 +229,7 @@ export class AlertQueries {
     const rows = await this.dataSource.query<Array<Record<string, number | string>>>(query, queryParameters);
     const timeline: TimelineBucket[] = [];
     for (const row of rows) {
-      const counts: Record<string, number> = {};
+      const counts = countsByValue();
       values.forEach(({ value }, i) => {
         const count = Number(row[`count${i}`]);
         const label = valueLabel(by, value);
@@ -255,7 +255,7 @@ export class AlertQueries {
     const buckets = new Map<string, Record<string, number>>();
     for (const row of rows) {
       const start = new Date(Number(row.bucket) * bucketMs).toISOString();
-      const counts = buckets.get(start) ?? {};
+      const counts = buckets.get(start) ?? countsByValue();
       const label = valueLabel(by, row.value);
       counts[label] = (counts[label] ?? 0) + Number(row.count);
       buckets.set(start, counts);
@@ -335,7 +335,7 @@ function valueLabel(by: Exclude<GroupBy, 'tags'>, value: string | number | null)
  * not as a value. Largest first, ties by value, at most `top` values.
  */
 function tally(by: Exclude<GroupBy, 'tags'>, rows: readonly ValueCount[], top: number | undefined): { results: Record<string, number>; total: number } {
-  const counts: Record<string, number> = {};
+  const counts = countsByValue();
   let total = 0;
   for (const row of rows) {
     const count = Number(row.count);
@@ -344,6 +344,14 @@ function tally(by: Exclude<GroupBy, 'tags'>, rows: readonly ValueCount[], top: n
     if (label !== '') counts[label] = (counts[label] ?? 0) + count;
   }
   return { results: topOf(counts, top), total };
+}
+
+/**
+ * Counts keyed by values that come from alerts (rule names, tags, host names): without a
+ * prototype, a rule called `constructor` or `__proto__` is a key like any other.
+ */
+function countsByValue(): Record<string, number> {
+  return Object.create(null) as Record<string, number>;
 }
 
 function topOf(counts: Record<string, number>, top: number | undefined): Record<string, number> {

@@ -94,7 +94,8 @@ const higher = (a: Priority, b: Priority): Priority => (priorityValue(b) > prior
 
 /** One AlertManager alert object (falcosidekick's `newAlertmanagerPayload`, minus its array). */
 export function alertmanagerAlert(alert: OutputAlert, config: AlertmanagerConfig, prepared: AlertmanagerPrepared): GoStruct {
-  const labels: Record<string, string> = {};
+  // Keys come from the alert: without a prototype, a field named `__proto__` is a label like any other.
+  const labels = Object.create(null) as Record<string, string>;
   let priority = alert.priority;
   for (const [name, value] of Object.entries(alert.output_fields)) {
     // Event deltas would make every alert a new series.

@@ -23,6 +23,11 @@ describe('fillTimeline', () => {
     ]);
   });
 
+  it('draws a rule called constructor or __proto__ only where it was counted', () => {
+    const { points } = fillTimeline({ bucketMs: 1000, timeline: JSON.parse('[{"start":"1970-01-01T00:00:01.000Z","counts":{"constructor":2,"__proto__":1}},{"start":"1970-01-01T00:00:02.000Z","counts":{"toString":1}}]') as Array<{ start: string; counts: Record<string, number> }> });
+    expect(points.map((p) => [p['constructor'], p['__proto__'], p['toString']])).toEqual([[2, 1, 0], [0, 0, 1]]);
+  });
+
   it('draws nothing for an empty timeline, and only the data span without a range', () => {
     expect(fillTimeline({ bucketMs: 1000, timeline: [] }).points).toEqual([]);
     const { points } = fillTimeline({ bucketMs: 1000, timeline: [{ start: '1970-01-01T00:00:02.000Z', counts: { a: 1 } }, { start: '1970-01-01T00:00:04.000Z', counts: { a: 3 } }] });

@@ -125,8 +125,10 @@ export function fillTimeline(stats: Pick<AlertStats, 'timeline' | 'bucketMs' | '
   const points: TimelinePoint[] = [];
   for (let start = first; start <= last; start += bucketMs) {
     const counts = byStart.get(start) ?? {};
-    const point: TimelinePoint = { startMs: start };
-    for (const name of series) point[name] = counts[name] ?? 0;
+    // Series are rule names, host names…: a rule called `constructor` must not read Object's own members.
+    const point = Object.create(null) as TimelinePoint;
+    point.startMs = start;
+    for (const name of series) point[name] = Object.hasOwn(counts, name) ? (counts[name] ?? 0) : 0;
     points.push(point);
   }
   return { points, series };
