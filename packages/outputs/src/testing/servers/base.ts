@@ -30,7 +30,10 @@ export interface Answer {
 export interface ScriptedAnswer extends Partial<Answer> {
   /** Never answer (the connection stays open until the server stops). */
   readonly hang?: boolean;
-  /** Append the request's URL and header values to the body, as some sinks do in errors. */
+  /**
+   * Append the request's URL, header values and body text to the answer, as some sinks and
+   * proxies do in errors (the body is where some secrets travel, e.g. PagerDuty's routing key).
+   */
   readonly echo?: boolean;
 }
 
@@ -102,7 +105,7 @@ export abstract class FakeSink {
     if (scripted) {
       let body = scripted.body ?? '';
       if (scripted.echo) {
-        body += ` ${request.method} ${this.url}${request.url} ${Object.values(headers).join(' ')}`;
+        body += ` ${request.method} ${this.url}${request.url} ${Object.values(headers).join(' ')} ${request.text}`;
         this.echoes.push(body);
       }
       answer = { status: scripted.status ?? 500, body, ...(scripted.headers ? { headers: scripted.headers } : {}) };
