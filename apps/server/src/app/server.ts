@@ -18,6 +18,8 @@ import { liveAccessControl, type LiveMiddleware, registerAccessControl } from '.
 import { AuthService } from '../auth/auth.service';
 import { LiveSessions } from '../auth/live-sessions';
 import { registerApiDocs } from '../openapi/api-docs';
+import { isIngestRoute } from '../auth/access-policy';
+import { crossSiteReason, registerBrowserSafety } from '../web/browser-safety';
 import { recordRoutes } from '../openapi/route-catalog';
 import { VERSION } from '../cli/program';
 
@@ -61,6 +63,7 @@ export async function startServer(config: AppConfig, logger: AppLogger, outputs:
   const basePath = config.peregrine.base_path;
   // Before any route is added, so every one of them is covered (and checked against the API docs).
   recordRoutes(fastify);
+  registerBrowserSafety(fastify, logger, (method, routePath) => isIngestRoute(method, routePath, basePath));
   registerAccessControl(fastify, app.get(AuthService), logger, basePath);
   if (basePath !== '') {
     // Probes keep their well-known root path; everything a browser uses moves under the prefix.
@@ -106,7 +109,12 @@ class BasePathIoAdapter extends IoAdapter {
   }
 
   override createIOServer(port: number, options?: IoServerOptions): ReturnType<IoAdapter['createIOServer']> {
-    const server = super.createIOServer(port, { ...options, path: this.path } as IoServerOptions);
+    // A page of another site (another port of this host included) must not open the live feed with the user's cookie.
+    const allowRequest: IoServerOptions['allowRequest'] = (request, callback) => {
+      const reason = crossSiteReason(request.headers);
+      callback(reason === undefined ? null : `cross-site connection refused (${reason})`, reason === undefined);
+    };
+    const server = super.createIOServer(port, { ...options, path: this.path, allowRequest } as IoServerOptions);
     if (this.admit) server.use(this.admit);
     return server;
   }

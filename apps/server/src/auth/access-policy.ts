@@ -11,13 +11,15 @@ interface PublicRoute {
   readonly prefix?: true;
   /** Why it is public, for whoever edits this list. */
   readonly reason: string;
+  /** Senders post here (not browsers): no same-site check (see web/browser-safety.ts). */
+  readonly ingest?: true;
 }
 
 export const PUBLIC_API_ROUTES: readonly PublicRoute[] = [
-  { methods: ['POST'], path: '/api/v1/alerts', reason: 'Falco ingest (senders authenticate differently)' },
-  { methods: ['POST'], path: '/api/v1/events/add', reason: "falcosidekick's WebUI output" },
-  { methods: ['POST'], path: '/api/v1', reason: "falcosidekick's WebUI output" },
-  { methods: ['POST'], path: '/api/v1/', reason: "falcosidekick's WebUI output" },
+  { methods: ['POST'], path: '/api/v1/alerts', reason: 'Falco ingest (senders authenticate differently)', ingest: true },
+  { methods: ['POST'], path: '/api/v1/events/add', reason: "falcosidekick's WebUI output", ingest: true },
+  { methods: ['POST'], path: '/api/v1', reason: "falcosidekick's WebUI output", ingest: true },
+  { methods: ['POST'], path: '/api/v1/', reason: "falcosidekick's WebUI output", ingest: true },
   { methods: 'any', path: '/api/v1/healthz', reason: 'probes' },
   { methods: ['POST'], path: '/api/v1/auth/login', reason: 'signing in' },
   { methods: ['POST'], path: '/api/v1/auth/logout', reason: 'signing out clears the cookie even when the session is gone' },
@@ -39,4 +41,15 @@ export function requiresSession(method: string, routePath: string, basePath = ''
       (route.methods === 'any' || route.methods.includes(upper)) &&
       (relative === route.path || (route.prefix === true && relative.startsWith(`${route.path}/`))),
   );
+}
+
+/** Paths of the apiserver's audit webhook (relative to the base path), with or without a cluster segment. */
+const AUDIT_WEBHOOK = /^\/k8s[-_]audit(\/|$)/;
+
+/** Whether senders (Falco, falcosidekick, the apiserver), not browsers, post to this route. */
+export function isIngestRoute(method: string, routePath: string, basePath = ''): boolean {
+  if (!routePath.startsWith(basePath)) return false;
+  const relative = routePath.slice(basePath.length);
+  const upper = method.toUpperCase();
+  return AUDIT_WEBHOOK.test(relative) || PUBLIC_API_ROUTES.some((route) => route.ingest === true && route.methods !== 'any' && route.methods.includes(upper) && relative === route.path);
 }

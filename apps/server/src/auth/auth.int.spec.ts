@@ -92,6 +92,36 @@ describe('sign-in through the real server', () => {
     expect(response.headers.get('set-cookie')).toMatch(/; Secure$/);
   });
 
+  it('refuses state changes and the live feed from another site’s page, and sends the security headers', async () => {
+    const cookie = await signIn(server.mainUrl, PASSWORD);
+    // A form on another port of the same host (same-site), the victim signed in: text/plain, no preflight.
+    const forged = { 'content-type': 'text/plain', cookie, origin: 'http://127.0.0.1:9999', 'sec-fetch-site': 'same-site' };
+    for (const path of ['/api/v1/rules/reload', '/api/v1/outputs/webhook/replay', '/api/v1/auth/logout', '/api/v1/auth/login']) {
+      const refused = await fetch(url(path), { method: 'POST', headers: forged, body: '{}' });
+      expect(refused.status, path).toBe(403);
+      expect(await refused.json()).toMatchObject({ code: 'CROSS_SITE_REQUEST' });
+    }
+    // Older browsers send only Origin.
+    expect((await fetch(url('/api/v1/rules/reload'), { method: 'POST', headers: { cookie, origin: 'http://evil.example' } })).status).toBe(403);
+    // The session survived the forged sign-out; the dashboard itself (same origin) still works.
+    expect((await fetch(url('/api/v1/alerts?limit=1'), { headers: { cookie } })).status).toBe(200);
+    expect((await fetch(url('/api/v1/rules/reload'), { method: 'POST', headers: { cookie, origin: server.mainUrl, 'sec-fetch-site': 'same-origin' } })).status).toBeLessThan(300);
+    // Senders are not browsers: ingest takes a post whatever its headers.
+    expect((await fetch(url('/api/v1/alerts'), { method: 'POST', headers: { 'content-type': 'application/json', origin: 'http://evil.example' }, body: alertBody('Posted cross-site') })).status).toBe(200);
+
+    const page = await fetch(url('/'));
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect((await fetch(url('/api/v1/alerts'), { headers: { cookie } })).headers.get('x-frame-options')).toBe('DENY');
+
+    const crossSite = io(server.mainUrl, { transports: ['websocket'], reconnection: false, extraHeaders: { cookie, origin: 'http://127.0.0.1:9999' } });
+    const refusal = await new Promise<Error>((resolve) => crossSite.on('connect_error', resolve));
+    expect(refusal.message).toBeTruthy();
+    expect(crossSite.connected).toBe(false);
+    crossSite.close();
+  });
+
   it('pushes live alerts only to signed-in dashboards', async () => {
     const socketUrl = server.mainUrl;
     const anonymous = io(socketUrl, { transports: ['websocket'], reconnection: false });

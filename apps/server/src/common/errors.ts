@@ -21,7 +21,8 @@ export type ErrorCode =
   | 'RULES_INVALID'
   | 'UNAUTHENTICATED'
   | 'INVALID_CREDENTIALS'
-  | 'TOO_MANY_ATTEMPTS';
+  | 'TOO_MANY_ATTEMPTS'
+  | 'CROSS_SITE_REQUEST';
 
 export class PeregrineError extends Error {
   constructor(
@@ -55,6 +56,7 @@ const statusByCode: Record<ErrorCode, number> = {
   UNAUTHENTICATED: 401,
   INVALID_CREDENTIALS: 401,
   TOO_MANY_ATTEMPTS: 429,
+  CROSS_SITE_REQUEST: 403,
 };
 
 export function httpStatusOf(error: PeregrineError): number {
