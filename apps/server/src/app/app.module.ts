@@ -46,6 +46,7 @@ import { authProviders } from '../auth/auth.providers';
 import { AboutController } from '../about/about.controller';
 import { AboutService } from '../about/about.service';
 import { VERSION } from '../cli/program';
+import { listenerTimeoutsOf } from '../web/listener-timeouts';
 
 /** Starts and stops what runs beside the HTTP API, in dependency order. */
 class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -195,7 +196,7 @@ export class AppModule {
         {
           provide: FalcoCompatServer,
           useFactory: async (ingest: IngestPipeline, metrics: Metrics, audit: AuditIngestService, auditMetrics: AuditMetrics) => {
-            const compat = new FalcoCompatServer(ingest, metrics, logger, { address: config.listenaddress, port: config.listenport, maxBodyBytes: config.peregrine.ingest.max_body_bytes });
+            const compat = new FalcoCompatServer(ingest, metrics, logger, { address: config.listenaddress, port: config.listenport, maxBodyBytes: config.peregrine.ingest.max_body_bytes, timeouts: listenerTimeoutsOf(config) });
             await registerAuditRoutes(compat.server, audit, auditMetrics, logger, { prefix: '', maxBodyBytes: config.peregrine.audit.max_body_bytes });
             return compat;
           },
@@ -227,7 +228,7 @@ export class AppModule {
         {
           provide: AuditListeners,
           useFactory: (audit: AuditIngestService, auditMetrics: AuditMetrics) =>
-            new AuditListeners(audit, auditMetrics, logger, { address: config.peregrine.address, ports: config.peregrine.audit.extra_ports, maxBodyBytes: config.peregrine.audit.max_body_bytes }),
+            new AuditListeners(audit, auditMetrics, logger, { address: config.peregrine.address, ports: config.peregrine.audit.extra_ports, maxBodyBytes: config.peregrine.audit.max_body_bytes, timeouts: listenerTimeoutsOf(config) }),
           inject: [AuditIngestService, AuditMetrics],
         },
         { provide: APP_FILTER, useFactory: () => new ErrorFilter(logger, dashboardDirectory(config) !== undefined, config.peregrine.base_path) },

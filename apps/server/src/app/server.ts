@@ -20,6 +20,7 @@ import { LiveSessions } from '../auth/live-sessions';
 import { registerApiDocs } from '../openapi/api-docs';
 import { isIngestRoute } from '../auth/access-policy';
 import { crossSiteReason, registerBrowserSafety } from '../web/browser-safety';
+import { listenerTimeoutsOf, timedServerFactory } from '../web/listener-timeouts';
 import { recordRoutes } from '../openapi/route-catalog';
 import { VERSION } from '../cli/program';
 
@@ -39,6 +40,7 @@ export interface RunningServer {
  */
 export async function startServer(config: AppConfig, logger: AppLogger, outputs: readonly OutputInstance[] = []): Promise<RunningServer> {
   const adapter = new FastifyAdapter({
+    serverFactory: timedServerFactory(listenerTimeoutsOf(config)),
     bodyLimit: config.peregrine.ingest.max_body_bytes,
     return503OnClosing: true,
     forceCloseConnections: 'idle',

@@ -3,11 +3,13 @@ import type { AppLogger } from '../logging/logger';
 import type { AuditIngestService } from './audit-ingest.service';
 import type { AuditMetrics } from './audit-metrics';
 import { registerAuditRoutes } from './audit-routes';
+import { type ListenerTimeouts, timedServerFactory } from '../web/listener-timeouts';
 
 export interface AuditListenerSettings {
   address: string;
   ports: readonly number[];
   maxBodyBytes: number;
+  timeouts: ListenerTimeouts;
 }
 
 /**
@@ -28,7 +30,7 @@ export class AuditListeners {
   async listen(): Promise<string[]> {
     const urls: string[] = [];
     for (const port of this.settings.ports) {
-      const server = Fastify({ return503OnClosing: true, forceCloseConnections: 'idle' });
+      const server = Fastify({ serverFactory: timedServerFactory(this.settings.timeouts), return503OnClosing: true, forceCloseConnections: 'idle' });
       server.all('/healthz', async (_request, reply) => reply.type('application/json').send('{"status": "ok"}'));
       await registerAuditRoutes(server, this.audit, this.metrics, this.logger, { prefix: '', maxBodyBytes: this.settings.maxBodyBytes });
       urls.push(await server.listen({ port, host: this.settings.address === '' ? '::' : this.settings.address }));

@@ -89,8 +89,12 @@ export const configSchema = z.object({
       ingest: z
         .object({
           max_body_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
+          /** A client must have sent its request line and headers within this long (every listener). */
+          header_timeout_ms: z.number().int().min(100).max(600_000).default(10_000),
+          /** …and its whole request, body included, within this long (every listener). */
+          read_timeout_ms: z.number().int().min(100).max(3_600_000).default(60_000),
         })
-        .default({ max_body_bytes: 4 * 1024 * 1024 }),
+        .default({ max_body_bytes: 4 * 1024 * 1024, header_timeout_ms: 10_000, read_timeout_ms: 60_000 }),
       log: z
         .object({
           level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
@@ -152,7 +156,7 @@ export const configSchema = z.object({
       db: { driver: 'sqlite', path: './data/peregrine.db', url: '', synchronous: 'NORMAL', busy_timeout_ms: 5000, index_interval_ms: 50, max_unindexed: 50_000 },
       retention: { max_age: '720h', max_alerts: 1_000_000 },
       delivery: { max_age: '24h', initial_backoff: '1s', max_backoff: '5m', claim_lease: '60s' },
-      ingest: { max_body_bytes: 4 * 1024 * 1024 },
+      ingest: { max_body_bytes: 4 * 1024 * 1024, header_timeout_ms: 10_000, read_timeout_ms: 60_000 },
       log: { level: 'info' },
       audit: { extra_ports: [], ...AUDIT_DEFAULTS },
       rules: RULES_DEFAULTS,

@@ -5,11 +5,13 @@ import type { Metrics } from '../metrics/metrics';
 import { replyFor, toPeregrineError } from '../web/http-errors';
 import type { IngestPipeline } from './ingest-pipeline';
 import { clusterOf } from './cluster';
+import { type ListenerTimeouts, timedServerFactory } from '../web/listener-timeouts';
 
 export interface CompatServerSettings {
   address: string;
   port: number;
   maxBodyBytes: number;
+  timeouts: ListenerTimeouts;
 }
 
 const POST_ONLY = 'Please send with post http method';
@@ -32,7 +34,7 @@ export class FalcoCompatServer {
     private readonly logger: AppLogger,
     private readonly settings: CompatServerSettings,
   ) {
-    this.app = Fastify({ bodyLimit: settings.maxBodyBytes, return503OnClosing: true, forceCloseConnections: 'idle' });
+    this.app = Fastify({ serverFactory: timedServerFactory(settings.timeouts), bodyLimit: settings.maxBodyBytes, return503OnClosing: true, forceCloseConnections: 'idle' });
     this.app.removeAllContentTypeParsers();
     // falcosidekick decodes whatever arrives as JSON; `curl -d @-` (program_output) sends form encoding.
     this.app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
