@@ -1,6 +1,6 @@
 import type { Priority } from '@peregrine/engine';
 import { type OutputAlert, sortedTags, stringFieldEntries } from '../alert';
-import { key } from '../config';
+import { type ConfigIssue, key } from '../config';
 import { goEncode, type GoStruct, goStruct } from '../go/json';
 import { compileGoTemplate, type CompiledTemplate, TemplateError } from '../go/template';
 import { goTimeString } from '../go/time';
@@ -28,10 +28,6 @@ export const slackKeys = {
 
 export type SlackConfig = FullConfig<typeof slackKeys>;
 
-interface SlackPrepared {
-  readonly template?: CompiledTemplate;
-}
-
 /** falcosidekick's colours (its constants Red/Orange/Yellow/Lightcyan/LigthBlue/PaleCyan). */
 export const SLACK_COLORS: Readonly<Record<Priority, string>> = {
   Emergency: '#e20b0b',
@@ -47,35 +43,94 @@ export const SLACK_COLORS: Readonly<Record<Priority, string>> = {
 /** Runes, as Go's `len([]rune(s))`. */
 const runeLength = (s: string): number => [...s].length;
 
+/*
+ * Building blocks falcosidekick shares between Slack, Mattermost and Rocket.Chat: the last two
+ * reuse its `slackPayload`, `slackAttachment` and `slackAttachmentField` types, so they are
+ * exported for those outputs.
+ */
+
+/**
+ * falcosidekick's `DefaultIconURL` (outputs/constants.go). Mattermost, Rocket.Chat and Discord
+ * fall back to it when `icon` is set empty; note it is not the `_color` icon their configs default to.
+ */
+export const FALCOSIDEKICK_DEFAULT_ICON = 'https://raw.githubusercontent.com/falcosecurity/falcosidekick/master/imgs/falcosidekick.png';
+
+/** falcosidekick's `slackAttachmentField`. */
+export function attachmentField(title: string, value: string, short: boolean): GoStruct {
+  return goStruct({ title, value, short });
+}
+
+/** The string output fields, sorted, as attachment fields: short when under 36 runes (not bytes). */
+export function outputAttachmentFields(alert: OutputAlert): GoStruct[] {
+  return stringFieldEntries(alert).map(([name, value]) => attachmentField(name, value, runeLength(value) < 36));
+}
+
+/** How many identical alerts one message stands for, when dedup folded some; undefined otherwise (falcosidekick's bytes). */
+export function occurrences(alert: OutputAlert): string | undefined {
+  const folded = alert.folded ?? 0;
+  return folded > 0 ? String(folded + 1) : undefined;
+}
+
+/** falcosidekick's `slackAttachment`: `text` and `footer` are omitted when empty, `fields` is not (`null` when absent). */
+export function slackAttachment(parts: { fallback: string; color: string; text?: string; fields: GoStruct[] | null; footer?: string }): GoStruct {
+  return goStruct({
+    fallback: parts.fallback,
+    color: parts.color,
+    text: emptyToUndefined(parts.text ?? ''),
+    fields: parts.fields,
+    footer: emptyToUndefined(parts.footer ?? ''),
+  });
+}
+
+/** falcosidekick's `slackPayload`: every member is omitted when empty. */
+export function slackMessage(parts: { text?: string; username?: string; iconUrl?: string; channel?: string; attachments?: readonly GoStruct[] }): GoStruct {
+  return goStruct({
+    text: emptyToUndefined(parts.text ?? ''),
+    username: emptyToUndefined(parts.username ?? ''),
+    icon_url: emptyToUndefined(parts.iconUrl ?? ''),
+    channel: emptyToUndefined(parts.channel ?? ''),
+    attachments: parts.attachments !== undefined && parts.attachments.length > 0 ? parts.attachments : undefined,
+  });
+}
+
+/** What chat outputs with a `messageformat` key precompute. */
+export interface MessageFormatPrepared {
+  readonly template?: CompiledTemplate;
+}
+
+/** Compiles `messageformat` once. falcosidekick only logs a bad template; we refuse to start, so no message is half-rendered. */
+export function prepareMessageFormat(messageformat: string): { prepared?: MessageFormatPrepared; issues: ConfigIssue[] } {
+  if (messageformat === '') return { prepared: {}, issues: [] };
+  try {
+    return { prepared: { template: compileGoTemplate(messageformat) }, issues: [] };
+  } catch (error: unknown) {
+    return { issues: [{ key: 'messageformat', message: error instanceof TemplateError ? error.message : 'is not a valid template' }] };
+  }
+}
+
 /** falcosidekick's `newSlackPayload`. */
 export function slackAttachmentPayload(alert: OutputAlert, config: SlackConfig, template?: CompiledTemplate): GoStruct {
   const format = config.outputformat;
   const withFields = format === 'all' || format === 'fields';
   let fields: GoStruct[] | null = null;
   if (withFields) {
-    const field = (title: string, value: string, short: boolean): GoStruct => goStruct({ title, value, short });
-    fields = [field('rule', alert.rule, true), field('priority', alert.priority, true), field('source', alert.source, true)];
-    if (alert.hostname !== '') fields.push(field('hostname', alert.hostname, true));
-    if (alert.tags.length > 0) fields.push(field('tags', sortedTags(alert).join(', '), true));
-    for (const [name, value] of stringFieldEntries(alert)) fields.push(field(name, value, runeLength(value) < 36));
-    if ((alert.folded ?? 0) > 0) fields.push(field('occurrences', String((alert.folded ?? 0) + 1), true));
-    fields.push(field('time', goTimeString(alert.time), false));
+    fields = [attachmentField('rule', alert.rule, true), attachmentField('priority', alert.priority, true), attachmentField('source', alert.source, true)];
+    if (alert.hostname !== '') fields.push(attachmentField('hostname', alert.hostname, true));
+    if (alert.tags.length > 0) fields.push(attachmentField('tags', sortedTags(alert).join(', '), true));
+    fields.push(...outputAttachmentFields(alert));
+    const count = occurrences(alert);
+    if (count !== undefined) fields.push(attachmentField('occurrences', count, true));
+    fields.push(attachmentField('time', goTimeString(alert.time), false));
   }
-  const attachment = goStruct({
+  const attachment = slackAttachment({
     fallback: alert.output,
     color: SLACK_COLORS[alert.priority],
-    text: format === 'all' || format === 'text' ? emptyToUndefined(alert.output) : undefined,
+    text: format === 'all' || format === 'text' ? alert.output : undefined,
     // Not omitempty in falcosidekick: `null` in text mode.
     fields,
     footer: withFields ? config.footer || SLACK_DEFAULT_FOOTER : undefined,
   });
-  return goStruct({
-    text: emptyToUndefined(template?.render(alert) ?? ''),
-    username: emptyToUndefined(config.username),
-    icon_url: emptyToUndefined(config.icon),
-    channel: emptyToUndefined(config.channel),
-    attachments: [attachment],
-  });
+  return slackMessage({ text: template?.render(alert), username: config.username, iconUrl: config.icon, channel: config.channel, attachments: [attachment] });
 }
 
 /** Block Kit limits (https://api.slack.com/reference/block-kit): beyond them Slack answers `invalid_blocks`. */
@@ -141,25 +196,17 @@ export function slackBlocksPayload(alert: OutputAlert, config: SlackConfig, temp
   });
 }
 
-function emptyToUndefined(text: string): string | undefined {
+export function emptyToUndefined(text: string): string | undefined {
   return text === '' ? undefined : text;
 }
 
-export const slack = defineOutput<typeof slackKeys, SlackPrepared>({
+export const slack = defineOutput<typeof slackKeys, MessageFormatPrepared>({
   type: 'slack',
   title: 'Slack',
   description: 'Slack incoming webhook: falcosidekick attachments, or Block Kit.',
   keys: slackKeys,
   enabledBy: 'webhookurl',
-  prepare(config) {
-    if (config.messageformat === '') return { prepared: {}, issues: [] };
-    try {
-      return { prepared: { template: compileGoTemplate(config.messageformat) }, issues: [] };
-    } catch (error: unknown) {
-      // falcosidekick only logs a bad template; we refuse to start, so no message is half-rendered.
-      return { issues: [{ key: 'messageformat', message: error instanceof TemplateError ? error.message : 'is not a valid template' }] };
-    }
-  },
+  prepare: (config) => prepareMessageFormat(config.messageformat),
   maxBatch: () => 1,
   build(alerts, { config, prepared }) {
     return postEachAlert(alerts, config.webhookurl, (alert) =>
