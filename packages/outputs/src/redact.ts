@@ -22,10 +22,14 @@ export function expandSecret(value: string): string[] {
       forms.add(url.search.slice(1));
       for (const v of url.searchParams.values()) forms.add(v);
     }
-    const lastSegment = url.pathname.split('/').filter(Boolean).pop();
+    const segments = url.pathname.split('/').filter(Boolean);
+    const lastSegment = segments[segments.length - 1];
     if (lastSegment) forms.add(lastSegment);
+    // Tokens inside a path (`/services/T0001/B0002/XXXX`, `/webhookb2/<id>@<tenant>/...`): segments that look generated.
+    for (const segment of segments) if (segment.length >= MIN_TOKEN_PART && /\d/.test(segment)) forms.add(decodeURIComponent(segment));
   } catch {
-    // Not a URL: the value itself is the secret.
+    // Not a URL: the value itself is the secret, and so is each token inside it.
+    for (const form of tokensInside(value)) forms.add(form);
   }
   for (const form of [...forms]) {
     forms.add(encodeURIComponent(form));
@@ -33,6 +37,27 @@ export function expandSecret(value: string): string[] {
     if (form.includes('/')) forms.add(form.replace(/\//g, '\\/'));
   }
   return [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH);
+}
+
+/** Parts of a secret shorter than this are not redacted on their own (`Bearer`, `Token`, `Basic`). */
+const MIN_TOKEN_PART = 8;
+
+/**
+ * The tokens inside a header value such as `Bearer <token>`, `GenieKey <key>` or
+ * `Basic <base64>` (and the password that base64 carries): a sink that echoes only the token
+ * must not show it.
+ */
+function tokensInside(value: string): string[] {
+  const parts = value.split(/\s+/).filter((part) => part.length >= MIN_TOKEN_PART);
+  if (parts.length < 2 && parts[0] === value) return [];
+  const found = [...parts];
+  const [scheme, credentials] = value.trim().split(/\s+/, 2);
+  if (scheme?.toLowerCase() === 'basic' && credentials !== undefined) {
+    const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon > 0) found.push(decoded, decoded.slice(colon + 1));
+  }
+  return found;
 }
 
 /** Basic-auth credentials as they travel in the Authorization header. */
