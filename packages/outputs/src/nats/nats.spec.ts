@@ -1,0 +1,191 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect, type NatsConnection } from 'nats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSender, type OutputSender } from '../output';
+import { parseOutputsConfig } from '../registry';
+import { fixedClock, realisticAlert, referenceAlert } from '../testing/alerts';
+import { runClientOutputContract } from '../testing/client-contract';
+import { CONTRACT_SECRET } from '../testing/contract';
+import { instanceFrom } from '../testing/instances';
+import { freePort, requireExecutable, type ServerProcess, startServerProcess, temporaryDirectory } from '../testing/processes';
+import { nats, natsMessages, natsRuleSlug, natsSubject, parseNatsAddress } from './nats';
+
+// falcosidekick has no nats_test.go; these bodies are its FalcoPayload marshalled by Go (see webhook.spec.ts, minus the Encoder's newline).
+const REFERENCE =
+  '{"output":"This is a test from falcosidekick","priority":"Debug","rule":"Test rule","time":"2001-01-01T01:10:00Z","output_fields":{"proc.name":"falcosidekick","proc.tty":1234},"source":"syscalls","tags":["test","example"],"hostname":"test-host"}';
+const REALISTIC =
+  '{"uuid":"6d3e0a4c-2f0b-4c8e-9a57-0b1f8f3c9d21","output":"14:05:27.146981532: Notice A shell was spawned in a container with an attached terminal (user=root container=web k8s_ns=production)",' +
+  '"priority":"Notice","rule":"Terminal shell in container","time":"2026-11-23T14:05:27.146981532Z",' +
+  '"output_fields":{"container.id":"5f1c5e6a0b7d","container.privileged":false,"evt.time":1795442727146981532,"fd.name":null,"k8s.ns.name":"production","k8s.pod.name":"web-7c9f6d8b5-x2kqz",' +
+  '"proc.cmdline":"bash -c ls /données/日本語","proc.name":"bash","proc.tty":34816,"user.loginuid":-1,"user.name":"root"},' +
+  '"source":"syscall","tags":["T1059","container","mitre_execution","shell"],"hostname":"worker-2"}';
+
+const USER = 'falco';
+/** The server refuses bigger messages, so the "too large" case is cheap to provoke. */
+const MAX_PAYLOAD = 64 * 1024;
+
+interface NatsSink {
+  readonly port: number;
+  readonly server: ServerProcess;
+  readonly subscriber: NatsConnection;
+  readonly received: Array<{ subject: string; data: string }>;
+  readonly removeDir: () => void;
+}
+
+/**
+ * Debian's nats-server on loopback, requiring user `falco` with CONTRACT_SECRET. The user may
+ * publish only below `falco.` and `custom.debug.`, so a refused publish can be provoked; a subscriber
+ * (same user) records everything published below those subjects.
+ */
+async function startNats(): Promise<NatsSink> {
+  const binary = requireExecutable(['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'], 'apt-get install nats-server');
+  const dir = temporaryDirectory('nats');
+  const port = await freePort();
+  const conf = join(dir.path, 'nats.conf');
+  writeFileSync(
+    conf,
+    [
+      `listen: "127.0.0.1:${port}"`,
+      `max_payload: ${MAX_PAYLOAD}`,
+      'authorization {',
+      `  users = [ { user: "${USER}", password: "${CONTRACT_SECRET}", permissions: { publish: ["falco.>", "custom.debug.>"], subscribe: ["falco.>", "custom.>"] } } ]`,
+      '}',
+      '',
+    ].join('\n'),
+  );
+  const server = await startServerProcess({ command: binary, args: ['-c', conf], port });
+  const subscriber = await connect({ servers: `127.0.0.1:${port}`, user: USER, pass: CONTRACT_SECRET });
+  const received: Array<{ subject: string; data: string }> = [];
+  for (const subject of ['falco.>', 'custom.>']) subscriber.subscribe(subject, { callback: (_error, msg) => received.push({ subject: msg.subject, data: msg.string() }) });
+  await subscriber.flush();
+  return { port, server, subscriber, received, removeDir: dir.remove };
+}
+
+async function stopNats(sink: NatsSink): Promise<void> {
+  await sink.subscriber.close();
+  await sink.server.stop();
+  sink.removeDir();
+}
+
+const urlAt = (port: number, password = CONTRACT_SECRET): string => `nats://${USER}:${password}@127.0.0.1:${port}`;
+
+runClientOutputContract<NatsSink>({
+  definition: nats,
+  startSink: startNats,
+  stopSink: stopNats,
+  section: (sink) => ({ hostport: urlAt(sink.port) }),
+  sectionAt: (_sink, port) => ({ hostport: urlAt(port) }),
+  delivered: async (sink) => sink.received.length,
+  refusedCredentials: (sink) => ({ hostport: urlAt(sink.port, 'wrong-password') }),
+});
+
+describe('nats subject and payload (falcosidekick outputs/nats.go)', () => {
+  it('fills the default template with the lower-cased priority and the rule slug', () => {
+    expect(natsSubject('', referenceAlert())).toBe('falco.debug.test_rule');
+    expect(natsSubject('falco.<priority>.<rule>', realisticAlert())).toBe('falco.notice.terminal_shell_in_container');
+  });
+
+  it('slugs the rule as falcosidekick: runs of non-[a-z0-9] become one "_", outer ones trimmed', () => {
+    expect(natsRuleSlug('Write below /etc (user=root)')).toBe('write_below_etc_user_root');
+    expect(natsRuleSlug('  --Launch Privileged Container--  ')).toBe('launch_privileged_container');
+    expect(natsRuleSlug('Détection: ÉTÉ 2024')).toBe('d_tection_t_2024');
+    expect(natsRuleSlug('İstanbul')).toBe('istanbul');
+    expect(natsRuleSlug('!!!')).toBe('');
+  });
+
+  it('replaces every occurrence of the placeholders in a custom template', () => {
+    expect(natsSubject('custom.<priority>.<rule>.<priority>', referenceAlert({ priority: 'Critical' }))).toBe('custom.critical.test_rule.critical');
+    expect(natsSubject('custom.all', referenceAlert())).toBe('custom.all');
+  });
+
+  it('sends the alert as falcosidekick marshals it (no trailing newline), one message per alert', () => {
+    const instance = instanceFrom('nats', { hostport: 'nats://127.0.0.1:4222' });
+    expect(nats.client(instance, 0)!.encode([referenceAlert(), realisticAlert()], 0)).toEqual([
+      { subject: 'falco.debug.test_rule', data: REFERENCE },
+      { subject: 'falco.notice.terminal_shell_in_container', data: REALISTIC },
+    ]);
+    expect(natsMessages([referenceAlert()], '')[0]!.data).toBe(REFERENCE);
+  });
+});
+
+describe('nats hostport', () => {
+  it('reads user:password, a token, or nothing from the URL, as Go’s client does', () => {
+    expect(parseNatsAddress('nats://falco:s%40cret@nats.example:4333')).toEqual({ server: 'nats.example:4333', requireTls: false, user: 'falco', pass: 's@cret' });
+    expect(parseNatsAddress('nats://t0ken@nats.example')).toEqual({ server: 'nats.example:4222', requireTls: false, token: 't0ken' });
+    expect(parseNatsAddress('nats://falco:@nats.example')).toEqual({ server: 'nats.example:4222', requireTls: false, user: 'falco', pass: '' });
+    expect(parseNatsAddress('tls://nats.example:4443')).toEqual({ server: 'nats.example:4443', requireTls: true });
+  });
+
+  it('refuses what is not a nats:// or tls:// URL, naming the key and not the value', () => {
+    const { problems } = parseOutputsConfig({ nats: { hostport: `http://user:${CONTRACT_SECRET}@127.0.0.1:4222` } }, {});
+    expect(problems).toEqual(['nats.hostport: must start with nats:// (or tls:// to require TLS)']);
+    expect(parseOutputsConfig({ nats: { hostport: '127.0.0.1:4222' } }, {}).problems).toHaveLength(1);
+  });
+
+  it('refuses a subject template the server would refuse', () => {
+    const problem = (subjecttemplate: string): readonly string[] => parseOutputsConfig({ nats: { hostport: 'nats://127.0.0.1:4222', subjecttemplate } }, {}).problems;
+    expect(problem('falco.<priority> <rule>')).toEqual(['nats.subjecttemplate: must not contain white space']);
+    expect(problem('falco..<rule>')).toEqual(['nats.subjecttemplate: must be dot-separated non-empty tokens (no leading, trailing or double dots)']);
+    expect(problem('falco.>')).toEqual(['nats.subjecttemplate: must not contain the wildcards * or >']);
+    expect(problem('alerts.<priority>')).toEqual([]);
+  });
+
+  it('reads NATS_HOSTPORT and NATS_SUBJECTTEMPLATE', () => {
+    const instance = instanceFrom('nats', {}, { NATS_HOSTPORT: 'nats://127.0.0.1:4222', NATS_SUBJECTTEMPLATE: 'custom.<rule>' });
+    expect(instance.config['subjecttemplate']).toBe('custom.<rule>');
+  });
+});
+
+describe('nats against the real server', () => {
+  let sink: NatsSink;
+  const senders: OutputSender[] = [];
+  const sender = (section: Record<string, unknown>): OutputSender => {
+    const created = createSender(instanceFrom('nats', section), { clock: fixedClock });
+    senders.push(created);
+    return created;
+  };
+
+  beforeAll(async () => {
+    sink = await startNats();
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(senders.splice(0).map((s) => s.close()));
+    await stopNats(sink);
+  });
+
+  it('a subscriber receives exactly the subject and bytes falcosidekick publishes', async () => {
+    sink.received.length = 0;
+    expect(await sender({ hostport: urlAt(sink.port) }).send([referenceAlert(), realisticAlert()])).toEqual({ kind: 'ok' });
+    await expect.poll(() => sink.received.length).toBe(2);
+    expect(sink.received).toEqual([
+      { subject: 'falco.debug.test_rule', data: REFERENCE },
+      { subject: 'falco.notice.terminal_shell_in_container', data: REALISTIC },
+    ]);
+  });
+
+  it('a publish the server refuses (permissions) is fatal for that alert only', async () => {
+    sink.received.length = 0;
+    const refused = await sender({ hostport: urlAt(sink.port), subjecttemplate: 'forbidden.<rule>' }).send([referenceAlert()]);
+    expect(refused).toEqual({ kind: 'fatal', reason: 'the server refused the publish to forbidden.test_rule (permissions violation)' });
+    // One chunk: the Debug alert's subject is allowed, the Notice alert's is not.
+    const mixed = await sender({ hostport: urlAt(sink.port), subjecttemplate: 'custom.<priority>.<rule>' }).send([referenceAlert(), realisticAlert()]);
+    expect(mixed).toMatchObject({
+      kind: 'partial',
+      items: [{ kind: 'ok' }, { kind: 'fatal', reason: 'the server refused the publish to custom.notice.terminal_shell_in_container (permissions violation)' }],
+    });
+    await expect.poll(() => sink.received.map((m) => m.subject)).toEqual(['custom.debug.test_rule']);
+  });
+
+  it('a message above the server’s max_payload is fatal', async () => {
+    const huge = referenceAlert({ output: 'x'.repeat(MAX_PAYLOAD + 1) });
+    const result = await sender({ hostport: urlAt(sink.port) }).send([huge]);
+    expect(result).toMatchObject({ kind: 'fatal' });
+    if (result.kind === 'fatal') expect(result.reason).toMatch(/MAX_PAYLOAD|max.?payload/i);
+  });
+
+  it('a missing password is refused as fatal (the server requires credentials)', async () => {
+    const result = await sender({ hostport: `nats://127.0.0.1:${sink.port}` }).send([referenceAlert()]);
+    expect(result).toMatchObject({ kind: 'fatal' });
+  });
+});

@@ -1,0 +1,178 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSender, type OutputSender } from '../output';
+import { parseOutputsConfig } from '../registry';
+import { fixedClock, realisticAlert, referenceAlert } from '../testing/alerts';
+import { runClientOutputContract } from '../testing/client-contract';
+import { CONTRACT_SECRET } from '../testing/contract';
+import { instanceFrom } from '../testing/instances';
+import { freePort, requireExecutable, type ServerProcess, startServerProcess, temporaryDirectory } from '../testing/processes';
+import { parseRedisAddress, redis, redisCommand } from './redis';
+
+// falcosidekick has no redis_test.go; the value is its json.Marshal(falcopayload) (see webhook.spec.ts minus the Encoder's newline).
+const REFERENCE =
+  '{"output":"This is a test from falcosidekick","priority":"Debug","rule":"Test rule","time":"2001-01-01T01:10:00Z","output_fields":{"proc.name":"falcosidekick","proc.tty":1234},"source":"syscalls","tags":["test","example"],"hostname":"test-host"}';
+const REALISTIC =
+  '{"uuid":"6d3e0a4c-2f0b-4c8e-9a57-0b1f8f3c9d21","output":"14:05:27.146981532: Notice A shell was spawned in a container with an attached terminal (user=root container=web k8s_ns=production)",' +
+  '"priority":"Notice","rule":"Terminal shell in container","time":"2026-11-23T14:05:27.146981532Z",' +
+  '"output_fields":{"container.id":"5f1c5e6a0b7d","container.privileged":false,"evt.time":1795442727146981532,"fd.name":null,"k8s.ns.name":"production","k8s.pod.name":"web-7c9f6d8b5-x2kqz",' +
+  '"proc.cmdline":"bash -c ls /données/日本語","proc.name":"bash","proc.tty":34816,"user.loginuid":-1,"user.name":"root"},' +
+  '"source":"syscall","tags":["T1059","container","mitre_execution","shell"],"hostname":"worker-2"}';
+const REALISTIC_UUID = '6d3e0a4c-2f0b-4c8e-9a57-0b1f8f3c9d21';
+
+/** An ACL user that may touch only keys starting with `allowed`. */
+const LIMITED_USER = 'limited';
+
+interface RedisSink {
+  readonly port: number;
+  readonly server: ServerProcess;
+  /** Reads back what was stored, as the default user. */
+  readonly reader: Redis;
+  readonly removeDir: () => void;
+}
+
+/** Debian's redis-server on loopback, `requirepass` CONTRACT_SECRET, no persistence, 16 databases. */
+async function startRedis(): Promise<RedisSink> {
+  const binary = requireExecutable(['/usr/bin/redis-server', '/usr/local/bin/redis-server'], 'apt-get install redis-server');
+  const dir = temporaryDirectory('redis');
+  const port = await freePort();
+  const conf = join(dir.path, 'redis.conf');
+  writeFileSync(
+    conf,
+    [
+      `port ${port}`,
+      'bind 127.0.0.1',
+      `dir ${dir.path}`,
+      'save ""',
+      'appendonly no',
+      'databases 16',
+      `requirepass ${CONTRACT_SECRET}`,
+      `user ${LIMITED_USER} on >${CONTRACT_SECRET} ~allowed* +@all`,
+      '',
+    ].join('\n'),
+  );
+  const server = await startServerProcess({ command: binary, args: [conf], port });
+  const reader = new Redis({ host: '127.0.0.1', port, password: CONTRACT_SECRET, lazyConnect: true });
+  await reader.connect();
+  return { port, server, reader, removeDir: dir.remove };
+}
+
+async function stopRedis(sink: RedisSink): Promise<void> {
+  await sink.reader.quit();
+  await sink.server.stop();
+  sink.removeDir();
+}
+
+const sectionAt = (port: number, password = CONTRACT_SECRET): Record<string, unknown> => ({ address: `127.0.0.1:${port}`, password });
+
+runClientOutputContract<RedisSink>({
+  definition: redis,
+  startSink: startRedis,
+  stopSink: stopRedis,
+  section: (sink) => sectionAt(sink.port),
+  sectionAt: (_sink, port) => sectionAt(port),
+  delivered: (sink) => sink.reader.llen('falco'),
+  refusedCredentials: (sink) => sectionAt(sink.port, 'wrong-password'),
+});
+
+describe('redis commands (falcosidekick outputs/redis.go)', () => {
+  it('list (default): RPUSH falco <alert as falcosidekick marshals it>, one value per alert', () => {
+    const instance = instanceFrom('redis', { address: 'redis:6379' });
+    expect(redis.client(instance, 0)!.encode([referenceAlert(), realisticAlert()], 0)).toEqual({ name: 'rpush', args: ['falco', REFERENCE, REALISTIC] });
+  });
+
+  it('hashmap: HSET <key> <uuid> <alert> (storagetype case-insensitive, env REDIS_*)', () => {
+    const instance = instanceFrom('redis', {}, { REDIS_ADDRESS: 'redis', REDIS_STORAGETYPE: 'HashMap', REDIS_KEY: 'alerts' });
+    expect(redis.client(instance, 0)!.encode([realisticAlert()], 0)).toEqual({ name: 'hset', args: ['alerts', REALISTIC_UUID, REALISTIC] });
+    expect(redisCommand([realisticAlert(), realisticAlert({ uuid: 'second' })], { storagetype: 'hashmap', key: 'k' }).args).toEqual(['k', REALISTIC_UUID, REALISTIC, 'second', REALISTIC.replace(REALISTIC_UUID, 'second')]);
+  });
+
+  it('reads host:port as go-redis does, with the standard port when omitted', () => {
+    expect(parseRedisAddress('redis.example:6380')).toEqual({ host: 'redis.example', port: 6380 });
+    expect(parseRedisAddress('redis')).toEqual({ host: 'redis', port: 6379 });
+    expect(parseRedisAddress('[::1]:7000')).toEqual({ host: '::1', port: 7000 });
+  });
+
+  it('refuses an address that is a URL or not host:port, and an unknown storage type, without showing values', () => {
+    const problems = (section: Record<string, unknown>): readonly string[] => parseOutputsConfig({ redis: { address: 'redis:6379', ...section } }, {}).problems;
+    expect(problems({ address: `redis://:${CONTRACT_SECRET}@redis:6379` })).toEqual(['redis.address: must be host:port, not a URL (credentials go in username and password)']);
+    expect(problems({ address: 'redis:99999' })).toEqual(['redis.address: must have a port between 1 and 65535']);
+    expect(problems({ storagetype: 'set' })).toEqual(['redis.storagetype: must be one of list, hashmap']);
+    expect(problems({ database: -1 })).toEqual(['redis.database: must be at least 0']);
+  });
+});
+
+describe('redis against the real server', () => {
+  let sink: RedisSink;
+  const senders: OutputSender[] = [];
+  const sender = (section: Record<string, unknown>): OutputSender => {
+    const created = createSender(instanceFrom('redis', section), { clock: fixedClock });
+    senders.push(created);
+    return created;
+  };
+
+  beforeAll(async () => {
+    sink = await startRedis();
+  }, 60_000);
+  beforeEach(async () => {
+    await sink.reader.flushall();
+  });
+  afterAll(async () => {
+    await Promise.all(senders.splice(0).map((s) => s.close()));
+    await stopRedis(sink);
+  });
+
+  it('list: the values read back are exactly falcosidekick’s, in order', async () => {
+    expect(await sender(sectionAt(sink.port)).send([referenceAlert(), realisticAlert()])).toEqual({ kind: 'ok' });
+    expect(await sink.reader.lrange('falco', 0, -1)).toEqual([REFERENCE, REALISTIC]);
+  });
+
+  it('hashmap: each alert stored under its uuid in the configured key', async () => {
+    const second = realisticAlert({ uuid: '0a8c5b0e-1111-4c8e-9a57-0b1f8f3c9d21' });
+    expect(await sender({ ...sectionAt(sink.port), storagetype: 'hashmap', key: 'alerts' }).send([realisticAlert(), second])).toEqual({ kind: 'ok' });
+    expect(await sink.reader.hgetall('alerts')).toEqual({ [REALISTIC_UUID]: REALISTIC, [second.uuid]: REALISTIC.replace(REALISTIC_UUID, second.uuid) });
+  });
+
+  it('database: stored in the selected database only', async () => {
+    expect(await sender({ ...sectionAt(sink.port), database: 3 }).send([referenceAlert()])).toEqual({ kind: 'ok' });
+    expect(await sink.reader.llen('falco')).toBe(0);
+    const db3 = new Redis({ host: '127.0.0.1', port: sink.port, password: CONTRACT_SECRET, db: 3, lazyConnect: true });
+    try {
+      await db3.connect();
+      expect(await db3.lrange('falco', 0, -1)).toEqual([REFERENCE]);
+    } finally {
+      await db3.quit();
+    }
+  });
+
+  it('a database the server does not have is fatal (never written to database 0)', async () => {
+    const result = await sender({ ...sectionAt(sink.port), database: 99 }).send([referenceAlert()]);
+    expect(result).toMatchObject({ kind: 'fatal' });
+    expect(await sink.reader.llen('falco')).toBe(0);
+  });
+
+  it('no password where the server requires one: fatal (NOAUTH)', async () => {
+    const result = await sender({ address: `127.0.0.1:${sink.port}` }).send([referenceAlert()]);
+    expect(result).toMatchObject({ kind: 'fatal' });
+    if (result.kind === 'fatal') expect(result.reason).toContain('NOAUTH');
+  });
+
+  it('an ACL user: its keys are written, others refused as fatal (NOPERM)', async () => {
+    const limited = { ...sectionAt(sink.port), username: LIMITED_USER };
+    expect(await sender({ ...limited, key: 'allowed:falco' }).send([referenceAlert()])).toEqual({ kind: 'ok' });
+    expect(await sink.reader.lrange('allowed:falco', 0, -1)).toEqual([REFERENCE]);
+    const refused = await sender(limited).send([referenceAlert()]);
+    expect(refused).toMatchObject({ kind: 'fatal' });
+    if (refused.kind === 'fatal') expect(refused.reason).toContain('NOPERM');
+  });
+
+  it('a key holding another type is fatal (WRONGTYPE), and the value is left alone', async () => {
+    await sink.reader.set('falco', 'not a list');
+    const result = await sender(sectionAt(sink.port)).send([referenceAlert()]);
+    expect(result).toMatchObject({ kind: 'fatal' });
+    if (result.kind === 'fatal') expect(result.reason).toContain('WRONGTYPE');
+    expect(await sink.reader.get('falco')).toBe('not a list');
+  });
+});
