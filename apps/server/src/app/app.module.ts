@@ -202,7 +202,7 @@ export class AppModule {
           },
           inject: [IngestPipeline, Metrics, AuditIngestService, AuditMetrics],
         },
-        { provide: AuditMetrics, useFactory: (metrics: Metrics) => new AuditMetrics(metrics.registry), inject: [Metrics] },
+        { provide: AuditMetrics, useFactory: (metrics: Metrics) => new AuditMetrics(metrics.registry, metricsSettings(config).labelBounds), inject: [Metrics] },
         { provide: RecentAuditEvents, useFactory: () => new RecentAuditEvents(config.peregrine.audit.recent_events, config.peregrine.audit.recent_max_bytes) },
         {
           provide: RulesService,

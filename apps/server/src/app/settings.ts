@@ -47,6 +47,7 @@ export function metricsSettings(config: AppConfig): MetricsSettings {
       .filter((s) => s !== ''),
     legacyNames: config.prometheus.legacynames,
     collectDefaults: true,
+    labelBounds: { maxSeries: config.peregrine.metrics.max_series, maxValueLength: config.peregrine.metrics.max_label_length },
   };
 }
 

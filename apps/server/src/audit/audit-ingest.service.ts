@@ -92,7 +92,7 @@ export class AuditIngestService {
         stored.push(this.store(alert, cluster, auditId, stage));
       }
     }
-    if (evaluated > 0) this.metrics.eventsReceived.inc({ cluster }, evaluated);
+    if (evaluated > 0) this.metrics.countReceived(cluster, evaluated);
     await Promise.all(stored);
     return { cluster, received: items.length, evaluated, alerts: alertCount, errors };
   }

@@ -1,15 +1,19 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { BoundedLabels, type LabelBounds } from '../metrics/bounded-labels';
 
 /** Prometheus metrics of the audit webhook; registered beside falcosidekick's on the same /metrics. */
 export class AuditMetrics {
-  readonly eventsReceived: Counter<'cluster'>;
+  private readonly eventsReceived: Counter<'cluster'>;
+  /** The cluster comes from the webhook's URL path, which anyone reaching the port chooses. */
+  private readonly clusterLabels: BoundedLabels;
   readonly eventsRejected: Counter<'reason'>;
   readonly evaluationSeconds: Histogram;
   readonly alertsByRule: Counter<'rule' | 'priority'>;
   readonly rulesReloads: Counter<'result'>;
 
-  constructor(registry: Registry) {
+  constructor(registry: Registry, labelBounds: LabelBounds) {
     const registers = [registry];
+    this.clusterLabels = new BoundedLabels(labelBounds);
     this.eventsReceived = new Counter({ name: 'peregrine_audit_events_received_total', help: 'Kubernetes audit events accepted and evaluated, by cluster.', labelNames: ['cluster'], registers });
     this.eventsRejected = new Counter({ name: 'peregrine_audit_events_rejected_total', help: 'Audit events or requests refused, by reason (error code).', labelNames: ['reason'], registers });
     this.evaluationSeconds = new Histogram({
@@ -20,5 +24,9 @@ export class AuditMetrics {
     });
     this.alertsByRule = new Counter({ name: 'peregrine_audit_alerts_total', help: 'Alerts the rules produced from audit events, by rule and priority.', labelNames: ['rule', 'priority'], registers });
     this.rulesReloads = new Counter({ name: 'peregrine_rules_reloads_total', help: 'Rules loads and reloads, by result (ok|error).', labelNames: ['result'], registers });
+  }
+
+  countReceived(cluster: string, events: number): void {
+    this.eventsReceived.inc(this.clusterLabels.bound({ cluster }), events);
   }
 }

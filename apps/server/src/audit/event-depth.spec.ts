@@ -13,7 +13,8 @@ describe('event depth', () => {
   it('finds a value nested deeper than the limit, iteratively', () => {
     expect(nestsDeeperThan(JSON.parse(nested(3)), 3)).toBe(false);
     expect(nestsDeeperThan(JSON.parse(nested(4)), 3)).toBe(true);
-    expect(nestsDeeperThan({ wide: [[], [[]], { a: 1 }] }, 3)).toBe(false);
+    expect(nestsDeeperThan({ wide: [[], [[]], { a: 1 }] }, 4)).toBe(false);
+    expect(nestsDeeperThan({ wide: [[], [[]], { a: 1 }] }, 3)).toBe(true);
     expect(nestsDeeperThan(JSON.parse(nested(10_000)), 100)).toBe(true);
     expect(nestsDeeperThan('text', 0)).toBe(false);
   });

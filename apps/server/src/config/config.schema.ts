@@ -100,6 +100,13 @@ export const configSchema = z.object({
           level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
         })
         .default({ level: 'info' }),
+      /** Label values taken from alerts: bounded, since anyone reaching the ingest ports chooses them. */
+      metrics: z
+        .object({
+          max_series: z.number().int().min(1).max(10_000_000).default(10_000),
+          max_label_length: z.number().int().min(16).max(65_536).default(256),
+        })
+        .default({ max_series: 10_000, max_label_length: 256 }),
       /** Kubernetes audit webhook (`POST /k8s-audit`). */
       audit: z
         .object({
@@ -158,6 +165,7 @@ export const configSchema = z.object({
       delivery: { max_age: '24h', initial_backoff: '1s', max_backoff: '5m', claim_lease: '60s' },
       ingest: { max_body_bytes: 4 * 1024 * 1024, header_timeout_ms: 10_000, read_timeout_ms: 60_000 },
       log: { level: 'info' },
+      metrics: { max_series: 10_000, max_label_length: 256 },
       audit: { extra_ports: [], ...AUDIT_DEFAULTS },
       rules: RULES_DEFAULTS,
       auth: AUTH_DEFAULTS,

@@ -2,6 +2,7 @@ import { priorityValue } from '@peregrine/engine';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { JsonValue } from '../common/json';
 import type { Alert } from '../model/alert';
+import { BoundedLabels, type LabelBounds } from './bounded-labels';
 
 export interface MetricsSettings {
   customFieldKeys: readonly string[];
@@ -11,6 +12,8 @@ export interface MetricsSettings {
   /** Also expose falcosidekick's pre-2.30 names, for dashboards that were never migrated. */
   legacyNames: boolean;
   collectDefaults: boolean;
+  /** Bounds of label values taken from alerts (see bounded-labels.ts). */
+  labelBounds: LabelBounds;
 }
 
 const LABEL_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -35,6 +38,8 @@ export class Metrics {
   readonly legacyOutputs?: Counter<'destination' | 'status'>;
   private readonly legacyFalcoEvents?: Counter<string>;
   private readonly extraLabels: ExtraLabel[];
+  private readonly eventLabels: BoundedLabels;
+  private readonly legacyEventLabels: BoundedLabels;
   readonly storeWriteSeconds: Histogram;
   readonly storeIndexSeconds: Histogram;
   readonly alertsStored: Counter;
@@ -48,6 +53,8 @@ export class Metrics {
   ) {
     const registers = [this.registry];
     this.extraLabels = this.buildExtraLabels(settings);
+    this.eventLabels = new BoundedLabels(settings.labelBounds);
+    this.legacyEventLabels = new BoundedLabels(settings.labelBounds);
     const extraNames = this.extraLabels.map((e) => e.label);
 
     this.inputs = new Counter({ name: 'falcosecurity_falcosidekick_inputs_total', help: 'Requests received, by source and status (accepted|rejected).', labelNames: ['source', 'status'], registers });
@@ -89,8 +96,8 @@ export class Metrics {
     const extra: Record<string, string> = {};
     for (const { label, field } of this.extraLabels) extra[label] = labelValue(fields[field]);
     // Built in falcosidekick's label order, which is the order the exposition prints.
-    this.falcoEvents.inc({ hostname, rule: alert.rule, priority: String(priorityValue(alert.priority)), priority_raw: alert.priority.toLowerCase(), source: alert.source, ...k8s, ...extra });
-    this.legacyFalcoEvents?.inc({ hostname, rule: alert.rule, priority: alert.priority, source: alert.source, ...k8s, ...extra });
+    this.falcoEvents.inc(this.eventLabels.bound({ hostname, rule: alert.rule, priority: String(priorityValue(alert.priority)), priority_raw: alert.priority.toLowerCase(), source: alert.source, ...k8s, ...extra }));
+    if (this.legacyFalcoEvents) this.legacyFalcoEvents.inc(this.legacyEventLabels.bound({ hostname, rule: alert.rule, priority: alert.priority, source: alert.source, ...k8s, ...extra }));
   }
 
   async exposition(): Promise<{ contentType: string; body: string }> {
