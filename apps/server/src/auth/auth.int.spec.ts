@@ -57,8 +57,10 @@ describe('sign-in through the real server', () => {
   it('signs in: 204 and an HttpOnly, SameSite=Lax session cookie that opens the API, until logout', async () => {
     const response = await login({ username: 'admin', password: PASSWORD });
     expect(response.status).toBe(204);
-    const setCookie = response.headers.get('set-cookie') ?? '';
+    const [setCookie = '', setDevice = ''] = response.headers.getSetCookie();
     expect(setCookie).toMatch(/^peregrine_session=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=43200; HttpOnly; SameSite=Lax$/);
+    // The trusted-device cookie: this browser's failed sign-ins never share the address's budget.
+    expect(setDevice).toMatch(/^peregrine_device=[A-Za-z0-9_-]+\.\d+\.[A-Za-z0-9_-]{43}; Path=\/; Max-Age=31536000; HttpOnly; SameSite=Strict$/);
     const cookie = setCookie.split(';')[0] ?? '';
 
     const me = await fetch(url('/api/v1/auth/me'), { headers: { cookie } });

@@ -50,7 +50,7 @@ async function failure(run: () => Promise<unknown>): Promise<PeregrineError> {
 
 describe('AuthService', () => {
   it('signs in with the right password: a token that authenticates until it expires', async () => {
-    const session = await auth.login({ username: 'admin', password: 'right-password' }, '127.0.0.1');
+    const session = await auth.login({ username: 'admin', password: 'right-password' }, { address: '127.0.0.1' });
     expect(session.username).toBe('admin');
     expect(session.expiresAt).toBe(now + 3_600_000);
     expect(await auth.authenticate([session.token])).toBe('admin');
@@ -61,39 +61,59 @@ describe('AuthService', () => {
   });
 
   it('keeps only the token’s hash in the database', async () => {
-    const session = await auth.login({ username: 'admin', password: 'right-password' }, '127.0.0.1');
+    const session = await auth.login({ username: 'admin', password: 'right-password' }, { address: '127.0.0.1' });
     const rows = await dataSource.getRepository(AuthSessionRecord).find();
     expect(rows.map((row) => row.tokenHash)).toEqual([tokenHash(session.token)]);
     expect(JSON.stringify(rows)).not.toContain(session.token);
   });
 
   it('answers the same coded error for a wrong password and an unknown user', async () => {
-    expect((await failure(() => auth.login({ username: 'admin', password: 'wrong' }, '127.0.0.1'))).code).toBe('INVALID_CREDENTIALS');
-    const unknown = await failure(() => auth.login({ username: 'root', password: 'right-password' }, '127.0.0.1'));
+    expect((await failure(() => auth.login({ username: 'admin', password: 'wrong' }, { address: '127.0.0.1' }))).code).toBe('INVALID_CREDENTIALS');
+    const unknown = await failure(() => auth.login({ username: 'root', password: 'right-password' }, { address: '127.0.0.1' }));
     expect(unknown.code).toBe('INVALID_CREDENTIALS');
     expect(unknown.message).toBe('wrong username or password');
   });
 
   it('refuses a client after five failures within a minute, even with the right password', async () => {
-    for (let i = 0; i < 5; i++) await failure(() => auth.login({ username: 'admin', password: `wrong-${i}` }, '10.1.1.1'));
-    const refused = await failure(() => auth.login({ username: 'admin', password: 'right-password' }, '10.1.1.1'));
+    for (let i = 0; i < 5; i++) await failure(() => auth.login({ username: 'admin', password: `wrong-${i}` }, { address: '10.1.1.1' }));
+    const refused = await failure(() => auth.login({ username: 'admin', password: 'right-password' }, { address: '10.1.1.1' }));
     expect(refused.code).toBe('TOO_MANY_ATTEMPTS');
     expect(refused.retryAfterSeconds).toBe(60);
-    expect((await auth.login({ username: 'admin', password: 'right-password' }, '10.1.1.2')).username).toBe('admin');
+    expect((await auth.login({ username: 'admin', password: 'right-password' }, { address: '10.1.1.2' })).username).toBe('admin');
     now += 61_000;
-    expect((await auth.login({ username: 'admin', password: 'right-password' }, '10.1.1.1')).username).toBe('admin');
+    expect((await auth.login({ username: 'admin', password: 'right-password' }, { address: '10.1.1.1' })).username).toBe('admin');
+  });
+
+  it('counts failures per address and username: guesses at another name do not lock the admin out', async () => {
+    for (let i = 0; i < 5; i++) await failure(() => auth.login({ username: 'operator', password: `wrong-${i}` }, { address: '10.4.4.4' }));
+    expect((await failure(() => auth.login({ username: 'operator', password: 'x' }, { address: '10.4.4.4' }))).code).toBe('TOO_MANY_ATTEMPTS');
+    expect((await auth.login({ username: 'admin', password: 'right-password' }, { address: '10.4.4.4' })).username).toBe('admin');
+  });
+
+  it('lets a browser that signed in before in, while guesses from its shared address are refused', async () => {
+    const earlier = await auth.login({ username: 'admin', password: 'right-password' }, { address: '10.5.5.5' });
+    for (let i = 0; i < 5; i++) await failure(() => auth.login({ username: 'admin', password: `guess-${i}` }, { address: '10.5.5.5' }));
+    expect((await failure(() => auth.login({ username: 'admin', password: 'right-password' }, { address: '10.5.5.5' }))).code).toBe('TOO_MANY_ATTEMPTS');
+    expect((await auth.login({ username: 'admin', password: 'right-password' }, { address: '10.5.5.5', deviceToken: earlier.deviceToken })).username).toBe('admin');
+    // A forged or foreign device token is no device: it shares the address's budget.
+    expect((await failure(() => auth.login({ username: 'admin', password: 'right-password' }, { address: '10.5.5.5', deviceToken: `${earlier.deviceToken.slice(0, -2)}xx` }))).code).toBe('TOO_MANY_ATTEMPTS');
+  });
+
+  it('refuses a burst of simultaneous guesses past the budget (each attempt counts from its start)', async () => {
+    const outcomes = await Promise.all(Array.from({ length: 12 }, (_, i) => failure(() => auth.login({ username: 'admin', password: `burst-${i}` }, { address: '10.6.6.6' }))));
+    expect(outcomes.filter((error) => error.code === 'TOO_MANY_ATTEMPTS').length).toBeGreaterThanOrEqual(7);
   });
 
   it('ends the session on logout', async () => {
-    const session = await auth.login({ username: 'admin', password: 'right-password' }, '127.0.0.1');
-    const other = await auth.login({ username: 'admin', password: 'right-password' }, '127.0.0.1');
+    const session = await auth.login({ username: 'admin', password: 'right-password' }, { address: '127.0.0.1' });
+    const other = await auth.login({ username: 'admin', password: 'right-password' }, { address: '127.0.0.1' });
     await auth.logout([session.token]);
     expect(await auth.authenticate([session.token])).toBeUndefined();
     expect(await auth.authenticate([other.token])).toBe('admin');
   });
 
   it('accepts any valid token among several cookies, and nothing for none', async () => {
-    const session = await auth.login({ username: 'admin', password: 'right-password' }, '127.0.0.1');
+    const session = await auth.login({ username: 'admin', password: 'right-password' }, { address: '127.0.0.1' });
     expect(await auth.authenticate(['x'.repeat(43), session.token])).toBe('admin');
     expect(await auth.authenticate([])).toBeUndefined();
   });
@@ -106,7 +126,7 @@ describe('AuthService', () => {
     expect((await failure(() => auth.authenticateBasic(basic('admin', 'wrong'), '10.2.2.2'))).code).toBe('INVALID_CREDENTIALS');
     for (let i = 0; i < 4; i++) await failure(() => auth.authenticateBasic(basic('admin', `wrong-${i}`), '10.2.2.2'));
     expect((await failure(() => auth.authenticateBasic(basic('admin', 'another-guess'), '10.2.2.2'))).code).toBe('TOO_MANY_ATTEMPTS');
-    expect((await failure(() => auth.login({ username: 'admin', password: 'right-password' }, '10.2.2.2'))).code).toBe('TOO_MANY_ATTEMPTS');
+    expect((await failure(() => auth.login({ username: 'admin', password: 'right-password' }, { address: '10.2.2.2' }))).code).toBe('TOO_MANY_ATTEMPTS');
   });
 
   it('remembers a verified Basic header for a minute only', async () => {
@@ -114,7 +134,7 @@ describe('AuthService', () => {
     expect(await auth.authenticateBasic(header, '10.3.3.3')).toBe('admin');
     now += 50_000;
     // While remembered, even a client over its failure budget is answered from memory...
-    for (let i = 0; i < 5; i++) await failure(() => auth.login({ username: 'admin', password: 'wrong' }, '10.3.3.3'));
+    for (let i = 0; i < 5; i++) await failure(() => auth.login({ username: 'admin', password: 'wrong' }, { address: '10.3.3.3' }));
     expect(await auth.authenticateBasic(header, '10.3.3.3')).toBe('admin');
     // ...and once forgotten, the header is checked again like any sign-in.
     now += 11_000;
@@ -128,9 +148,9 @@ describe('AuthService', () => {
   });
 
   it('deletes expired sessions when someone signs in', async () => {
-    await auth.login({ username: 'admin', password: 'right-password' }, '127.0.0.1');
+    await auth.login({ username: 'admin', password: 'right-password' }, { address: '127.0.0.1' });
     now += 7_200_000;
-    await auth.login({ username: 'admin', password: 'right-password' }, '127.0.0.1');
+    await auth.login({ username: 'admin', password: 'right-password' }, { address: '127.0.0.1' });
     expect(await dataSource.getRepository(AuthSessionRecord).count()).toBe(1);
   });
 });

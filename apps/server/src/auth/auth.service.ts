@@ -3,6 +3,7 @@ import type { LoginRateLimiter } from './login-rate-limiter';
 import type { PasswordHasher } from './password-hasher';
 import { type SecretGenerator, tokenHash } from './secret-generator';
 import type { AccountsRepository, ValidSession } from '../store/accounts.repository';
+import { deviceToken, trustedDeviceId } from './trusted-device';
 
 export interface Credentials {
   username: string;
@@ -12,6 +13,8 @@ export interface Credentials {
 export interface NewSession {
   /** Goes to the browser in the cookie, never stored. */
   token: string;
+  /** The trusted-device token for this browser (trusted-device.ts). */
+  deviceToken: string;
   username: string;
   expiresAt: number;
   /** The session's lifetime, for the cookie's Max-Age. */
@@ -42,6 +45,12 @@ export function basicCredentials(authorization: string | undefined): Credentials
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+/** Who is signing in: the client's address and, from a browser that signed in before, its device token. */
+export interface SignInClient {
+  address: string;
+  deviceToken?: string | undefined;
+}
+
 /** Sign-in, sign-out and "who is this" from session tokens (or, for scripts, HTTP Basic). */
 export class AuthService {
   constructor(
@@ -58,14 +67,14 @@ export class AuthService {
   }
 
   /** A new session, or `INVALID_CREDENTIALS` (the same for an unknown user and a wrong password), or `TOO_MANY_ATTEMPTS`. */
-  async login(credentials: Credentials, client: string): Promise<NewSession> {
-    const username = await this.verify(credentials, client);
+  async login(credentials: Credentials, client: SignInClient): Promise<NewSession> {
+    const { username, passwordHash } = await this.verify(credentials, client);
     const now = this.nowMs();
     await this.accounts.deleteExpiredSessions(now);
     const token = this.secrets.sessionToken();
     const expiresAt = now + this.settings.sessionTtlMs;
     await this.accounts.saveSession(tokenHash(token), { username, expiresAt }, now);
-    return { token, username, expiresAt, maxAgeSeconds: Math.floor(this.settings.sessionTtlMs / 1000) };
+    return { token, deviceToken: deviceToken(username, passwordHash, now), username, expiresAt, maxAgeSeconds: Math.floor(this.settings.sessionTtlMs / 1000) };
   }
 
   /**
@@ -79,24 +88,30 @@ export class AuthService {
     const key = tokenHash(authorization);
     const remembered = this.basicVerified.get(key);
     if (remembered && remembered.until > this.nowMs()) return remembered.username;
-    const username = await this.verify(credentials, client);
+    const { username } = await this.verify(credentials, { address: client });
     if (this.basicVerified.size >= MAX_REMEMBERED_BASIC) this.basicVerified.clear();
     this.basicVerified.set(key, { username, until: this.nowMs() + BASIC_REMEMBERED_MS });
     return username;
   }
 
-  /** The username when the password is right; `INVALID_CREDENTIALS` or `TOO_MANY_ATTEMPTS` otherwise. */
-  private async verify(credentials: Credentials, client: string): Promise<string> {
-    await this.limiter.assertAllowed(client);
+  /**
+   * The user and their stored hash when the password is right; `INVALID_CREDENTIALS` or
+   * `TOO_MANY_ATTEMPTS` otherwise. Failures count per (address, username), or per trusted
+   * device, so nobody can lock the admin out from a shared address. An attempt counts as a
+   * failure from the moment it starts (and is forgiven when it succeeds): a burst of
+   * simultaneous guesses sees itself and is refused past the budget.
+   */
+  private async verify(credentials: Credentials, client: SignInClient): Promise<{ username: string; passwordHash: string }> {
     const passwordHash = await this.accounts.passwordHashOf(credentials.username);
+    const device = trustedDeviceId(client.deviceToken, credentials.username, passwordHash, this.nowMs());
+    const budget = device !== undefined ? `device ${device}` : `${client.address} ${credentials.username.toLowerCase().slice(0, 200)}`;
+    await this.limiter.assertAllowed(budget);
+    await this.limiter.recordFailure(budget);
     // The decoy keeps "no such user" as slow as "wrong password".
     const valid = await this.hasher.verify(credentials.password, passwordHash ?? (await this.hasher.decoyHash()));
-    if (passwordHash === undefined || !valid) {
-      await this.limiter.recordFailure(client);
-      throw new PeregrineError('INVALID_CREDENTIALS', 'wrong username or password');
-    }
-    await this.limiter.recordSuccess(client);
-    return credentials.username;
+    if (passwordHash === undefined || !valid) throw new PeregrineError('INVALID_CREDENTIALS', 'wrong username or password');
+    await this.limiter.recordSuccess(budget);
+    return { username: credentials.username, passwordHash };
   }
 
   private readonly basicVerified = new Map<string, { username: string; until: number }>();

@@ -35,4 +35,35 @@ describe('PasswordHasher', () => {
     expect(await hasher.verify('anything', 'not-a-hash')).toBe(false);
     expect(await hasher.verify('anything', await hasher.decoyHash())).toBe(false);
   });
+
+  it('hashes off the event loop: timers keep firing while sign-ins are checked', async () => {
+    const hasher = new PasswordHasher(12, { threads: 1, maxWaiting: 8 });
+    const hash = await hasher.hash('right');
+    let longestGapMs = 0;
+    let last = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      longestGapMs = Math.max(longestGapMs, now - last);
+      last = now;
+    }, 5);
+    try {
+      const results = await Promise.all([hasher.verify('wrong-1', hash), hasher.verify('wrong-2', hash), hasher.verify('right', hash)]);
+      expect(results).toEqual([false, false, true]);
+    } finally {
+      clearInterval(timer);
+      await hasher.close();
+    }
+    // One bcrypt at cost 12 takes ~0.3 s; on the event loop a gap would be at least that.
+    expect(longestGapMs).toBeLessThan(150);
+  }, 30_000);
+
+  it('refuses a burst beyond what may wait, instead of queueing it without end', async () => {
+    const hasher = new PasswordHasher(4, { threads: 1, maxWaiting: 2 });
+    const hash = await hasher.hash('x');
+    const outcomes = await Promise.allSettled(Array.from({ length: 6 }, () => hasher.verify('y', hash)));
+    const refused = outcomes.filter((o) => o.status === 'rejected').map((o) => (o).reason as { code?: string });
+    expect(refused.length).toBeGreaterThanOrEqual(3);
+    expect(refused.every((reason) => reason.code === 'TOO_MANY_ATTEMPTS')).toBe(true);
+    await hasher.close();
+  });
 });

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PeregrineError } from '../common/errors';
 import type { AppLogger } from '../logging/logger';
 import type { AuthService, Credentials, Identity } from './auth.service';
+import { deviceCookie, deviceTokenOf } from './trusted-device';
 import { cameOverTls, clearedSessionCookie, type CookieContext, sessionCookie, sessionTokensOf } from './session-cookie';
 
 /** The HTTP side of sessions: reads the cookie, signs in and out, writes Set-Cookie. */
@@ -15,8 +16,9 @@ export class SessionCookies {
   /** Logs who signed in from where, and failures by address only (a mistyped username may be a password). */
   async signIn(credentials: Credentials, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     try {
-      const session = await this.auth.login(credentials, request.ip);
-      void reply.header('Set-Cookie', sessionCookie(session.token, session.maxAgeSeconds, this.context(request)));
+      const session = await this.auth.login(credentials, { address: request.ip, deviceToken: deviceTokenOf(request.headers) });
+      const context = this.context(request);
+      void reply.header('Set-Cookie', [sessionCookie(session.token, session.maxAgeSeconds, context), deviceCookie(session.deviceToken, context)]);
       this.logger.info({ code: 'SIGNED_IN', username: session.username, client: request.ip }, 'signed in');
     } catch (error) {
       if (error instanceof PeregrineError) this.logger.warn({ code: error.code, client: request.ip }, 'sign-in refused');
