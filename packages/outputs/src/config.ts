@@ -281,10 +281,12 @@ export function isHttpUrl(text: string): boolean {
  * alerts an existing config lets through) but say so, and refuse text that names no priority
  * at all instead of silently sending everything.
  */
-export function parseMinimumPriority(raw: unknown): { value?: Priority; warning?: string; error?: string } {
+export function parseMinimumPriority(raw: unknown, options: { readonly infoIsInformational?: boolean } = {}): { value?: Priority; warning?: string; error?: string } {
   if (isBlank(raw)) return {};
   if (typeof raw !== 'string') return { error: 'must be a priority name' };
   const text = raw.trim().toLowerCase();
+  // Outputs whose minimum falcosidekick does not pass through checkPriority (Discord) read `info` as Informational.
+  if (text === 'info' && options.infoIsInformational) return { value: 'Informational' };
   if (text === 'info') {
     return { warning: 'falcosidekick reads "info" as no minimum (only the long name filters); kept as no minimum — write "informational" to filter' };
   }

@@ -15,6 +15,10 @@ import { REDACTED, urlPassword } from './redact';
  *   without it is silently off, as in falcosidekick (Helm charts ship every section empty); a
  *   list item without it is a mistake and reported.
  *
+ * - Nested sections (`aws.sqs`, `aws.sns`): each is one output type's section, and the keys of
+ *   the parent (`aws.region`) are shared by every instance below it unless its own section
+ *   sets them. Their env names follow the path: `AWS_SQS_URL`, `AWS_REGION`.
+ *
  * Every bad key is reported in `problems`, named with where it came from; values are never
  * shown. `warnings` are for things falcosidekick accepted that we keep but want seen.
  */
@@ -35,6 +39,8 @@ interface RawInstance {
   readonly values: Record<string, unknown>;
   /** Where each key came from, for messages. */
   readonly origins: Map<string, string>;
+  /** Shared keys whose value came from the parent section (named there in messages). */
+  readonly inherited: Set<string>;
   /** Takes env overrides. */
   readonly isDefault: boolean;
   readonly fromYaml: boolean;
@@ -47,11 +53,13 @@ export function parseOutputsConfigWith(definitions: readonly OutputDefinition[],
   const instances: OutputInstance[] = [];
   const globals = readGlobals(tree, env);
   const lowerTree = lowerKeys(tree);
+  checkParentSections(definitions, lowerTree, problems, warnings);
 
   for (const definition of definitions) {
-    const section = lowerTree[definition.type];
+    const section = sectionAt(lowerTree, definition.section);
     const raws = collectRawInstances(definition, section, problems, warnings);
     applyEnv(definition, raws, env);
+    inheritSharedKeys(definition, raws, lowerTree, env);
     for (const raw of raws) {
       const instance = buildInstance(definition, raw, globals, problems, warnings);
       if (instance) instances.push(instance);
@@ -64,7 +72,77 @@ export function parseOutputsConfigWith(definitions: readonly OutputDefinition[],
     if (other !== undefined) problems.push(`${instance.type} instance "${instance.name}": name already used by a ${other} instance; names must be unique (set name:)`);
     else seen.set(instance.name, instance.type);
   }
-  return { instances: problems.length > 0 ? [] : instances, problems, warnings };
+  // Sibling outputs read the same parent keys: a problem there is reported once.
+  return { instances: problems.length > 0 ? [] : instances, problems: [...new Set(problems)], warnings: [...new Set(warnings)] };
+}
+
+/** The value at a dotted section path (`aws.sqs`), keys matched case-insensitively; undefined when a level is missing or not a mapping. */
+function sectionAt(lowerTree: Readonly<Record<string, unknown>>, path: string): unknown {
+  const [first = '', ...rest] = path.split('.');
+  let node: unknown = lowerTree[first];
+  for (const segment of rest) {
+    if (!isMapping(node)) return undefined;
+    node = lowerKeys(node)[segment];
+  }
+  return node;
+}
+
+function parentOf(section: string): string | undefined {
+  const at = section.lastIndexOf('.');
+  return at === -1 ? undefined : section.slice(0, at);
+}
+
+/**
+ * A parent section (`aws:`) must be a mapping; keys in it that are neither a sibling's section
+ * nor a shared key are reported once (falcosidekick's services we lack, such as `aws.s3`, included).
+ */
+function checkParentSections(definitions: readonly OutputDefinition[], lowerTree: Readonly<Record<string, unknown>>, problems: string[], warnings: string[]): void {
+  const children = new Map<string, OutputDefinition[]>();
+  for (const definition of definitions) {
+    const parent = parentOf(definition.section);
+    if (parent !== undefined) children.set(parent, [...(children.get(parent) ?? []), definition]);
+  }
+  for (const [parent, siblings] of children) {
+    const value = sectionAt(lowerTree, parent);
+    if (value === undefined || value === null) continue;
+    if (!isMapping(value)) {
+      problems.push(`${parent}: must be a mapping of keys (its services are ${siblings.map((s) => s.section).join(', ')})`);
+      continue;
+    }
+    const own = new Set(siblings.map((s) => s.section.slice(parent.length + 1)));
+    const shared: ConfigKeys = Object.assign({}, ...siblings.map((s) => s.sharedKeys)) as ConfigKeys;
+    const rest = Object.fromEntries(Object.entries(value).filter(([name]) => !own.has(name.toLowerCase())));
+    for (const path of flattenConfig(shared, rest).unknown) warnings.push(`${parent}.${path}: unknown key, ignored`);
+  }
+}
+
+/** Shared keys from the parent section (YAML, then env `AWS_REGION`), under what each instance's own section sets. */
+function inheritSharedKeys(definition: OutputDefinition, raws: RawInstance[], lowerTree: Readonly<Record<string, unknown>>, env: Env): void {
+  const parent = parentOf(definition.section);
+  if (parent === undefined || raws.length === 0 || Object.keys(definition.sharedKeys).length === 0) return;
+  const mapping = sectionAt(lowerTree, parent);
+  const values: Record<string, unknown> = isMapping(mapping) ? flattenConfig(definition.sharedKeys, mapping).flat : {};
+  const origins = new Map<string, string>();
+  for (const path of Object.keys(definition.sharedKeys)) {
+    const name = envName(parent, path);
+    const value = env[name];
+    if (value !== undefined && value !== '') {
+      values[path] = value;
+      origins.set(path, `env ${name}`);
+    }
+  }
+  for (const raw of raws) {
+    for (const [path, value] of Object.entries(values)) {
+      if (path in raw.values) continue;
+      raw.values[path] = value;
+      raw.inherited.add(path);
+      const origin = origins.get(path);
+      if (origin !== undefined) {
+        raw.origins.set(path, origin);
+        raw.fromEnv = true;
+      }
+    }
+  }
 }
 
 function lowerKeys(value: Readonly<Record<string, unknown>>): Record<string, unknown> {
@@ -77,27 +155,28 @@ function isMapping(value: unknown): value is Record<string, unknown> {
 
 function collectRawInstances(definition: OutputDefinition, section: unknown, problems: string[], warnings: string[]): RawInstance[] {
   const type = definition.type;
+  const label = definition.section;
   if (section === undefined || section === null) return [];
   const fromMapping = (mapping: Record<string, unknown>, label: string, isDefault: boolean): RawInstance => {
     const { flat, unknown } = flattenConfig(definition.keys, mapping);
     for (const path of unknown) warnings.push(`${label}.${path}: unknown key, ignored`);
     const origins = new Map(Object.keys(flat).map((k) => [k, 'YAML'] as const));
-    return { label, values: flat, origins, isDefault, fromYaml: Object.keys(flat).length > 0, fromEnv: false };
+    return { label, values: flat, origins, inherited: new Set(), isDefault, fromYaml: Object.keys(flat).length > 0, fromEnv: false };
   };
-  if (isMapping(section)) return [fromMapping(section, type, true)];
+  if (isMapping(section)) return [fromMapping(section, label, true)];
   if (Array.isArray(section)) {
     const raws: RawInstance[] = [];
     section.forEach((item: unknown, index) => {
       if (!isMapping(item)) {
-        problems.push(`${type}[${index}]: must be a mapping of keys`);
+        problems.push(`${label}[${index}]: must be a mapping of keys`);
         return;
       }
       const name = typeof item['name'] === 'string' ? item['name'].trim() : '';
-      raws.push(fromMapping(item, `${type}[${name || index}]`, name === '' || name === type));
+      raws.push(fromMapping(item, `${label}[${name || index}]`, name === '' || name === type));
     });
     return raws;
   }
-  problems.push(`${type}: must be a mapping of keys or a list of them`);
+  problems.push(`${label}: must be a mapping of keys or a list of them`);
   return [];
 }
 
@@ -105,7 +184,9 @@ function collectRawInstances(definition: OutputDefinition, section: unknown, pro
 function applyEnv(definition: OutputDefinition, raws: RawInstance[], env: Env): void {
   const overrides: Array<[string, string, string]> = [];
   for (const path of Object.keys(definition.keys)) {
-    const name = envName(definition.type, path);
+    // Shared keys take their parent's env names (`AWS_REGION`): see inheritSharedKeys.
+    if (path in definition.sharedKeys) continue;
+    const name = envName(definition.section, path);
     const value = env[name];
     // viper ignores variables that are set but empty.
     if (value !== undefined && value !== '') overrides.push([path, value, name]);
@@ -113,7 +194,7 @@ function applyEnv(definition: OutputDefinition, raws: RawInstance[], env: Env): 
   if (overrides.length === 0) return;
   let target = raws.find((r) => r.isDefault);
   if (target === undefined) {
-    target = { label: definition.type, values: {}, origins: new Map(), isDefault: true, fromYaml: false, fromEnv: true };
+    target = { label: definition.section, values: {}, origins: new Map(), inherited: new Set(), isDefault: true, fromYaml: false, fromEnv: true };
     raws.push(target);
   }
   for (const [path, value, name] of overrides) {
@@ -135,19 +216,22 @@ function buildInstance(definition: OutputDefinition, raw: RawInstance, globals: 
     const origin = raw.origins.get(path);
     return origin !== undefined && origin !== 'YAML' ? ` (${origin})` : '';
   };
+  // A shared key is named in the parent section (`aws.region`), once for all siblings, unless this instance's own section set it.
+  const inParent = (path: string): boolean => path in definition.sharedKeys && (raw.inherited.has(path) || !(path in raw.values));
+  const keyLabel = (path: string): string => `${inParent(path) ? parentOf(definition.section) : raw.label}.${path}${where(path)}`;
   if (!isSet(raw.values[definition.enabledBy])) {
     // A section that only names itself is off, as falcosidekick treats it; a list item is a mistake.
-    if (raw.label !== definition.type) problems.push(`${raw.label}.${definition.enabledBy}: is required (it enables the output)`);
+    if (raw.label !== definition.section) problems.push(`${raw.label}.${definition.enabledBy}: is required (it enables the output)`);
     return undefined;
   }
   const before = problems.length;
 
-  const minimum = parseMinimumPriority(raw.values['minimumpriority']);
+  const minimum = parseMinimumPriority(raw.values['minimumpriority'], { infoIsInformational: definition.infoMinimumIsInformational === true });
   if (minimum.error) problems.push(`${raw.label}.minimumpriority${where('minimumpriority')}: ${minimum.error}`);
   if (minimum.warning) warnings.push(`${raw.label}.minimumpriority${where('minimumpriority')}: ${minimum.warning}`);
 
   const parsed = parseFlatConfig(raw.label, definition.keys, raw.values);
-  for (const error of parsed.errors) problems.push(`${error.key}${where(error.key.slice(raw.label.length + 1))}: ${error.message}`);
+  for (const error of parsed.errors) problems.push(`${keyLabel(error.key.slice(raw.label.length + 1))}: ${error.message}`);
   if (!parsed.config) return undefined;
   const config = parsed.config as Readonly<Record<string, unknown>>;
 
@@ -160,7 +244,8 @@ function buildInstance(definition: OutputDefinition, raw: RawInstance, globals: 
   if (windowMs === 0 && fields.length > 0) warnings.push(`${raw.label}.dedup.fields: set but dedup.window is 0, so dedup is off`);
 
   const prepared = definition.prepare(config, globals);
-  for (const issue of prepared.issues) problems.push(`${raw.label}.${issue.key}${where(issue.key)}: ${issue.message}`);
+  for (const issue of prepared.issues) problems.push(`${keyLabel(issue.key)}: ${issue.message}`);
+  for (const warning of prepared.warnings ?? []) warnings.push(`${keyLabel(warning.key)}: ${warning.message}`);
   if (problems.length > before) return undefined;
 
   const when = (config['when'] as string).trim();

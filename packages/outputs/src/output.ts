@@ -76,15 +76,34 @@ export type FullConfig<K extends ConfigKeys> = ConfigOf<K> & CommonConfig;
 
 /** What an output module declares. `P` is what `prepare` precomputes once (compiled templates, parsed thresholds). */
 export interface OutputSpec<K extends ConfigKeys, P> {
-  /** Config section and metrics `destination` label: `slack`, `loki`, … */
+  /** Config section (unless `section` says otherwise) and metrics `destination` label: `slack`, `loki`, `awssqs`, … */
   readonly type: string;
+  /**
+   * Dotted path of the config section holding the keys, when it is not a top-level section
+   * named like the type: falcosidekick nests services under their provider (`aws.sqs`), with
+   * the provider's credentials beside them. Env names follow the path (`AWS_SQS_URL`).
+   */
+  readonly section?: string;
+  /**
+   * Keys of the parent section (`aws.region` for `aws.sqs`), shared with the sibling outputs;
+   * an instance's own section may set them too, overriding the parent's. Only for nested sections.
+   */
+  readonly sharedKeys?: ConfigKeys;
   readonly title: string;
   readonly description: string;
   readonly keys: K;
   /** Setting this key enables an instance (falcosidekick's rule). */
   readonly enabledBy: keyof K & string;
-  /** Validates across keys and precomputes; issues name the key (`key` relative to the section). */
-  readonly prepare?: (config: FullConfig<K>, globals: GlobalSettings) => { readonly prepared?: P; readonly issues: readonly ConfigIssue[] };
+  /**
+   * falcosidekick runs most outputs' `minimumpriority` through its `checkPriority`, which makes
+   * `info` mean "no minimum"; for the few it skips (Discord) `info` is Informational. Default false.
+   */
+  readonly infoMinimumIsInformational?: boolean;
+  /** Validates across keys and precomputes; issues (refuse to start) and warnings name the key (`key` relative to the section). */
+  readonly prepare?: (
+    config: FullConfig<K>,
+    globals: GlobalSettings,
+  ) => { readonly prepared?: P; readonly issues: readonly ConfigIssue[]; readonly warnings?: readonly ConfigIssue[] };
   /** Most alerts one `send` chunk may carry; the dispatcher reads it from the instance. */
   readonly maxBatch: (config: FullConfig<K>, prepared: P) => number;
   /** How long the dispatcher may wait for more alerts to fill a batch (default 0: send what is pending). */
@@ -167,13 +186,22 @@ export interface OutputInstance {
 /** The registry's view of an output: type-erased, so outputs of different config types sit in one list. */
 export interface OutputDefinition {
   readonly type: string;
+  /** Dotted path of the config section (`slack`, `aws.sqs`); env names derive from it. */
+  readonly section: string;
   readonly title: string;
   readonly description: string;
-  /** Every key: the output's own, then the common ones. */
+  /** Every key: the output's own, then the common ones, then the shared ones. */
   readonly keys: ConfigKeys;
   readonly ownKeys: ConfigKeys;
+  /** Keys read from the parent section (`aws.region`), shared with sibling outputs; empty for top-level sections. */
+  readonly sharedKeys: ConfigKeys;
   readonly enabledBy: string;
-  prepare(config: Readonly<Record<string, unknown>>, globals: GlobalSettings): { readonly prepared?: unknown; readonly issues: readonly ConfigIssue[] };
+  /** `minimumpriority: info` means Informational, not "no minimum" (see {@link OutputSpec}). */
+  readonly infoMinimumIsInformational?: boolean;
+  prepare(
+    config: Readonly<Record<string, unknown>>,
+    globals: GlobalSettings,
+  ): { readonly prepared?: unknown; readonly issues: readonly ConfigIssue[]; readonly warnings?: readonly ConfigIssue[] };
   maxBatch(config: Readonly<Record<string, unknown>>, prepared: unknown): number;
   lingerMs(config: Readonly<Record<string, unknown>>): number;
   extraSecrets(config: Readonly<Record<string, unknown>>): readonly string[];
@@ -198,7 +226,12 @@ export interface BoundClient {
 
 export function defineOutput<K extends ConfigKeys, P = undefined>(spec: OutputSpec<K, P>): OutputDefinition {
   if ((spec.build === undefined) === (spec.client === undefined)) throw new Error(`output ${spec.type}: declare exactly one of build (HTTP) and client`);
-  const keys: ConfigKeys = { ...spec.keys, ...commonKeys };
+  const section = spec.section ?? spec.type;
+  const sharedKeys: ConfigKeys = spec.sharedKeys ?? {};
+  if (Object.keys(sharedKeys).length > 0 && !section.includes('.')) throw new Error(`output ${spec.type}: shared keys need a nested section (provider.service)`);
+  const clash = Object.keys(sharedKeys).find((name) => name in spec.keys || name in commonKeys);
+  if (clash !== undefined) throw new Error(`output ${spec.type}: shared key ${clash} is also one of its own keys`);
+  const keys: ConfigKeys = { ...spec.keys, ...commonKeys, ...sharedKeys };
   // The instance's config was parsed from exactly these keys, and `prepared` was produced by
   // `spec.prepare` for it, so these casts only restore types the registry erased.
   const ctx = (instance: OutputInstance, now: number): BuildContext<FullConfig<K>, P> => ({
@@ -209,11 +242,14 @@ export function defineOutput<K extends ConfigKeys, P = undefined>(spec: OutputSp
   });
   return {
     type: spec.type,
+    section,
     title: spec.title,
     description: spec.description,
     keys,
     ownKeys: spec.keys,
+    sharedKeys,
     enabledBy: spec.enabledBy,
+    ...(spec.infoMinimumIsInformational ? { infoMinimumIsInformational: true } : {}),
     prepare: (config, globals) => (spec.prepare ? spec.prepare(config as FullConfig<K>, globals) : { prepared: undefined, issues: [] }),
     maxBatch: (config, prepared) => Math.max(1, Math.floor(spec.maxBatch(config as FullConfig<K>, prepared as P))),
     lingerMs: (config) => spec.lingerMs?.(config as FullConfig<K>) ?? 0,

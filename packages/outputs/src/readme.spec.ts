@@ -9,10 +9,13 @@ describe('README', () => {
   const readme = readFileSync(join(__dirname, '../README.md'), 'utf8');
 
   it.each(OUTPUTS.map((o) => [o.type, o]))('documents every %s key with its env name and default', (_type, output) => {
-    for (const [path, spec] of Object.entries(output.ownKeys)) {
-      const row = readme.split('\n').find((line) => line.startsWith(`| \`${output.type}.${path}\``));
-      expect(row, `${output.type}.${path}`).toBeDefined();
-      expect(row).toContain(`\`${envName(output.type, path)}\``);
+    // Shared keys live in the parent section (`aws.region` for `aws.sqs`).
+    const parent = output.section.slice(0, output.section.lastIndexOf('.'));
+    const documented = [...Object.entries(output.ownKeys).map(([path, spec]) => [output.section, path, spec] as const), ...Object.entries(output.sharedKeys).map(([path, spec]) => [parent, path, spec] as const)];
+    for (const [section, path, spec] of documented) {
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${section}.${path}\``));
+      expect(row, `${section}.${path}`).toBeDefined();
+      expect(row).toContain(`\`${envName(section, path)}\``);
       if (typeof spec.defaultValue === 'string' && spec.defaultValue !== '') expect(row).toContain(spec.defaultValue);
       if (spec.peregrine) expect(row).toContain('★');
     }

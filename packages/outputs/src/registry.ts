@@ -1,9 +1,25 @@
 import { alertmanager } from './alertmanager/alertmanager';
+import { awslambda } from './awslambda/awslambda';
+import { awssns } from './awssns/awssns';
+import { awssqs } from './awssqs/awssqs';
+import { datadog } from './datadog/datadog';
+import { discord } from './discord/discord';
 import { elasticsearch } from './elasticsearch/elasticsearch';
+import { googlechat } from './googlechat/googlechat';
+import { influxdb } from './influxdb/influxdb';
 import { type Env, type OutputsConfigResult, parseOutputsConfigWith } from './instances';
 import { loki } from './loki/loki';
+import { mattermost } from './mattermost/mattermost';
+import { mqtt } from './mqtt/mqtt';
+import { nats } from './nats/nats';
+import { opsgenie } from './opsgenie/opsgenie';
+import { pagerduty } from './pagerduty/pagerduty';
 import type { OutputDefinition } from './output';
+import { redis } from './redis/redis';
+import { rocketchat } from './rocketchat/rocketchat';
 import { slack } from './slack/slack';
+import { smtp } from './smtp/smtp';
+import { syslog } from './syslog/syslog';
 import { teams } from './teams/teams';
 import { webhook } from './webhook/webhook';
 
@@ -11,7 +27,7 @@ import { webhook } from './webhook/webhook';
  * The one list of outputs. Config keys, env names, metrics `destination` labels, the README
  * tables and the UI's outputs page all come from here; adding an output is one line.
  */
-export const OUTPUTS: readonly OutputDefinition[] = [slack, teams, loki, elasticsearch, alertmanager, webhook];
+export const OUTPUTS: readonly OutputDefinition[] = [slack, teams, loki, elasticsearch, alertmanager, webhook, datadog, opsgenie, pagerduty, mattermost, rocketchat, discord, googlechat, influxdb, nats, mqtt, redis, awssqs, awssns, awslambda, smtp, syslog];
 
 export function outputDefinition(type: string): OutputDefinition | undefined {
   return OUTPUTS.find((o) => o.type === type);

@@ -4,7 +4,8 @@ import { RoutingTable } from '../delivery/routing';
 
 /** The outputs' part of the configuration: falcosidekick's sections (`slack:`, `loki:`, …) and env names. */
 export const outputsSection: ConfigSection<readonly OutputInstance[]> = {
-  keys: OUTPUTS.map((output) => output.type),
+  // Top-level keys only: nested sections (`aws.sqs`) share their provider's (`aws`).
+  keys: [...new Set(OUTPUTS.map((output) => output.section.split('.')[0]!))],
   parse(tree, env) {
     const result = parseOutputsConfig(tree, env);
     // Conditions are compiled here so a bad one stops the start with its position.

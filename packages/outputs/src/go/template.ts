@@ -131,6 +131,14 @@ function renderField(field: AlertField, alert: FalcoAlert): string {
   }
 }
 
+/**
+ * A decoded JSON value as a template action prints it (`{{ $value }}`): `fmt.Print`, with a
+ * nil at top level printed `<no value>`. The SMTP body templates print output fields this way.
+ */
+export function goTemplateValue(value: unknown): string {
+  return printValue(value, true);
+}
+
 /** `fmt.Print` of a decoded JSON value. A nil interface at top level prints `<no value>` in templates. */
 function printValue(value: unknown, topLevel: boolean): string {
   if (value === null || value === undefined) return topLevel ? '<no value>' : '<nil>';
