@@ -60,6 +60,10 @@ describe('routing conditions over alerts', () => {
     const exact = { toString: () => '1700000000000000001' };
     expect(matches('evt.time = 1700000000000000001', { ...auditAlert, output_fields: { 'evt.time': exact } })).toBe(true);
     expect(matches('ka.req.pod.volumes.hostpath = "[\\"/\\"]"', { ...auditAlert, output_fields: { 'ka.req.pod.volumes.hostpath': ['/'] } })).toBe(true);
+    // Names of Object's members are output fields like any other: absent unless the alert has them.
+    expect(matches('output_fields[constructor] exists')).toBe(false);
+    expect(matches('output_fields[toString] exists')).toBe(false);
+    expect(matches('output_fields[constructor] = x', { ...auditAlert, output_fields: JSON.parse('{"constructor":"x"}') as Record<string, string> })).toBe(true);
   });
 
   it('refuses bad conditions with a code and the offending span', () => {

@@ -58,8 +58,13 @@ function outputFieldValue(value: unknown): FieldValue {
   return JSON.stringify(value);
 }
 
+/** Own keys only: a field called `constructor` must not read Object's member. */
+function ownOutputField(alert: RoutableAlert, name: string): ReturnType<typeof outputFieldValue> {
+  return outputFieldValue(Object.hasOwn(alert.output_fields, name) ? alert.output_fields[name] : undefined);
+}
+
 function outputField(name: string): FieldDefinition {
-  const extract: Extractor = (event) => outputFieldValue(alertOf(event).output_fields[name]);
+  const extract: Extractor = (event) => ownOutputField(alertOf(event), name);
   return { name, description: `the output field ${name}`, list: false, argument: 'none', argumentRequired: false, bind: () => extract };
 }
 
@@ -99,7 +104,7 @@ const ALERT_FIELD_LIST: readonly FieldDefinition[] = [
       list: false,
       argument: 'key',
       argumentRequired: true,
-      bind: (key: string | undefined) => (event: EventContext) => outputFieldValue(alertOf(event).output_fields[key ?? '']),
+      bind: (key: string | undefined) => (event: EventContext) => ownOutputField(alertOf(event), key ?? ''),
     },
 ];
 
