@@ -20,6 +20,7 @@ RUN npm prune --omit=dev --no-audit --no-fund
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
     PEREGRINE_DB_PATH=/data/peregrine.db \
+    PEREGRINE_INGEST_AUTH_TOKENS_FILE=/data/ingest-tokens.yaml \
     PEREGRINE_UI_DIR=/app/apps/ui/dist
 WORKDIR /app
 COPY --from=build /src/package.json ./
@@ -39,7 +40,9 @@ USER node
 VOLUME ["/data"]
 # 2801 falcosidekick-compatible ingest (and /k8s-audit), 2802 dashboard + API + /k8s-audit.
 EXPOSE 2801 2802
+# https first (TLSSERVER_DEPLOY), then plain HTTP; unverified on purpose: loopback, and the
+# question is whether the port answers, not whose certificate it has.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:2802/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+  CMD node -e "const p='//127.0.0.1:2802/healthz',ok=(r)=>process.exit(r.statusCode===200?0:1),no=()=>process.exit(1);require('https').get('https:'+p,{rejectUnauthorized:false},ok).on('error',()=>require('http').get('http:'+p,ok).on('error',no))"
 ENTRYPOINT ["node", "apps/server/bin/peregrine.js"]
 CMD ["serve"]

@@ -5,7 +5,7 @@
  * fields) and any output field by its name.
  */
 import { ConditionCompiler } from './condition/compiler';
-import type { EvalState, Predicate } from './condition/eval-state';
+import { EvaluationError, type EvalState, type Predicate } from './condition/eval-state';
 import { DEFAULT_PARSE_LIMITS, parseCondition } from './condition/parser';
 import type { ErrorCode } from './errors';
 import { EventContext, type Extractor, type FieldDefinition, type FieldValue } from './fields/field';
@@ -128,9 +128,15 @@ export class AlertCondition {
     this.state = compiler.newState();
   }
 
+  /** False also when a comparison cannot be evaluated (a regex over its step limit), as a rule does not match then. */
   matches(alert: RoutableAlert): boolean {
     this.state.reset(new AlertContext(alert));
-    return this.predicate(this.state);
+    try {
+      return this.predicate(this.state);
+    } catch (error) {
+      if (error instanceof EvaluationError) return false;
+      throw error;
+    }
   }
 }
 

@@ -17,6 +17,9 @@ export const ERROR_CODES = {
   DEPTH_LIMIT: 'the condition nests deeper than the limit',
   SIZE_LIMIT: 'the condition is longer than the limit',
   NODE_LIMIT: 'the condition, once macros are expanded, has more nodes than the limit',
+  MACRO_DEPTH_LIMIT: 'macros reference macros more levels deep than the limit',
+  LIST_LIMIT: 'lists, once the lists they name are expanded, come to more items than the limit',
+  PATTERN_LIMIT: 'a regex or glob pattern is larger than the limit',
   INVALID_FIELD_ARGUMENT: 'a field argument is missing, malformed or not allowed for that field',
   // Compilation of a condition
   UNKNOWN_FIELD: 'no field by that name for this source',

@@ -1,6 +1,6 @@
 export * from './priority';
 export type { FalcoAlert, EngineAlert, OutputFieldValue } from './alert';
-export { loadRules, type LoadOptions, type LoadResult, type RulesFile } from './load';
+export { loadRules, DEFAULT_LOAD_LIMITS, type LoadOptions, type LoadResult, type RulesFile } from './load';
 export { Ruleset, type RuleInfo, type EvaluateOptions, type RulesetStats } from './ruleset';
 export { extractEvents, type EventError, type ExtractedEvents } from './events';
 export { ERROR_CODES, WARNING_CODES, EVENT_ERROR_CODES, type RuleIssue, type IssueCode, type ErrorCode, type WarningCode, type EventErrorCode, type RuleItemType } from './errors';

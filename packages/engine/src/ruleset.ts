@@ -1,5 +1,5 @@
 import type { EngineAlert } from './alert';
-import { LIST_FIELD_EVALUATION_ERROR, type EvalState, type Predicate } from './condition/eval-state';
+import { EvaluationError, type EvalState, type Predicate } from './condition/eval-state';
 import { eventContext } from './events';
 import type { CompiledOutput } from './output/format';
 import { priorityValue, type Priority } from './priority';
@@ -45,7 +45,10 @@ interface ActiveRule extends CompiledRule {
 export interface RulesetStats {
   events: number;
   notEvents: number;
-  /** Comparisons that could not be evaluated (a scalar operator on a list field), by rule. */
+  /**
+   * Comparisons that could not be evaluated, by rule: a scalar operator on a list field, or a
+   * regex/glob that would take more than `maxMatchSteps` on the value. The rule did not match.
+   */
   evaluationErrors: Record<string, number>;
 }
 
@@ -89,7 +92,7 @@ export class Ruleset {
       try {
         matched = rule.predicate(state);
       } catch (error) {
-        if (error !== LIST_FIELD_EVALUATION_ERROR) throw error;
+        if (!(error instanceof EvaluationError)) throw error;
         this.stats.evaluationErrors[rule.info.name] = (this.stats.evaluationErrors[rule.info.name] ?? 0) + 1;
         continue;
       }

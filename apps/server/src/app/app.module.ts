@@ -28,7 +28,7 @@ import { RoutingTable } from '../delivery/routing';
 import { OutputsController } from '../delivery/outputs.controller';
 import { DeliveryMetrics, OutputsService } from '../delivery/outputs.service';
 import { HealthController } from '../web/health.controller';
-import { auditSettings, databaseSettings, enrichmentSettings, indexerSettings, metricsSettings, outputTlsMaterial, retentionSettings, retrySettings, rulesSettings } from './settings';
+import { auditSettings, databaseSettings, enrichmentSettings, indexerSettings, metricsSettings, outputTlsMaterial, retentionSettings, retrySettings, rulesSettings, rulesTestLimits } from './settings';
 import { AuditController } from '../audit/audit.controller';
 import { AuditIngestService } from '../audit/audit-ingest.service';
 import { AuditListeners } from '../audit/audit-listeners';
@@ -36,6 +36,7 @@ import { AuditMetrics } from '../audit/audit-metrics';
 import { registerAuditRoutes } from '../audit/audit-routes';
 import { RecentAuditEvents } from '../audit/recent-audit-events';
 import { RulesFileReader } from '../rules/rules-files';
+import { RulesTestThread } from '../rules/rules-test-thread';
 import { RulesController } from '../rules/rules.controller';
 import { RulesService } from '../rules/rules.service';
 import { ReplicaRegistry } from '../rules/replica-registry';
@@ -47,6 +48,9 @@ import { AboutController } from '../about/about.controller';
 import { AboutService } from '../about/about.service';
 import { VERSION } from '../cli/program';
 import { listenerTimeoutsOf } from '../web/listener-timeouts';
+import type { IngestAuthenticator } from '../ingest/ingest-auth';
+import { INGEST_AUTH, ingestAuthProviders } from '../ingest/ingest-auth.providers';
+import type { ServerTls } from '../web/server-tls';
 
 /** Starts and stops what runs beside the HTTP API, in dependency order. */
 class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -95,7 +99,8 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, logger: AppLogger, outputs: readonly OutputInstance[] = []): DynamicModule {
+  /** `tls`: the listeners' certificate (`tlsserver.deploy`), loaded before the main port's server exists. */
+  static forRoot(config: AppConfig, logger: AppLogger, outputs: readonly OutputInstance[] = [], tls?: ServerTls): DynamicModule {
     // This process among the replicas of the store: on the deliveries it claims and in the replicas list.
     const replica = { id: randomUUID(), hostname: hostname() };
     return {
@@ -195,19 +200,26 @@ export class AppModule {
         },
         {
           provide: FalcoCompatServer,
-          useFactory: async (ingest: IngestPipeline, metrics: Metrics, audit: AuditIngestService, auditMetrics: AuditMetrics) => {
-            const compat = new FalcoCompatServer(ingest, metrics, logger, { address: config.listenaddress, port: config.listenport, maxBodyBytes: config.peregrine.ingest.max_body_bytes, timeouts: listenerTimeoutsOf(config) });
-            await registerAuditRoutes(compat.server, audit, auditMetrics, logger, { prefix: '', maxBodyBytes: config.peregrine.audit.max_body_bytes });
+          useFactory: async (ingest: IngestPipeline, metrics: Metrics, audit: AuditIngestService, auditMetrics: AuditMetrics, auth: IngestAuthenticator | undefined) => {
+            const compat = new FalcoCompatServer(ingest, metrics, logger, {
+              auth,
+              address: config.listenaddress,
+              port: config.listenport,
+              maxBodyBytes: config.peregrine.ingest.max_body_bytes,
+              timeouts: listenerTimeoutsOf(config),
+              ...(tls ? { tls: tls.listener('ingest'), plainHttp: { port: config.tlsserver.notlsport, paths: config.tlsserver.notlspaths } } : {}),
+            });
+            await registerAuditRoutes(compat.server, audit, auditMetrics, logger, { prefix: '', maxBodyBytes: config.peregrine.audit.max_body_bytes, auth });
             return compat;
           },
-          inject: [IngestPipeline, Metrics, AuditIngestService, AuditMetrics],
+          inject: [IngestPipeline, Metrics, AuditIngestService, AuditMetrics, INGEST_AUTH],
         },
         { provide: AuditMetrics, useFactory: (metrics: Metrics) => new AuditMetrics(metrics.registry, metricsSettings(config).labelBounds), inject: [Metrics] },
         { provide: RecentAuditEvents, useFactory: () => new RecentAuditEvents(config.peregrine.audit.recent_events, config.peregrine.audit.recent_max_bytes) },
         {
           provide: RulesService,
           useFactory: async (clock: Clock, auditMetrics: AuditMetrics) => {
-            const rules = new RulesService(new RulesFileReader(), rulesSettings(config), clock, logger.child({ component: 'rules' }));
+            const rules = new RulesService(new RulesFileReader(), rulesSettings(config), clock, logger.child({ component: 'rules' }), new RulesTestThread(rulesTestLimits(config)));
             rules.onReload((status) => auditMetrics.rulesReloads.inc({ result: status.ok ? 'ok' : 'error' }));
             await rules.start();
             return rules;
@@ -227,12 +239,20 @@ export class AppModule {
         },
         {
           provide: AuditListeners,
-          useFactory: (audit: AuditIngestService, auditMetrics: AuditMetrics) =>
-            new AuditListeners(audit, auditMetrics, logger, { address: config.peregrine.address, ports: config.peregrine.audit.extra_ports, maxBodyBytes: config.peregrine.audit.max_body_bytes, timeouts: listenerTimeoutsOf(config) }),
-          inject: [AuditIngestService, AuditMetrics],
+          useFactory: (audit: AuditIngestService, auditMetrics: AuditMetrics, auth: IngestAuthenticator | undefined) =>
+            new AuditListeners(audit, auditMetrics, logger, {
+              auth,
+              address: config.peregrine.address,
+              ports: config.peregrine.audit.extra_ports,
+              maxBodyBytes: config.peregrine.audit.max_body_bytes,
+              timeouts: listenerTimeoutsOf(config),
+              ...(tls ? { tls: tls.listener('ingest') } : {}),
+            }),
+          inject: [AuditIngestService, AuditMetrics, INGEST_AUTH],
         },
         { provide: APP_FILTER, useFactory: () => new ErrorFilter(logger, dashboardDirectory(config) !== undefined, config.peregrine.base_path) },
         ...authProviders(config, logger),
+        ...ingestAuthProviders(config, logger),
         { provide: AboutService, useFactory: (clock: Clock) => new AboutService(VERSION, config, outputs, clock.nowMs()), inject: [Clock] },
         Lifecycle,
       ],

@@ -21,15 +21,21 @@ import { registerApiDocs } from '../openapi/api-docs';
 import { isIngestRoute } from '../auth/access-policy';
 import { crossSiteReason, registerBrowserSafety } from '../web/browser-safety';
 import { listenerTimeoutsOf, timedServerFactory } from '../web/listener-timeouts';
+import { loadServerTls } from '../web/server-tls';
+import { registerClientCertificateGate } from '../web/client-certificate-gate';
 import { recordRoutes } from '../openapi/route-catalog';
+import { type IngestAuthenticator, registerMainPortIngestAuth, urlForLog } from '../ingest/ingest-auth';
+import { INGEST_AUTH } from '../ingest/ingest-auth.providers';
 import { VERSION } from '../cli/program';
 
 export interface RunningServer {
   readonly app: NestFastifyApplication;
-  /** `http://host:port` of the dashboard and API. */
+  /** `http://host:port` of the dashboard and API (`https://` with `tlsserver.deploy`). */
   readonly mainUrl: string;
-  /** `http://host:port` of the falcosidekick-compatible listener. */
+  /** `http://host:port` of the falcosidekick-compatible listener (`https://` with `tlsserver.deploy`). */
   readonly compatUrl: string;
+  /** `http://host:port` of `tlsserver.notlsport`, when TLS is on and `tlsserver.notlspaths` names a route. */
+  readonly plainUrl?: string;
   close(): Promise<void>;
 }
 
@@ -39,13 +45,15 @@ export interface RunningServer {
  * so tests run exactly what users run.
  */
 export async function startServer(config: AppConfig, logger: AppLogger, outputs: readonly OutputInstance[] = []): Promise<RunningServer> {
+  // First: unusable certificate files stop the start (naming their key) before anything opens.
+  const tls = await loadServerTls(config, logger);
   const adapter = new FastifyAdapter({
-    serverFactory: timedServerFactory(listenerTimeoutsOf(config)),
+    serverFactory: timedServerFactory(listenerTimeoutsOf(config), tls?.listener('dashboard')),
     bodyLimit: config.peregrine.ingest.max_body_bytes,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger, outputs), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger, outputs, tls), adapter, {
     bodyParser: false,
     logger: new NestPinoLogger(logger.child({ component: 'nest' })),
     abortOnError: false,
@@ -59,21 +67,24 @@ export async function startServer(config: AppConfig, logger: AppLogger, outputs:
   fastify.setReplySerializer((payload) => stringifyJson(payload));
   if (logger.isLevelEnabled('debug')) {
     fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
-      logger.debug({ port: config.peregrine.port, method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+      logger.debug({ port: config.peregrine.port, method: request.method, url: urlForLog(request.url, request.routeOptions.url), status: reply.statusCode, ms: reply.elapsedTime }, 'request');
     });
   }
   const basePath = config.peregrine.base_path;
   // Before any route is added, so every one of them is covered (and checked against the API docs).
   recordRoutes(fastify);
+  if (tls?.mutualTls) registerClientCertificateGate(fastify, logger, basePath);
   registerBrowserSafety(fastify, logger, (method, routePath) => isIngestRoute(method, routePath, basePath));
   registerAccessControl(fastify, app.get(AuthService), logger, basePath);
+  const ingestAuth = app.get<symbol, IngestAuthenticator | undefined>(INGEST_AUTH);
+  registerMainPortIngestAuth(fastify, ingestAuth, logger, basePath);
   if (basePath !== '') {
     // Probes keep their well-known root path; everything a browser uses moves under the prefix.
     app.setGlobalPrefix(basePath, { exclude: ['healthz'] });
     fastify.get(basePath, async (_request, reply) => reply.redirect(`${basePath}/`, 301));
   }
   // The apiserver webhook: its own body cap and parser, outside Nest's JSON handling.
-  await registerAuditRoutes(fastify, app.get(AuditIngestService), app.get(AuditMetrics), logger, { prefix: basePath, maxBodyBytes: config.peregrine.audit.max_body_bytes });
+  await registerAuditRoutes(fastify, app.get(AuditIngestService), app.get(AuditMetrics), logger, { prefix: basePath, maxBodyBytes: config.peregrine.audit.max_body_bytes, auth: ingestAuth });
   app.useWebSocketAdapter(new BasePathIoAdapter(app, `${basePath}/socket.io`, liveAccessControl(app.get(AuthService), app.get(LiveSessions))));
   await registerDashboard(app, dashboardDirectory(config), logger, basePath);
   registerApiDocs(app, VERSION, basePath);
@@ -84,14 +95,20 @@ export async function startServer(config: AppConfig, logger: AppLogger, outputs:
   await compat.listen();
   await app.get(AuditListeners).listen();
 
-  const mainUrl = urlOf(fastify.server.address());
-  const compatUrl = urlOf(compat.server.server.address());
-  logger.info({ mainUrl, compatUrl }, 'Peregrine is listening');
+  tls?.watch();
+
+  const scheme = tls ? 'https' : 'http';
+  const mainUrl = urlOf(fastify.server.address(), scheme);
+  const compatUrl = urlOf(compat.server.server.address(), scheme);
+  const plainUrl = compat.plainServer ? urlOf(compat.plainServer.server.address(), 'http') : undefined;
+  logger.info({ mainUrl, compatUrl, ...(plainUrl ? { plainUrl } : {}) }, 'Peregrine is listening');
   return {
     app,
     mainUrl,
     compatUrl,
+    ...(plainUrl ? { plainUrl } : {}),
     close: async () => {
+      tls?.close();
       await app.close();
     },
   };
@@ -126,8 +143,8 @@ function hostOf(address: string): string {
   return address === '' ? '::' : address;
 }
 
-function urlOf(address: ReturnType<import('node:net').Server['address']>): string {
+function urlOf(address: ReturnType<import('node:net').Server['address']>, scheme: 'http' | 'https'): string {
   if (address === null || typeof address === 'string') return String(address);
   const host = address.address === '::' || address.address === '0.0.0.0' ? '127.0.0.1' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return `http://${host}:${address.port}`;
+  return `${scheme}://${host}:${address.port}`;
 }

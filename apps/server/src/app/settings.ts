@@ -13,6 +13,7 @@ import { type LoadOptions, parsePriority } from '@peregrine/engine';
 import type { AuditIngestSettings } from '../audit/audit-ingest.service';
 import { DEFAULT_RULES_FOLDER, type RulesPath, SHIPPED_RULES_FILE } from '../rules/rules-files';
 import type { RulesSettings } from '../rules/rules.service';
+import type { RulesTestLimits } from '../rules/rules-test-thread';
 
 /** Derives each component's settings from the one parsed configuration. */
 export function databaseSettings(config: AppConfig): DatabaseSettings {
@@ -104,9 +105,24 @@ export function rulesSettings(config: AppConfig): RulesSettings {
           { path: DEFAULT_RULES_FOLDER, optional: true },
         ]
       : rules.files.map((path) => ({ path, optional: false }));
-  const load: LoadOptions = { disabledTags: rules.disabled_tags, disabledRules: rules.disabled_rules, enabledRules: rules.enabled_rules };
+  const load: LoadOptions = {
+    disabledTags: rules.disabled_tags,
+    disabledRules: rules.disabled_rules,
+    enabledRules: rules.enabled_rules,
+    maxListItems: rules.max_list_items,
+    maxMacroDepth: rules.max_macro_depth,
+    maxConditionNodes: rules.max_condition_nodes,
+    maxPatternSize: rules.max_pattern_size,
+    maxMatchSteps: rules.max_match_steps,
+  };
   if (rules.enabled_tags.length > 0) load.enabledTags = rules.enabled_tags;
   return { paths, load, ruleMatching: rules.rule_matching, minPriority: parsePriority(rules.min_priority) ?? 'Debug', watch: rules.watch };
+}
+
+/** The thread `POST /api/v1/rules/test` runs on: one try at a time, a few waiting. */
+export function rulesTestLimits(config: AppConfig): RulesTestLimits {
+  const rules = config.peregrine.rules;
+  return { timeoutMs: rules.test_timeout_ms, maxMemoryMb: rules.test_max_memory_mb, maxWaiting: 4 };
 }
 
 export function auditSettings(config: AppConfig): AuditIngestSettings {

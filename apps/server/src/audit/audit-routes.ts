@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PeregrineError } from '../common/errors';
 import { clusterOf } from '../ingest/cluster';
+import { type IngestAuthenticator, ingestAuthHook, ingestClusterOf } from '../ingest/ingest-auth';
 import type { AppLogger } from '../logging/logger';
 import { replyFor, toPeregrineError } from '../web/http-errors';
 import type { AuditIngestService } from './audit-ingest.service';
@@ -10,6 +11,8 @@ export interface AuditRouteOptions {
   /** Path prefix (the main port's base path); the routes also answer at the root. */
   prefix: string;
   maxBodyBytes: number;
+  /** `peregrine.ingest.auth`: a token on every audit path; undefined when off (then nothing is checked). */
+  auth?: IngestAuthenticator | undefined;
 }
 
 /** The k8saudit plugin's path, Falco < 0.32's webserver path, and one cluster per path segment. */
@@ -27,6 +30,8 @@ export async function registerAuditRoutes(fastify: FastifyInstance, audit: Audit
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.maxBodyBytes }, (_request, body, done) => done(null, body));
     scope.setErrorHandler((error, _request, reply) => replyError(reply, error, metrics, logger, options.maxBodyBytes));
+    // Every route of this scope is the webhook; registered only when on, so with it off no hook runs.
+    if (options.auth) scope.addHook('onRequest', ingestAuthHook(options.auth, () => true, (reply, error) => replyError(reply, error, metrics, logger, options.maxBodyBytes)));
 
     const handle = async (request: FastifyRequest<{ Params: { cluster?: string } }>, reply: FastifyReply): Promise<FastifyReply> => {
       if (request.method !== 'POST') {
@@ -39,7 +44,7 @@ export async function registerAuditRoutes(fastify: FastifyInstance, audit: Audit
         metrics.eventsRejected.inc({ reason: 'UNSUPPORTED_CONTENT_TYPE' });
         return reply.code(400).send({ statusCode: 400, code: 'UNSUPPORTED_CONTENT_TYPE', message: `Content-Type must be application/json, not "${contentType.slice(0, 100)}"` });
       }
-      const result = await audit.ingest(Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0), clusterFrom(request));
+      const result = await audit.ingest(Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0), ingestClusterOf(options.auth, request, clusterFrom));
       if (result.errors.length === 0) return reply.code(200).send({ cluster: result.cluster, received: result.received, alerts: result.alerts });
       const rejected = result.errors.length;
       return reply.code(400).send({
@@ -58,6 +63,8 @@ export async function registerAuditRoutes(fastify: FastifyInstance, audit: Audit
       for (const path of AUDIT_PATHS) {
         scope.all(`${prefix}${path}`, handle);
         scope.all(`${prefix}${path}/:cluster`, handle);
+        // For senders that cannot set a header; the token is ignored when tokens are off.
+        scope.all(`${prefix}${path}/:cluster/:token`, handle);
       }
     }
   });

@@ -45,11 +45,15 @@ export function requiresSession(method: string, routePath: string, basePath = ''
 
 /** Paths of the apiserver's audit webhook (relative to the base path), with or without a cluster segment. */
 const AUDIT_WEBHOOK = /^\/k8s[-_]audit(\/|$)/;
+/** `/ingest/<token>` in front of an ingest path: the ingest token of senders that cannot set a header (ingest/ingest-auth.ts). */
+export const INGEST_TOKEN_PREFIX = '/ingest/:token';
 
 /** Whether senders (Falco, falcosidekick, the apiserver), not browsers, post to this route. */
 export function isIngestRoute(method: string, routePath: string, basePath = ''): boolean {
   if (!routePath.startsWith(basePath)) return false;
   const relative = routePath.slice(basePath.length);
   const upper = method.toUpperCase();
+  // Every route under `/ingest/<token>` is a Falco ingest path with the token in front.
+  if (relative === INGEST_TOKEN_PREFIX || relative.startsWith(`${INGEST_TOKEN_PREFIX}/`)) return upper === 'POST';
   return AUDIT_WEBHOOK.test(relative) || PUBLIC_API_ROUTES.some((route) => route.ingest === true && route.methods !== 'any' && route.methods.includes(upper) && relative === route.path);
 }

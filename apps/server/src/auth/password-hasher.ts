@@ -100,6 +100,8 @@ export class PasswordHasher {
       if (!next) return;
       this.running.set(next.job.id, next.settle);
       this.busy.set(worker, next.job.id);
+      // A thread at work keeps the process alive (a start-up hashing the admin password awaits it).
+      worker.ref();
       worker.postMessage(next.job);
     }
   }
@@ -107,18 +109,19 @@ export class PasswordHasher {
   private startWorker(): Worker | undefined {
     if (this.workers.length >= this.limits.threads) return undefined;
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { bcryptjs: require.resolve('bcryptjs') } });
-    // Never what keeps the process alive.
-    worker.unref();
     worker.on('message', (answer: Answer) => {
       const settle = this.running.get(answer.id);
       this.running.delete(answer.id);
       this.busy.delete(worker);
+      worker.unref();
       this.idle.push(worker);
       settle?.(answer);
       this.dispatch();
     });
     worker.on('error', (error) => this.retire(worker, error.message));
     worker.on('exit', () => this.retire(worker, 'the password thread exited'));
+    // An idle thread never keeps the process alive (unref after the listeners: adding one refs it again).
+    worker.unref();
     this.workers.push(worker);
     return worker;
   }

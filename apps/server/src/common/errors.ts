@@ -19,10 +19,17 @@ export type ErrorCode =
   | 'TOO_MANY_EVENTS'
   | 'INVALID_AUDIT_EVENTS'
   | 'RULES_INVALID'
+  | 'RULES_TEST_TIMEOUT'
+  | 'RULES_TEST_MEMORY_LIMIT'
+  | 'RULES_TEST_FAILED'
+  | 'RULES_TEST_BUSY'
   | 'UNAUTHENTICATED'
   | 'INVALID_CREDENTIALS'
   | 'TOO_MANY_ATTEMPTS'
-  | 'CROSS_SITE_REQUEST';
+  | 'CROSS_SITE_REQUEST'
+  | 'INGEST_TOKEN_REQUIRED'
+  | 'INGEST_TOKEN_INVALID'
+  | 'CLIENT_CERTIFICATE_REQUIRED';
 
 export class PeregrineError extends Error {
   constructor(
@@ -53,10 +60,18 @@ const statusByCode: Record<ErrorCode, number> = {
   TOO_MANY_EVENTS: 413,
   INVALID_AUDIT_EVENTS: 400,
   RULES_INVALID: 422,
+  // The posted rules or event cost too much to try (or broke the engine): trying again will too.
+  RULES_TEST_TIMEOUT: 422,
+  RULES_TEST_MEMORY_LIMIT: 422,
+  RULES_TEST_FAILED: 422,
+  RULES_TEST_BUSY: 503,
   UNAUTHENTICATED: 401,
   INVALID_CREDENTIALS: 401,
   TOO_MANY_ATTEMPTS: 429,
   CROSS_SITE_REQUEST: 403,
+  INGEST_TOKEN_REQUIRED: 401,
+  INGEST_TOKEN_INVALID: 401,
+  CLIENT_CERTIFICATE_REQUIRED: 403,
 };
 
 export function httpStatusOf(error: PeregrineError): number {

@@ -1,4 +1,4 @@
-import { parsePriority } from '@peregrine/engine';
+import { DEFAULT_LOAD_LIMITS, parsePriority } from '@peregrine/engine';
 import { z } from 'zod';
 import { NAMES_LIST } from './names-list';
 
@@ -15,6 +15,18 @@ const ipOrEmpty = z.string().refine((v) => v === '' || isIp(v), 'must be an IP a
 
 const AUDIT_DEFAULTS = { max_body_bytes: 12 * 1024 * 1024, max_event_bytes: 256 * 1024, max_events_per_request: 10_000, recent_events: 1000, recent_max_bytes: 32 * 1024 * 1024 };
 const AUTH_DEFAULTS = { enabled: true, username: 'admin', admin_password: '', session_ttl: '12h', login_max_failures: 5, login_window: '1m' };
+/** Off by default, so Falco's http_output and existing webhooks stay drop-in (ingest/ingest-auth.ts). */
+const INGEST_AUTH_DEFAULTS = { enabled: false, tokens_file: './data/ingest-tokens.yaml' };
+/** falcosidekick's own defaults for its server TLS (config.go). */
+const TLS_SERVER_DEFAULTS = {
+  deploy: false,
+  certfile: '/etc/certs/server/server.crt',
+  keyfile: '/etc/certs/server/server.key',
+  mutualtls: false,
+  cacertfile: '/etc/certs/server/ca.crt',
+  notlsport: 2810,
+  notlspaths: [] as string[],
+};
 const RULES_DEFAULTS = {
   files: [] as string[],
   disabled_tags: [] as string[],
@@ -24,6 +36,13 @@ const RULES_DEFAULTS = {
   watch: true,
   rule_matching: 'first' as const,
   min_priority: 'debug',
+  max_list_items: DEFAULT_LOAD_LIMITS.maxListItems,
+  max_macro_depth: DEFAULT_LOAD_LIMITS.maxMacroDepth,
+  max_condition_nodes: DEFAULT_LOAD_LIMITS.maxConditionNodes,
+  max_pattern_size: DEFAULT_LOAD_LIMITS.maxPatternSize,
+  max_match_steps: DEFAULT_LOAD_LIMITS.maxMatchSteps,
+  test_timeout_ms: 10_000,
+  test_max_memory_mb: 256,
 };
 
 export const configSchema = z.object({
@@ -42,6 +61,21 @@ export const configSchema = z.object({
   mutualtlsclient: z
     .object({ certfile: z.string().default(''), keyfile: z.string().default(''), cacertfile: z.string().default('') })
     .default({ certfile: '', keyfile: '', cacertfile: '' }),
+  // falcosidekick's server TLS, on every listener (2801, 2802, the audit ports); the files are
+  // read and checked at start and reloaded when they change (web/server-tls.ts, docs/tls.md).
+  tlsserver: z
+    .object({
+      deploy: z.boolean().default(TLS_SERVER_DEFAULTS.deploy),
+      certfile: z.string().min(1).default(TLS_SERVER_DEFAULTS.certfile),
+      keyfile: z.string().min(1).default(TLS_SERVER_DEFAULTS.keyfile),
+      /** Client certificates signed by `cacertfile` required on the ingest ports (and for ingest on 2802). */
+      mutualtls: z.boolean().default(TLS_SERVER_DEFAULTS.mutualtls),
+      cacertfile: z.string().min(1).default(TLS_SERVER_DEFAULTS.cacertfile),
+      /** Plain-HTTP port serving only `notlspaths` of the ingest listener (probes), when any are listed. */
+      notlsport: port.default(TLS_SERVER_DEFAULTS.notlsport),
+      notlspaths: z.array(z.string()).default(TLS_SERVER_DEFAULTS.notlspaths),
+    })
+    .default(TLS_SERVER_DEFAULTS),
   prometheus: z
     .object({
       extralabels: z.string().default(''),
@@ -93,8 +127,16 @@ export const configSchema = z.object({
           header_timeout_ms: z.number().int().min(100).max(600_000).default(10_000),
           /** …and its whole request, body included, within this long (every listener). */
           read_timeout_ms: z.number().int().min(100).max(3_600_000).default(60_000),
+          /** Bearer tokens for senders, each bound to a cluster; only their SHA-256 is kept, in `tokens_file`. */
+          auth: z
+            .object({
+              enabled: z.boolean().default(INGEST_AUTH_DEFAULTS.enabled),
+              /** YAML list of token hashes, reloaded when it changes (`peregrine token create` writes it). */
+              tokens_file: z.string().min(1).default(INGEST_AUTH_DEFAULTS.tokens_file),
+            })
+            .default(INGEST_AUTH_DEFAULTS),
         })
-        .default({ max_body_bytes: 4 * 1024 * 1024, header_timeout_ms: 10_000, read_timeout_ms: 60_000 }),
+        .default({ max_body_bytes: 4 * 1024 * 1024, header_timeout_ms: 10_000, read_timeout_ms: 60_000, auth: INGEST_AUTH_DEFAULTS }),
       log: z
         .object({
           level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
@@ -137,6 +179,21 @@ export const configSchema = z.object({
             .string()
             .refine((value) => parsePriority(value) !== undefined, 'must be a Falco priority (debug, info, notice, warning, error, critical, alert, emergency)')
             .default('debug'),
+          // Rule text is untrusted (the rule editor posts it): what one load may expand to.
+          /** List items of one load once lists naming lists are expanded, plus those conditions substitute. */
+          max_list_items: z.number().int().min(1000).max(100_000_000).default(RULES_DEFAULTS.max_list_items),
+          /** Macros a condition may go through (rule → macro → macro …). */
+          max_macro_depth: z.number().int().min(1).max(1000).default(RULES_DEFAULTS.max_macro_depth),
+          /** Nodes of a rule's condition once its macros are expanded. */
+          max_condition_nodes: z.number().int().min(100).max(10_000_000).default(RULES_DEFAULTS.max_condition_nodes),
+          /** Largest regex (instructions, counted repetition expanded) or glob (tokens). */
+          max_pattern_size: z.number().int().min(10).max(1_000_000).default(RULES_DEFAULTS.max_pattern_size),
+          /** Steps one regex/glob comparison may take on one value; beyond, the rule does not match that event. */
+          max_match_steps: z.number().int().min(1000).max(10_000_000_000).default(RULES_DEFAULTS.max_match_steps),
+          /** `POST /api/v1/rules/test` runs on a thread of its own, stopped after this long… */
+          test_timeout_ms: z.number().int().min(100).max(600_000).default(RULES_DEFAULTS.test_timeout_ms),
+          /** …or when its heap passes this many MiB. */
+          test_max_memory_mb: z.number().int().min(16).max(16_384).default(RULES_DEFAULTS.test_max_memory_mb),
         })
         .default(RULES_DEFAULTS),
       /** Sign-in for the dashboard and its API (ingest is never behind it). */
@@ -163,7 +220,7 @@ export const configSchema = z.object({
       db: { driver: 'sqlite', path: './data/peregrine.db', url: '', synchronous: 'NORMAL', busy_timeout_ms: 5000, index_interval_ms: 50, max_unindexed: 50_000 },
       retention: { max_age: '720h', max_alerts: 1_000_000 },
       delivery: { max_age: '24h', initial_backoff: '1s', max_backoff: '5m', claim_lease: '60s' },
-      ingest: { max_body_bytes: 4 * 1024 * 1024, header_timeout_ms: 10_000, read_timeout_ms: 60_000 },
+      ingest: { max_body_bytes: 4 * 1024 * 1024, header_timeout_ms: 10_000, read_timeout_ms: 60_000, auth: INGEST_AUTH_DEFAULTS },
       log: { level: 'info' },
       metrics: { max_series: 10_000, max_label_length: 256 },
       audit: { extra_ports: [], ...AUDIT_DEFAULTS },

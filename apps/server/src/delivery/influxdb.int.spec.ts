@@ -1,13 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSender, type OutputAlert, type OutputSender, parseOutputsConfig } from '@peregrine/outputs';
 import { FakeInfluxdb } from '../../../../packages/outputs/src/testing';
-import { findExecutable, freePort, startProcess } from '../testing/processes';
+import { type Influxd, influxql as influxqlAt, startInfluxd } from '../testing/influxd';
 import { startTestServer } from '../testing/test-server';
 
-const INFLUXD = findExecutable(['/usr/bin/influxd', '/usr/local/bin/influxd']);
 // Characters that must be percent-encoded in the `p=` query parameter.
 const ADMIN = { user: 'peregrine', password: 'pw&Int3g#ration+' };
 
@@ -30,13 +26,12 @@ function alert(extra: Partial<OutputAlert> = {}): OutputAlert {
 }
 
 // Debian's influxdb (InfluxDB 1.6, `auth-enabled`), started on loopback by this suite with its
-// own data, meta and WAL directories. `.ci/run` installs it; without it the suite fails loudly
-// rather than skipping. 1.6 has no `/api/v2/write` (added in 1.8), so the v2 API is tested
-// against the fake InfluxDB only.
+// own data, meta and WAL directories (testing/influxd.ts). `.ci/run` installs it; without it the
+// suite fails loudly rather than skipping. 1.6 has no `/api/v2/write` (added in 1.8), so the v2
+// API is tested against the fake InfluxDB only.
 describe('InfluxDB output against a real InfluxDB 1.x', () => {
-  let dir: string;
   let influxUrl: string;
-  let influxd: Awaited<ReturnType<typeof startProcess>>;
+  let influxd: Influxd | undefined;
   const senders: OutputSender[] = [];
 
   const sender = (section: Record<string, unknown>): OutputSender => {
@@ -48,11 +43,7 @@ describe('InfluxDB output against a real InfluxDB 1.x', () => {
   };
 
   /** Runs InfluxQL over HTTP as the admin. */
-  async function influxql(q: string, db = '', epoch = 'ns'): Promise<{ status: number; body: { results?: Array<{ series?: Array<{ columns: string[]; values: unknown[][] }>; error?: string }> } }> {
-    const params = new URLSearchParams({ q, db, u: ADMIN.user, p: ADMIN.password, epoch });
-    const response = await fetch(`${influxUrl}/query?${params.toString()}`, { method: 'POST' });
-    return { status: response.status, body: (await response.json()) as never };
-  }
+  const influxql = (q: string, db = '', epoch = 'ns'): ReturnType<typeof influxqlAt> => influxqlAt(influxUrl, ADMIN, q, db, epoch);
 
   /** The rows of a SELECT, as column → value objects (times as integers in `epoch`; JSON numbers, so keep them below 2^53). */
   async function rows(q: string, db = 'falco', epoch = 's'): Promise<Row[]> {
@@ -66,45 +57,14 @@ describe('InfluxDB output against a real InfluxDB 1.x', () => {
   }
 
   beforeAll(async () => {
-    if (!INFLUXD) throw new Error('influxd is not installed (apt-get install influxdb); .ci/run installs it');
-    dir = mkdtempSync(join(tmpdir(), 'peregrine-influxdb-'));
-    const [httpPort, rpcPort] = [await freePort(), await freePort()];
-    influxUrl = `http://127.0.0.1:${httpPort}`;
-    writeFileSync(
-      join(dir, 'influxdb.conf'),
-      [
-        'reporting-disabled = true',
-        `bind-address = "127.0.0.1:${rpcPort}"`,
-        '[meta]',
-        `  dir = "${join(dir, 'meta')}"`,
-        '[data]',
-        `  dir = "${join(dir, 'data')}"`,
-        `  wal-dir = "${join(dir, 'wal')}"`,
-        '  query-log-enabled = false',
-        '[monitor]',
-        '  store-enabled = false',
-        '[continuous_queries]',
-        '  enabled = false',
-        '[logging]',
-        '  level = "error"',
-        '[http]',
-        `  bind-address = "127.0.0.1:${httpPort}"`,
-        '  auth-enabled = true',
-        '  log-enabled = false',
-        '',
-      ].join('\n'),
-    );
-    influxd = await startProcess(INFLUXD, ['-config', join(dir, 'influxdb.conf')], `${influxUrl}/ping`);
-    // With no user yet, InfluxDB lets the first admin be created without credentials.
-    const created = await fetch(`${influxUrl}/query`, { method: 'POST', body: new URLSearchParams({ q: `CREATE USER "${ADMIN.user}" WITH PASSWORD '${ADMIN.password}' WITH ALL PRIVILEGES` }) });
-    expect(created.status).toBe(200);
+    influxd = await startInfluxd(ADMIN);
+    influxUrl = influxd.url;
     for (const db of ['falco', 'e2e', 'scratch']) expect((await influxql(`CREATE DATABASE ${db}`)).status).toBe(200);
   }, 60_000);
 
   afterAll(async () => {
     await Promise.all(senders.splice(0).map((s) => s.close()));
     await influxd?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it("stores falcosidekick's reference alert as the point falcosidekick writes (tags and value)", async () => {

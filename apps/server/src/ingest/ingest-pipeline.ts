@@ -60,8 +60,8 @@ export class IngestPipeline {
     return this.accept(this.decode(body, context), context);
   }
 
-  /** falcosidekick's built-in test alert (`POST /test`). */
-  async ingestTestAlert(): Promise<Alert> {
+  /** falcosidekick's built-in test alert (`POST /test`); `context.cluster` is an ingest token's cluster. */
+  async ingestTestAlert(context: IngestContext = {}): Promise<Alert> {
     const now = nowInstant(() => this.clock.nowMs());
     // falcosidekick stamps the test alert with second precision.
     const seconds: Instant = { ns: (now.ns / 1_000_000_000n) * 1_000_000_000n, text: now.text.replace(/\.\d+Z$/, 'Z') };
@@ -74,7 +74,7 @@ export class IngestPipeline {
       source: '',
       tags: ['test', 'example'],
       hostname: 'falcosidekick',
-    }, {});
+    }, context);
   }
 
   /** An alert the rules engine produced from an audit event: already decoded and valid. */

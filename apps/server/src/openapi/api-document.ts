@@ -39,7 +39,7 @@ const FILTERS: ParameterObject[] = [
 
 const ERROR_TEXT: Readonly<Record<number, string>> = {
   400: 'Bad request: the coded error names the parameter or field',
-  401: 'No valid session (UNAUTHENTICATED) or wrong credentials (INVALID_CREDENTIALS)',
+  401: 'No valid session (UNAUTHENTICATED) or wrong credentials (INVALID_CREDENTIALS); on ingest routes with peregrine.ingest.auth on, no ingest token (INGEST_TOKEN_REQUIRED) or one that is not valid (INGEST_TOKEN_INVALID)',
   404: 'Not found',
   405: 'Method not allowed',
   413: 'Body too large',
@@ -49,7 +49,16 @@ const ERROR_TEXT: Readonly<Record<number, string>> = {
   503: 'The store cannot take it now (Retry-After)',
 };
 
-const ALERT_INGEST_ERRORS = [400, 413, 415, 503];
+const ALERT_INGEST_ERRORS = [400, 401, 413, 415, 503];
+const INGEST_TOKEN = pathParam('token', 'Ingest token (peregrine.ingest.auth), for senders that cannot send Authorization: Bearer; ignored when ingest tokens are off');
+const ADD_EVENT_WITH_TOKEN: Operation = {
+  summary: 'falcosidekick-ui’s add-event with the ingest token in the path (WEBUI_URL=http://peregrine:2802/ingest/<token>)',
+  tags: ['ingest'],
+  parameters: [INGEST_TOKEN],
+  body: { schema: ref('AddEvent') },
+  ok: { '200': { description: '`{}` once stored, in the token’s cluster', schema: { type: 'object' } } },
+  errors: ALERT_INGEST_ERRORS,
+};
 
 /**
  * Every route under `/api/v1` (and the ingest routes beside it), with parameters and response
@@ -76,6 +85,20 @@ const OPERATIONS: Readonly<Record<string, Partial<Record<Method, Operation>>>> =
       errors: ALERT_INGEST_ERRORS,
     },
   },
+  '/ingest/{token}/api/v1/alerts': {
+    post: {
+      summary: 'Ingest one Falco alert, the ingest token in the path',
+      description: 'As POST /api/v1/alerts, for senders that cannot send Authorization: Bearer. The alert is stored in the token’s cluster.',
+      tags: ['ingest'],
+      parameters: [INGEST_TOKEN],
+      body: { schema: ref('FalcoAlert') },
+      ok: { '200': { description: 'Stored', schema: ref('Ingested') } },
+      errors: ALERT_INGEST_ERRORS,
+    },
+  },
+  '/ingest/{token}/api/v1/events/add': { post: ADD_EVENT_WITH_TOKEN },
+  '/ingest/{token}/api/v1': { post: ADD_EVENT_WITH_TOKEN },
+  '/ingest/{token}': { post: ADD_EVENT_WITH_TOKEN },
   '/api/v1/alerts/stats': {
     get: {
       summary: 'Counts per value of one field, optionally as a timeline',
@@ -154,7 +177,17 @@ const OPERATIONS: Readonly<Record<string, Partial<Record<Method, Operation>>>> =
     get: { summary: 'The last load or reload: files, coded errors with positions, warnings; and the rules every replica runs', tags: ['rules'], ok: { '200': { description: 'Status', schema: ref('RulesStatusWithReplicas') } } },
   },
   '/api/v1/rules/test': {
-    post: { summary: 'Try rules on an event without storing anything', tags: ['rules'], body: { schema: ref('RulesTestRequest') }, ok: { '200': { description: 'What the rules did', schema: ref('RulesTestResult') } }, errors: [400] },
+    post: {
+      summary: 'Try rules on an event without storing anything (on a thread of its own, with a time and a memory limit)',
+      tags: ['rules'],
+      body: { schema: ref('RulesTestRequest') },
+      ok: {
+        '200': { description: 'What the rules did', schema: ref('RulesTestResult') },
+        '422': { description: 'Trying them took longer than peregrine.rules.test_timeout_ms (RULES_TEST_TIMEOUT) or more memory than test_max_memory_mb (RULES_TEST_MEMORY_LIMIT); they were stopped', schema: ref('Error') },
+        '503': { description: 'Too many tries waiting for the rules thread (RULES_TEST_BUSY, Retry-After)', schema: ref('Error') },
+      },
+      errors: [400],
+    },
   },
   '/api/v1/rules/reload': {
     post: {
@@ -174,6 +207,7 @@ const OPERATIONS: Readonly<Record<string, Partial<Record<Method, Operation>>>> =
   },
   '/k8s-audit': auditWebhook('Kubernetes audit webhook (the k8saudit plugin’s path); ?cluster= or X-Peregrine-Cluster names the cluster'),
   '/k8s-audit/{cluster}': auditWebhook('Kubernetes audit webhook for one cluster', [pathParam('cluster', 'Cluster name')]),
+  '/k8s-audit/{cluster}/{token}': auditWebhook('Kubernetes audit webhook for one cluster, the ingest token in the path (the token’s cluster wins)', [pathParam('cluster', 'Cluster name'), INGEST_TOKEN]),
   '/k8s_audit': auditWebhook('Kubernetes audit webhook at Falco < 0.32’s path'),
   '/api/v1/auth/login': {
     post: {
@@ -210,7 +244,7 @@ function auditWebhook(summary: string, parameters: ParameterObject[] = []): Part
       parameters: [...parameters, query('cluster', 'Cluster name (when not in the path)')],
       body: { schema: { type: 'object', additionalProperties: true, description: 'Event or EventList' } },
       ok: { '200': { description: 'Stored', schema: ref('AuditAccepted') }, '400': { description: 'Some items were bad (the good ones are stored)', schema: ref('AuditRejected') } },
-      errors: [405, 413, 503],
+      errors: [401, 405, 413, 503],
     },
   };
 }
@@ -271,7 +305,9 @@ export function buildApiDocument(version: string, basePath: string): OpenAPIObje
       version,
       description:
         'Alert router for Falco and Kubernetes audit events. The dashboard’s API needs a session (POST /api/v1/auth/login sets the cookie); ' +
-        'ingest, probes and metrics do not. Port 2801 (falcosidekick-compatible) takes POST / (one Falco alert), POST /test, /healthz, /ping, /metrics and the audit webhook.',
+        'ingest, probes and metrics do not. Ingest routes want an ingest token when peregrine.ingest.auth is on (Authorization: Bearer, Basic with the token as password, ' +
+        'or in the path: /ingest/{token}/…, /k8s-audit/{cluster}/{token}; else 401 INGEST_TOKEN_REQUIRED or INGEST_TOKEN_INVALID). ' +
+        'Port 2801 (falcosidekick-compatible) takes POST / (one Falco alert), POST /test, /healthz, /ping, /metrics and the audit webhook.',
       license: { name: 'Apache-2.0' },
     },
     servers: [{ url: basePath === '' ? '/' : basePath }],

@@ -164,6 +164,7 @@ export const SCHEMAS = {
     warnings: arrayOf(ref('RulesProblem')),
     alerts: arrayOf(ref('FalcoAlert')),
     eventErrors: arrayOf(object({ index: int(), code: str(), message: str() })),
+    evaluationErrors: counts('Rules that could not be evaluated on the event (a regex or glob past peregrine.rules.max_match_steps), by name: they did not match'),
   }),
   RecentAuditEvents: object({ events: arrayOf(object({ receivedAt: str(), cluster: str(), event: { type: 'object', additionalProperties: true } })) }),
   AuditAccepted: object({ cluster: str(), received: int('Events in the request'), alerts: int('Alerts stored') }),

@@ -24,7 +24,7 @@ export class RulesController {
 
   @Post('test')
   @HttpCode(200)
-  test(@Body() body: unknown): RulesTestResult {
+  test(@Body() body: unknown): Promise<RulesTestResult> {
     return this.rules.test(parseRulesTestInput(body));
   }
 

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../logging/logger';
 import { Writable } from 'node:stream';
 import type { Closeable, RulesFileReader, RulesFilesRead, RulesPath } from './rules-files';
+import { runRulesTest, type RulesTestJob } from './rules-test';
+import type { RulesTester } from './rules-test-thread';
 import { RulesLoadError, RulesService, toView } from './rules.service';
 
 /** Files held in memory: the service's only side effect, replaced. */
@@ -24,8 +26,18 @@ const clock = { nowMs: () => Date.parse('2026-11-23T00:00:00Z'), monotonicSecond
 const quietLogger = createLogger('fatal', new Writable({ write: (_c, _e, done) => done() }));
 const event = { kind: 'Event', apiVersion: 'audit.k8s.io/v1', auditID: 'a', stage: 'ResponseComplete', requestURI: '/api/v1/namespaces/x/pods', verb: 'create', user: { username: 'u' }, objectRef: { resource: 'pods', namespace: 'x' }, stageTimestamp: '2026-11-23T00:00:00.000000Z' };
 
-function service(files: MemoryRulesFiles): RulesService {
-  return new RulesService(files, { paths: [{ path: 'mem', optional: false }], load: {}, ruleMatching: 'all', minPriority: 'Debug', watch: true }, clock, quietLogger);
+/** Tries rules in-process (the real thread has its own spec) and remembers what it was asked. */
+class InProcessTester implements RulesTester {
+  readonly jobs: RulesTestJob[] = [];
+  async run(job: RulesTestJob): ReturnType<RulesTester['run']> {
+    this.jobs.push(job);
+    return runRulesTest(job);
+  }
+  async close(): Promise<void> {}
+}
+
+function service(files: Pick<RulesFileReader, 'read' | 'watch'>, tester: RulesTester = new InProcessTester()): RulesService {
+  return new RulesService(files, { paths: [{ path: 'mem', optional: false }], load: {}, ruleMatching: 'all', minPriority: 'Debug', watch: true }, clock, quietLogger, tester);
 }
 
 describe('rules service', () => {
@@ -85,5 +97,57 @@ describe('rules service', () => {
     expect(view.excerpt).toEqual({ text: '  condition: ka.nope = 1', start: 13, end: 20 });
     expect(view.excerpt && view.excerpt.text.slice(view.excerpt.start, view.excerpt.end)).toBe('ka.nope');
     expect(toView({ code: 'UNKNOWN_FIELD', message: 'm', file: 'gone.yaml', position: { line: 1, column: 1 } }, []).excerpt).toBeUndefined();
+  });
+
+  it('tries a posted text on the tester, and an event alone with the rules in force', async () => {
+    const files = new MemoryRulesFiles();
+    files.files = [{ name: 'a.yaml', text: rule('A') }];
+    const tester = new InProcessTester();
+    const rules = service(files, tester);
+    await rules.start();
+    const tried = await rules.test({ rules: rule('T'), event });
+    expect(tried.alerts.map((alert) => alert.rule)).toEqual(['A', 'T']);
+    expect(tester.jobs).toMatchObject([{ base: [{ name: 'a.yaml' }], rules: rule('T'), evaluate: { ruleMatching: 'all', minPriority: 'Debug' } }]);
+    const inForce = await rules.test({ event });
+    expect(inForce.alerts.map((alert) => alert.rule)).toEqual(['A']);
+    expect(tester.jobs).toHaveLength(1);
+    const broken = await rules.test({ rules: rule('T', 'ka.verb = create and'), event, withStockRules: false });
+    expect(broken).toMatchObject({ ok: false, errors: [{ code: 'UNEXPECTED_END', file: '<test>' }], alerts: [] });
+  });
+
+  it('keeps the rules in force when loading throws, naming the file (a watched folder must never end the process)', async () => {
+    const good = { name: 'a.yaml', text: rule('A') };
+    const throwing = {
+      name: 'b.yaml',
+      get text(): string {
+        throw new RangeError('Maximum call stack size exceeded');
+      },
+    };
+    let current: Array<{ name: string; text: string }> = [good];
+    const reader = { read: async (): Promise<RulesFilesRead> => ({ files: current, problems: [] }), watch: () => ({ close: () => undefined }) };
+    const rules = service(reader);
+    await rules.start();
+    current = [good, throwing];
+    const status = await rules.reload();
+    expect(status).toMatchObject({ ok: false, generation: 1, errors: [{ code: 'RULES_LOAD_FAILED', file: 'b.yaml' }] });
+    expect(status.errors[0]?.message).toContain('RangeError: Maximum call stack size exceeded');
+    expect(rules.current.ruleset.evaluate(event).map((alert) => alert.rule)).toEqual(['A']);
+  });
+
+  it('keeps the rules in force when reading the files throws', async () => {
+    let fail = false;
+    const reader = {
+      read: async (): Promise<RulesFilesRead> => {
+        if (fail) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+        return { files: [{ name: 'a.yaml', text: rule('A') }], problems: [] };
+      },
+      watch: () => ({ close: () => undefined }),
+    };
+    const rules = service(reader);
+    await rules.start();
+    fail = true;
+    expect(await rules.reload()).toMatchObject({ ok: false, generation: 1, errors: [{ code: 'RULES_LOAD_FAILED', file: 'mem' }] });
+    expect(rules.status().errors[0]?.message).toContain('EACCES');
+    expect(rules.rules().rules.map((r) => r.name)).toEqual(['A']);
   });
 });

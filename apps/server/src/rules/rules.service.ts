@@ -1,8 +1,12 @@
-import { type EngineAlert, type EventError, extractEvents, type LoadOptions, loadRules, type Priority, type RuleInfo, type RuleIssue, type Ruleset, type RulesFile } from '@peregrine/engine';
+import { type LoadOptions, type LoadResult, loadRules, type Priority, type RuleInfo, type Ruleset, type RulesFile } from '@peregrine/engine';
 import { createHash } from 'node:crypto';
 import type { Clock } from '../common/clock';
 import type { AppLogger } from '../logging/logger';
 import type { Closeable, RulesFileReader, RulesFilesProblem, RulesPath } from './rules-files';
+import { evaluateTry, type RulesProblemView, type RulesTestResult, viewsOf } from './rules-test';
+import type { RulesTester } from './rules-test-thread';
+
+export { TEST_RULES_FILE, toView, type RulesProblemView, type RulesTestResult } from './rules-test';
 
 export interface RulesSettings {
   paths: readonly RulesPath[];
@@ -10,14 +14,6 @@ export interface RulesSettings {
   ruleMatching: 'first' | 'all';
   minPriority: Priority;
   watch: boolean;
-}
-
-/** A load problem as the API shows it: the engine's issue plus the source line to underline. */
-export interface RulesProblemView extends Omit<RuleIssue, 'code'> {
-  /** The engine's codes, plus the file reader's (RULES_PATH_NOT_FOUND, RULES_FILE_UNREADABLE). */
-  code: string;
-  /** The line the problem is on; `text.slice(start, end)` is the part to underline. */
-  excerpt?: { text: string; start: number; end: number };
 }
 
 export interface RulesFileSummary {
@@ -52,14 +48,6 @@ export interface RulesTestInput {
   withStockRules?: boolean | undefined;
 }
 
-export interface RulesTestResult {
-  ok: boolean;
-  errors: RulesProblemView[];
-  warnings: RulesProblemView[];
-  alerts: EngineAlert[];
-  eventErrors: EventError[];
-}
-
 /**
  * One loaded ruleset with what it was loaded from. Evaluation takes one of these for a whole
  * request, so a reload in the middle of a batch never mixes two rulesets.
@@ -80,8 +68,6 @@ export class RulesLoadError extends Error {
   }
 }
 
-export const TEST_RULES_FILE = '<test>';
-
 /**
  * The rules in force: loads them at start, reloads on file change or request (a failed reload
  * keeps the previous rules running and reports why), evaluates audit events, counts matches,
@@ -101,18 +87,26 @@ export class RulesService {
     private readonly settings: RulesSettings,
     private readonly clock: Clock,
     private readonly logger: AppLogger,
+    /** Where posted rules texts are tried: a thread with time and memory limits, not the event loop. */
+    private readonly tester: RulesTester,
   ) {}
 
   /** First load; refuses to start with broken rules, as Falco does. */
   async start(): Promise<void> {
     const status = await this.reload();
     if (!status.ok) throw new RulesLoadError(status);
-    if (this.settings.watch) this.watcher = this.reader.watch(this.settings.paths, () => void this.reload());
+    if (this.settings.watch) {
+      this.watcher = this.reader.watch(this.settings.paths, () => {
+        // A reload reports its own failures in the status; nothing it meets may end the process.
+        this.reload().catch((error: unknown) => this.logger.error({ code: 'RULES_LOAD_FAILED', err: error }, 'rules reload failed; the previous rules keep running'));
+      });
+    }
   }
 
   stop(): void {
     this.watcher?.close();
     this.watcher = undefined;
+    void this.tester.close();
   }
 
   onReload(listener: (status: RulesStatus) => void): void {
@@ -166,58 +160,85 @@ export class RulesService {
     };
   }
 
-  /** Loads `rules` (after the rules in force, unless told not to) and evaluates `event`; stores nothing. */
-  test(input: RulesTestInput): RulesTestResult {
+  /**
+   * Loads `rules` (after the rules in force, unless told not to) and evaluates `event`; stores
+   * nothing. A posted text is loaded on the rules thread (its time and memory limits answer
+   * RULES_TEST_TIMEOUT / RULES_TEST_MEMORY_LIMIT); an event alone is evaluated by the rules in
+   * force here, as ingest would evaluate it.
+   */
+  async test(input: RulesTestInput): Promise<RulesTestResult> {
     const base = input.withStockRules === false || !this.loaded ? [] : this.loaded.files;
-    let ruleset: Ruleset;
-    let errors: RulesProblemView[] = [];
-    let warnings: RulesProblemView[] = [];
     if (input.rules === undefined && base.length > 0 && this.loaded) {
-      ruleset = this.loaded.ruleset;
-    } else {
-      const files = input.rules === undefined ? base : [...base, { name: TEST_RULES_FILE, text: input.rules }];
-      const result = loadRules(files, this.settings.load);
-      errors = result.errors.map((issue) => toView(issue, files));
-      // Warnings about the rules in force are on the status page already; show the posted text's.
-      warnings = result.warnings.filter((issue) => input.rules === undefined || issue.file === TEST_RULES_FILE).map((issue) => toView(issue, files));
-      ruleset = result.ruleset;
+      if (input.event === undefined) return { ok: true, errors: [], warnings: [], alerts: [], eventErrors: [], evaluationErrors: {} };
+      return { ok: true, errors: [], warnings: [], ...evaluateTry(this.loaded.ruleset, input.event, this.evaluateOptions) };
     }
-    if (errors.length > 0 || input.event === undefined) return { ok: errors.length === 0, errors, warnings, alerts: [], eventErrors: [] };
-    const { events, errors: eventErrors } = extractEvents(input.event);
-    const alerts = events.flatMap((event) => ruleset.evaluate(event, { ...this.evaluateOptions, hostname: 'test' }));
-    return { ok: true, errors, warnings, alerts, eventErrors };
+    return this.tester.run({ base: [...base], rules: input.rules, event: input.event, load: this.settings.load, evaluate: this.evaluateOptions });
   }
 
   private async loadOnce(): Promise<RulesStatus> {
     const attemptedAt = new Date(this.clock.nowMs()).toISOString();
-    const read = await this.reader.read(this.settings.paths);
-    const result = loadRules(read.files, this.settings.load);
-    const errors = [...read.problems.map(fileProblemView), ...result.errors.map((issue) => toView(issue, read.files))];
-    const warnings = result.warnings.map((issue) => toView(issue, read.files));
-    const files = read.files.map((file) => ({ path: file.name, rules: result.ruleset.rules.filter((rule) => rule.file === file.name).length }));
-    if (errors.length > 0) {
-      const kept = this.loaded;
-      this.lastStatus = {
-        ok: false,
-        generation: kept?.generation ?? 0,
-        fingerprint: kept?.fingerprint ?? null,
-        loadedAt: kept?.loadedAt ?? null,
-        lastAttemptAt: attemptedAt,
-        files: kept ? summarize(kept) : files,
-        errors,
-        warnings,
-      };
-      if (kept) this.logger.error({ code: 'RULES_INVALID', errors: errors.map(describeProblem) }, 'rules reload failed; the previous rules keep running');
-    } else {
-      const generation = (this.loaded?.generation ?? 0) + 1;
-      // One assignment: a request that took the previous ruleset finishes with it, the next takes this one.
-      const fingerprint = fingerprintOf(read.files);
-      this.loaded = { ruleset: result.ruleset, generation, fingerprint, loadedAt: attemptedAt, files: read.files, warnings };
-      this.lastStatus = { ok: true, generation, fingerprint, loadedAt: attemptedAt, lastAttemptAt: attemptedAt, files, errors: [], warnings };
-      this.logger.info({ generation, files: files.map((file) => file.path), rules: result.ruleset.evaluatedRules.length, warnings: warnings.length }, 'rules loaded');
+    let read: Awaited<ReturnType<RulesFileReader['read']>>;
+    let result: LoadResult;
+    try {
+      read = await this.reader.read(this.settings.paths);
+      result = loadRules(read.files, this.settings.load);
+    } catch (error) {
+      // The engine never throws for bad input, and the reader reports unreadable files; should
+      // either throw anyway (a stack overflow, a folder gone mid-read), the rules in force keep
+      // running and the status says why, as for any broken file. A watcher's reload must never
+      // take the process down.
+      return this.failed(attemptedAt, [await this.loadFailure(error)], []);
     }
+    const errors = [...read.problems.map(fileProblemView), ...viewsOf(result.errors, read.files)];
+    const warnings = viewsOf(result.warnings, read.files);
+    const files = read.files.map((file) => ({ path: file.name, rules: result.ruleset.rules.filter((rule) => rule.file === file.name).length }));
+    if (errors.length > 0) return this.failed(attemptedAt, errors, warnings, files);
+    const generation = (this.loaded?.generation ?? 0) + 1;
+    // One assignment: a request that took the previous ruleset finishes with it, the next takes this one.
+    const fingerprint = fingerprintOf(read.files);
+    this.loaded = { ruleset: result.ruleset, generation, fingerprint, loadedAt: attemptedAt, files: read.files, warnings };
+    this.lastStatus = { ok: true, generation, fingerprint, loadedAt: attemptedAt, lastAttemptAt: attemptedAt, files, errors: [], warnings };
+    this.logger.info({ generation, files: files.map((file) => file.path), rules: result.ruleset.evaluatedRules.length, warnings: warnings.length }, 'rules loaded');
     for (const listener of this.reloadListeners) listener(this.lastStatus);
     return this.lastStatus;
+  }
+
+  /** A load that did not succeed: the rules in force (if any) keep running, the status says why. */
+  private failed(attemptedAt: string, errors: RulesProblemView[], warnings: RulesProblemView[], files: RulesFileSummary[] = []): RulesStatus {
+    const kept = this.loaded;
+    this.lastStatus = {
+      ok: false,
+      generation: kept?.generation ?? 0,
+      fingerprint: kept?.fingerprint ?? null,
+      loadedAt: kept?.loadedAt ?? null,
+      lastAttemptAt: attemptedAt,
+      files: kept ? summarize(kept) : files,
+      errors,
+      warnings,
+    };
+    if (kept) this.logger.error({ code: 'RULES_INVALID', errors: errors.map(describeProblem) }, 'rules reload failed; the previous rules keep running');
+    for (const listener of this.reloadListeners) listener(this.lastStatus);
+    return this.lastStatus;
+  }
+
+  /** RULES_LOAD_FAILED, naming the first file whose loading throws (the files read again, loaded one more at a time). */
+  private async loadFailure(error: unknown): Promise<RulesProblemView> {
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    let file = this.settings.paths.map((path) => path.path).join(', ');
+    try {
+      const { files } = await this.reader.read(this.settings.paths);
+      for (let count = 1; count <= files.length; count++) {
+        try {
+          loadRules(files.slice(0, count), this.settings.load);
+        } catch {
+          file = files[count - 1]?.name ?? file;
+          break;
+        }
+      }
+    } catch {
+      // The reading itself failed: the paths are all we can name.
+    }
+    return { code: 'RULES_LOAD_FAILED', message: `the rules could not be loaded: ${reason}`, file };
   }
 }
 
@@ -227,23 +248,6 @@ function summarize(loaded: LoadedRules): RulesFileSummary[] {
 
 function fileProblemView(problem: RulesFilesProblem): RulesProblemView {
   return { code: problem.code, message: problem.message, file: problem.file };
-}
-
-/** Adds the source line and the span to underline, so the dashboard needs no copy of the file. */
-export function toView(issue: RuleIssue, files: readonly RulesFile[]): RulesProblemView {
-  const view: RulesProblemView = { code: issue.code, message: issue.message, file: issue.file };
-  if (issue.item) view.item = issue.item;
-  if (!issue.position) return view;
-  view.position = issue.position;
-  const text = files.find((file) => file.name === issue.file)?.text;
-  const line = text?.split('\n')[issue.position.line - 1];
-  if (line !== undefined) {
-    const cleanLine = line.replace(/\r$/, '');
-    const start = Math.min(Math.max(issue.position.column - 1, 0), cleanLine.length);
-    const end = Math.min(start + Math.max(issue.position.length ?? 0, 0), cleanLine.length);
-    view.excerpt = { text: cleanLine, start, end };
-  }
-  return view;
 }
 
 export function describeProblem(problem: RulesProblemView): string {

@@ -5,12 +5,19 @@
  *
  * Macros are compiled once each (with what was visible where they were defined, as Falco's
  * loader does) and memoized per event, so `kevt` runs once per event however many rules use it,
- * and a "macro bomb" (a → b b, b → c c, ...) stays linear.
+ * and a "macro bomb" (a → b b, b → c c, ...) compiles in linear time; its expanded size (what
+ * Falco would build) still counts against `maxNodes`.
+ *
+ * Rule text is untrusted, so everything that grows with it is bounded and answers a coded error
+ * at a position, never a stack overflow or an allocation the process cannot survive: nodes once
+ * macros are expanded, nesting depth through macros, how deep macros reference macros, the list
+ * items substituted into conditions (a ListBudget shared with the list definitions), and the
+ * size and match cost of regex and glob patterns.
  */
 import type { ErrorCode } from '../errors';
 import type { BoundField, EventContext, Extractor, FieldResolver, FieldValue } from '../fields/field';
 import { checkArgument, findField as findAuditField } from '../fields/registry';
-import type { Operator, Scalar, FieldType } from '../operators/operator';
+import { DEFAULT_MATCH_LIMITS, type FieldType, type MatchLimits, type Operator, type Scalar } from '../operators/operator';
 import { findOperator } from '../operators/registry';
 import type { CheckExpr, Expr, FieldOperand, FieldRef, Span, StringValue, TransformerRef, ValueOperand } from './ast';
 import { EvalState, LIST_FIELD_EVALUATION_ERROR, type Predicate } from './eval-state';
@@ -39,6 +46,41 @@ export interface Problem {
 
 export type CompileResult = { ok: true; predicate: Predicate } | { ok: false; problem: Problem };
 
+export interface CompilerLimits {
+  /** Most nodes one condition may have once its macros are expanded. */
+  maxNodes: number;
+  /** Deepest nesting of `and`/`or`/`not` once macros are expanded (bounds the compiler's recursion). */
+  maxDepth: number;
+  /** Most macros one condition may go through from its rule to the deepest macro. */
+  maxMacroDepth: number;
+  match: MatchLimits;
+}
+
+export const DEFAULT_COMPILER_LIMITS: CompilerLimits = { maxNodes: 100_000, maxDepth: 1000, maxMacroDepth: 100, match: DEFAULT_MATCH_LIMITS };
+
+/**
+ * The list items one load may expand to, shared by the list definitions (a list naming other
+ * lists) and the conditions (a list name substituted by its items). Without it, 8 lists naming
+ * a 60 000-item list 1 000 times each are 480 million strings from 213 KB of text.
+ */
+export class ListBudget {
+  private used = 0;
+  /** Lists dropped for going over: a condition naming one is over the limit too, not a literal word. */
+  readonly overLimit = new Set<string>();
+
+  constructor(readonly max: number) {}
+
+  /**
+   * Takes `count` items; false when that goes over the limit. What a dropped list took is not
+   * given back: a thousand lists each just over the limit must cost one limit's work, not a
+   * thousand.
+   */
+  take(count: number): boolean {
+    this.used += count;
+    return this.used <= this.max;
+  }
+}
+
 class CompileFailure extends Error {
   constructor(readonly problem: Problem) {
     super(problem.message);
@@ -59,8 +101,18 @@ export class ConditionCompiler {
   readonly extractors: Extractor[] = [];
   private readonly slotByKey = new Map<string, number>();
   private memoCount = 0;
-  private readonly macroResults = new Map<string, { predicate: Predicate } | { problem: Problem }>();
+  /**
+   * A compiled macro with what it adds, once expanded, to every condition using it: its nodes,
+   * its nesting depth and its macro depth (itself and the longest chain of macros below it). So
+   * the limits hold the same whichever rule happened to compile the macro first.
+   */
+  private readonly macroResults = new Map<string, CompiledMacro | { problem: Problem }>();
   private readonly macroStack: string[] = [];
+  private depth = 0;
+  /** The deepest nesting and macro stack reached so far (a cached macro counts as its depths). */
+  private deepestExpr = 0;
+  private deepestMacro = 0;
+  private readonly limits: CompilerLimits;
   readonly usedLists = new Set<string>();
   readonly usedMacros = new Set<string>();
   /** Non-fatal findings (scalar operators on list fields), deduplicated. */
@@ -68,20 +120,33 @@ export class ConditionCompiler {
   private readonly warned = new Set<string>();
   private nodes = 0;
 
+  /**
+   * `limits` as a number is `maxNodes` alone (the other limits at their defaults). `listBudget`
+   * is shared with whoever expanded `lists` (the loader), so a load has one budget.
+   */
   constructor(
     private readonly lists: ReadonlyMap<string, readonly string[]>,
     private readonly macros: ReadonlyMap<string, MacroEntry>,
-    private readonly maxNodes: number,
+    limits: number | Partial<CompilerLimits>,
     private readonly findField: FieldResolver = findAuditField,
-  ) {}
+    private readonly listBudget: ListBudget = new ListBudget(Number.POSITIVE_INFINITY),
+  ) {
+    this.limits = { ...DEFAULT_COMPILER_LIMITS, ...(typeof limits === 'number' ? { maxNodes: limits } : limits) };
+  }
 
   /** Compiles a rule condition; every macro is visible to rules. */
   compile(ast: Expr, origin: Origin): CompileResult {
     this.nodes = 0;
+    this.depth = 0;
+    this.deepestExpr = 0;
+    this.deepestMacro = 0;
+    this.macroStack.length = 0;
     try {
       return { ok: true, predicate: this.expr(ast, origin, Number.POSITIVE_INFINITY) };
     } catch (error) {
       if (error instanceof CompileFailure) return { ok: false, problem: error.problem };
+      // A stack overflow despite the depth limits (a thread with a small stack): still a coded error.
+      if (error instanceof RangeError) return { ok: false, problem: { code: 'DEPTH_LIMIT', message: 'the condition nests too deeply to compile once macros are expanded', origin, start: ast.start, end: ast.end } };
       throw error;
     }
   }
@@ -119,7 +184,37 @@ export class ConditionCompiler {
   }
 
   private expr(node: Expr, origin: Origin, visibility: number): Predicate {
-    if (++this.nodes > this.maxNodes) this.fail('NODE_LIMIT', `the condition has more than ${this.maxNodes} nodes once macros are expanded`, origin, node);
+    this.count(1, origin, node);
+    this.reachDepth(++this.depth, origin, node);
+    try {
+      return this.node(node, origin, visibility);
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private reachDepth(depth: number, origin: Origin, at: Span): void {
+    if (depth > this.limits.maxDepth) this.fail('DEPTH_LIMIT', `the condition nests deeper than ${this.limits.maxDepth} levels once macros are expanded`, origin, at);
+    this.deepestExpr = Math.max(this.deepestExpr, depth);
+  }
+
+  /** `depth` macros on the way down from the rule, `name` the last: within the limit, or MACRO_DEPTH_LIMIT here. */
+  private reachMacroDepth(depth: number, name: string, origin: Origin, at: Span): void {
+    if (depth > this.limits.maxMacroDepth) {
+      const stack = this.macroStack;
+      const chain = stack.length > 6 ? [...stack.slice(0, 3), '…', ...stack.slice(-2)] : stack;
+      const below = depth > stack.length + 1 ? `, counting the macros it uses` : '';
+      this.fail('MACRO_DEPTH_LIMIT', `macro '${name}' takes the condition ${depth} macros deep${below}, more than the limit of ${this.limits.maxMacroDepth} (${[...chain, name].join(' → ')})`, origin, at);
+    }
+    this.deepestMacro = Math.max(this.deepestMacro, depth);
+  }
+
+  private count(nodes: number, origin: Origin, at: Span): void {
+    this.nodes += nodes;
+    if (this.nodes > this.limits.maxNodes) this.fail('NODE_LIMIT', `the condition has more than ${this.limits.maxNodes} nodes once macros are expanded`, origin, at);
+  }
+
+  private node(node: Expr, origin: Origin, visibility: number): Predicate {
     switch (node.kind) {
       case 'and':
         return all(node.operands.map((operand) => this.expr(operand, origin, visibility)));
@@ -150,8 +245,12 @@ export class ConditionCompiler {
     const cached = this.macroResults.get(name);
     if (cached !== undefined) {
       if ('problem' in cached) throw new CompileFailure(cached.problem);
+      this.count(cached.size, origin, at);
+      this.reachDepth(this.depth + cached.depth, origin, at);
+      this.reachMacroDepth(this.macroStack.length + cached.macroDepth, name, origin, at);
       return cached.predicate;
     }
+    this.reachMacroDepth(this.macroStack.length + 1, name, origin, at);
     const parsed = entry.parsed;
     if (!parsed.ok) {
       const problem: Problem = { code: 'INVALID_MACRO', message: `macro '${name}' has an invalid condition: ${parsed.error.message}`, origin, start: at.start, end: at.end };
@@ -159,17 +258,26 @@ export class ConditionCompiler {
       throw new CompileFailure(problem);
     }
     this.macroStack.push(name);
+    const nodesBefore = this.nodes;
+    const depthBefore = this.depth;
+    const stackBefore = this.macroStack.length - 1;
+    const [outerExpr, outerMacro] = [this.deepestExpr, this.deepestMacro];
+    this.deepestExpr = this.depth;
+    this.deepestMacro = this.macroStack.length;
     try {
       const body = this.expr(parsed.ast, entry.origin, entry.visibility);
       const slot = this.memoCount++;
       const predicate: Predicate = (s) => s.memo(slot, body);
-      this.macroResults.set(name, { predicate });
+      this.macroResults.set(name, { predicate, size: this.nodes - nodesBefore, depth: this.deepestExpr - depthBefore, macroDepth: this.deepestMacro - stackBefore });
       return predicate;
     } catch (error) {
-      if (error instanceof CompileFailure && error.problem.code !== 'MACRO_CYCLE' && error.problem.code !== 'NODE_LIMIT') this.macroResults.set(name, { problem: error.problem });
+      // Problems that depend on where the macro is used (how deep, how large so far) are not the macro's own.
+      if (error instanceof CompileFailure && !CONTEXTUAL_PROBLEMS.has(error.problem.code)) this.macroResults.set(name, { problem: error.problem });
       throw error;
     } finally {
       this.macroStack.pop();
+      this.deepestExpr = Math.max(outerExpr, this.deepestExpr);
+      this.deepestMacro = Math.max(outerMacro, this.deepestMacro);
     }
   }
 
@@ -208,9 +316,9 @@ export class ConditionCompiler {
     if (!operator.types.includes(left.type)) {
       this.fail('OPERATOR_NOT_SUPPORTED', `'${operator.name}' operator not supported for ${left.type} field '${left.key}'`, origin, node.operatorSpan);
     }
-    const test = operator.compile(operands, left.type);
+    const test = operator.compile(operands, left.type, this.limits.match);
     if (typeof test !== 'function') {
-      this.fail(operator.name === 'regex' ? 'INVALID_REGEX' : 'INVALID_VALUE', test.error, origin, node.value ?? node.operatorSpan);
+      this.fail(test.code ?? (operator.name === 'regex' ? 'INVALID_REGEX' : 'INVALID_VALUE'), test.error, origin, node.value ?? node.operatorSpan);
     }
     if (operator.name === 'exists') return (s) => s.get(slot) !== undefined;
     return (s) => {
@@ -243,11 +351,12 @@ export class ConditionCompiler {
         return every ? values.every((v) => pool.includes(v)) : values.some((v) => pool.includes(v));
       };
     }
-    const compare = operator.compare as (a: Scalar, b: Scalar) => boolean;
+    const compare = operator.compare as (a: Scalar, b: Scalar, limits: MatchLimits) => boolean;
+    const limits = this.limits.match;
     return (s) => {
       const a = s.get(l);
       const b = s.get(r);
-      return a !== undefined && b !== undefined && compare(a as Scalar, b as Scalar);
+      return a !== undefined && b !== undefined && compare(a as Scalar, b as Scalar, limits);
     };
   }
 
@@ -255,6 +364,7 @@ export class ConditionCompiler {
   private values(value: Exclude<ValueOperand, { kind: 'fieldvalue' }>, operator: Operator, origin: Origin): string[] {
     switch (value.kind) {
       case 'value': {
+        if (!value.quoted) this.checkListBudget(value.text, origin, value);
         if (!value.quoted && this.lists.has(value.text)) {
           const items = this.lists.get(value.text) ?? [];
           this.usedLists.add(value.text);
@@ -266,27 +376,42 @@ export class ConditionCompiler {
         return [value.text];
       }
       case 'list':
-        return this.expandItems(value.items);
+        return this.expandItems(value.items, origin);
       case 'listref': {
+        this.checkListBudget(value.name, origin, value);
         const items = this.lists.get(value.name);
         if (items === undefined) this.fail('UNKNOWN_LIST', `'${value.name}' names no list`, origin, value);
         this.usedLists.add(value.name);
+        this.takeListItems(items.length, value.name, origin, value);
         return [...items];
       }
     }
   }
 
-  private expandItems(items: readonly StringValue[]): string[] {
+  private expandItems(items: readonly StringValue[], origin: Origin): string[] {
     const out: string[] = [];
     for (const item of items) {
+      if (!item.quoted) this.checkListBudget(item.text, origin, item);
       const list = item.quoted ? undefined : this.lists.get(item.text);
       if (list === undefined) out.push(item.text);
       else {
         this.usedLists.add(item.text);
+        this.takeListItems(list.length, item.text, origin, item);
         for (const entry of list) out.push(entry);
       }
     }
     return out;
+  }
+
+  /** A name of a list dropped for its size is that list, over the limit: never read as a literal word. */
+  private checkListBudget(name: string, origin: Origin, at: Span): void {
+    if (this.listBudget.overLimit.has(name)) this.fail('LIST_LIMIT', `list '${name}' was dropped: it expands to more items than the limit of ${this.listBudget.max}`, origin, at);
+  }
+
+  private takeListItems(count: number, name: string, origin: Origin, at: Span): void {
+    if (!this.listBudget.take(count)) {
+      this.fail('LIST_LIMIT', `substituting list '${name}' (${count} items) takes the lists of this load over the limit of ${this.listBudget.max} items`, origin, at);
+    }
   }
 
   private convert(texts: readonly string[], field: Operand, at: Span | undefined, origin: Origin): Scalar[] {
@@ -366,6 +491,19 @@ export class ConditionCompiler {
     throw new CompileFailure({ code, message, origin, start: at.start, end: at.end });
   }
 }
+
+interface CompiledMacro {
+  predicate: Predicate;
+  /** Nodes once expanded. */
+  size: number;
+  /** Nesting it adds below the reference, once expanded. */
+  depth: number;
+  /** Macros from itself down to the deepest one it uses (1 when it uses none). */
+  macroDepth: number;
+}
+
+/** Problems of a macro that depend on the condition using it, so they are not remembered as the macro's. */
+const CONTEXTUAL_PROBLEMS: ReadonlySet<Problem['code']> = new Set(['MACRO_CYCLE', 'NODE_LIMIT', 'DEPTH_LIMIT', 'MACRO_DEPTH_LIMIT']);
 
 function all(predicates: Predicate[]): Predicate {
   const [a, b, c] = predicates as [Predicate, Predicate, Predicate];

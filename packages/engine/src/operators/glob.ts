@@ -1,15 +1,22 @@
-import { STRING_ONLY, stringTest, type Operator } from './operator';
+import { MATCH_LIMIT_EVALUATION_ERROR } from '../condition/eval-state';
+import { DEFAULT_MATCH_LIMITS, STRING_ONLY, stringTest, type MatchLimits, type Operator } from './operator';
 
 /**
  * Shell-style wildcard match of the whole value (fnmatch without flags, as libsinsp uses):
  * `*` any run of characters (including `/`), `?` one character, `[abc]`, `[a-z]`, `[!x]` or
  * `[^x]` a character class, `\x` a literal x. Matching uses the classic single-backtrack-point
- * algorithm: O(pattern × value) in the worst case, never exponential.
+ * algorithm: O(pattern × value) in the worst case, never exponential; and since `*aaaa…b`
+ * against 100 000 `a`s is still seconds, a pattern has at most `maxPatternSize` tokens and a
+ * match at most `maxMatchSteps` steps (then MATCH_LIMIT_EVALUATION_ERROR).
  */
 type GlobToken = { kind: 'star' } | { kind: 'any' } | { kind: 'char'; char: string } | { kind: 'class'; negated: boolean; ranges: Array<[string, string]> };
 
-export function compileGlob(pattern: string, ignoreCase: boolean): (value: string) => boolean {
+/** The pattern has more than `maxPatternSize` tokens (PATTERN_LIMIT). */
+export class GlobLimitError extends Error {}
+
+export function compileGlob(pattern: string, ignoreCase: boolean, limits: MatchLimits = DEFAULT_MATCH_LIMITS): (value: string) => boolean {
   const source = ignoreCase ? pattern.toLowerCase() : pattern;
+  const maxSteps = limits.maxMatchSteps;
   const tokens: GlobToken[] = [];
   for (let i = 0; i < source.length; i++) {
     const c = source[i] ?? '';
@@ -25,6 +32,7 @@ export function compileGlob(pattern: string, ignoreCase: boolean): (value: strin
         i = parsed.end;
       }
     } else tokens.push({ kind: 'char', char: c });
+    if (tokens.length > limits.maxPatternSize) throw new GlobLimitError(`the pattern has more than ${limits.maxPatternSize} tokens (maxPatternSize)`);
   }
   const matchOne = (token: GlobToken, c: string): boolean => {
     switch (token.kind) {
@@ -45,7 +53,9 @@ export function compileGlob(pattern: string, ignoreCase: boolean): (value: strin
     let v = 0;
     let starToken = -1;
     let starValue = 0;
+    let steps = 0;
     while (v < value.length) {
+      if (++steps > maxSteps) throw MATCH_LIMIT_EVALUATION_ERROR;
       const token = tokens[t];
       if (token !== undefined && token.kind !== 'star' && matchOne(token, value[v] ?? '')) {
         t++;
@@ -93,8 +103,26 @@ function globOperator(name: 'glob' | 'iglob', ignoreCase: boolean): Operator {
     class: 'str',
     description: ignoreCase ? 'the value matches the wildcard pattern, ignoring case' : 'the value matches the wildcard pattern',
     types: STRING_ONLY,
-    compile: ([pattern]) => stringTest(compileGlob(String(pattern), ignoreCase)),
-    compare: (left, right) => typeof left === 'string' && compileGlob(String(right), ignoreCase)(left),
+    compile: ([pattern], _type, limits) => {
+      try {
+        return stringTest(compileGlob(String(pattern), ignoreCase, limits));
+      } catch (error) {
+        if (error instanceof GlobLimitError) return { error: `glob pattern too large: ${error.message}`, code: 'PATTERN_LIMIT' };
+        throw error;
+      }
+    },
+    // The pattern comes from the event here: one too large cannot be evaluated.
+    compare: (left, right, limits) => {
+      if (typeof left !== 'string') return false;
+      let test: (value: string) => boolean;
+      try {
+        test = compileGlob(String(right), ignoreCase, limits);
+      } catch (error) {
+        if (error instanceof GlobLimitError) throw MATCH_LIMIT_EVALUATION_ERROR;
+        throw error;
+      }
+      return test(left);
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { compileLinearRegex, RegexSyntaxError } from '../regex/linear-regex';
+import { compileLinearRegex, RegexLimitError, RegexSyntaxError } from '../regex/linear-regex';
 import { STRING_ONLY, stringTest, type Operator } from './operator';
 
 /**
@@ -11,10 +11,11 @@ export const regexOperator: Operator = {
   class: 'str',
   description: 'the whole value matches the POSIX regular expression',
   types: STRING_ONLY,
-  compile: ([pattern]) => {
+  compile: ([pattern], _type, limits) => {
     try {
-      return stringTest(compileLinearRegex(String(pattern)));
+      return stringTest(compileLinearRegex(String(pattern), limits));
     } catch (error) {
+      if (error instanceof RegexLimitError) return { error: `regular expression too large: ${error.message}`, code: 'PATTERN_LIMIT' };
       if (error instanceof RegexSyntaxError) return { error: `invalid regular expression: ${error.message}` };
       throw error;
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileLinearRegex, RegexSyntaxError } from './linear-regex';
+import { MATCH_LIMIT_EVALUATION_ERROR } from '../condition/eval-state';
+import { compileLinearRegex, RegexLimitError, RegexSyntaxError } from './linear-regex';
 
 const full = (pattern: string, value: string): boolean => compileLinearRegex(pattern)(value);
 
@@ -55,5 +56,28 @@ describe('the linear-time regex', () => {
     expect(() => compileLinearRegex(`${'('.repeat(100_000)}a${')'.repeat(100_000)}`)).toThrow(RegexSyntaxError);
     expect(() => compileLinearRegex('a|'.repeat(100_000) + 'a')).toThrow(RegexSyntaxError);
     expect(performance.now() - start).toBeLessThan(3000);
+  });
+
+  it('refuses nested counts whose product passes 1000, as RE2 (RepetitionWalker) does', () => {
+    for (const pattern of ['(.{1,1000}){24}x', '(a{2}){501}', 'a{2}{501}', '((a{10}){10}){11}', '(a{2,}){501}']) {
+      expect(() => compileLinearRegex(pattern), pattern).toThrow(/bad repetition operator/);
+    }
+    for (const pattern of ['(a{500}){2}', '((a{10}){10}){10}', '(a{1000})*', '(a{1000}){0,1}', 'a{1000}b{1000}']) {
+      expect(() => compileLinearRegex(pattern), pattern).not.toThrow();
+    }
+  });
+
+  it('refuses a program over maxPatternSize with RegexLimitError', () => {
+    expect(() => compileLinearRegex('a{1,100}', { maxPatternSize: 100, maxMatchSteps: 1000 })).toThrow(RegexLimitError);
+    expect(() => compileLinearRegex('ab|cd|ef', { maxPatternSize: 5, maxMatchSteps: 1000 })).toThrow(RegexLimitError);
+  });
+
+  it('stops a match past maxMatchSteps with the evaluation error, and counts live states, not characters', () => {
+    const limits = { maxPatternSize: 10_000, maxMatchSteps: 100_000 };
+    expect(() => compileLinearRegex('(.{1,1000})*x', limits)('a'.repeat(10_000))).toThrow(MATCH_LIMIT_EVALUATION_ERROR);
+    // Three live states per character: 30 000 characters is within 100 000 steps.
+    expect(compileLinearRegex('.*secret.*', limits)(`${'a'.repeat(30_000)}secret`)).toBe(true);
+    // A value the pattern rejects early costs nothing however long it is.
+    expect(compileLinearRegex('abc.*', limits)('x'.repeat(1_000_000))).toBe(false);
   });
 });

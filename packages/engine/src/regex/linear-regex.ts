@@ -8,11 +8,21 @@
  * character at a time), which is O(pattern × value) whatever the pattern.
  *
  * Supported: literals, `.`, `[...]` with ranges, negation and `[:class:]` names, `|`, `( )`,
- * `*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}` (n, m ≤ 1000 as in RE2), `^`, `$` (line anchors, as
- * RE2 with posix_syntax and without one_line), and escapes of punctuation plus `\n \t \r \f \v`.
- * Like RE2 in POSIX mode, Perl classes (`\d`, `\w`, ...), non-greedy operators and `(?...)`
- * groups are rejected.
+ * `*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}` (n, m ≤ 1000 as in RE2, and as RE2's RepetitionWalker
+ * the product of nested counts ≤ 1000: `(.{1,1000}){24}` is "bad repetition operator"), `^`, `$`
+ * (line anchors, as RE2 with posix_syntax and without one_line), and escapes of punctuation plus
+ * `\n \t \r \f \v`. Like RE2 in POSIX mode, Perl classes (`\d`, `\w`, ...), non-greedy operators
+ * and `(?...)` groups are rejected.
+ *
+ * Bounded, because rule text is untrusted: the program (counted repetition expanded) has at most
+ * `maxPatternSize` instructions, and one match at most `maxMatchSteps` steps (a step is one live
+ * state on one character), beyond which it throws MATCH_LIMIT_EVALUATION_ERROR instead of
+ * holding the event loop: O(pattern × value) is linear, but 48 000 states × 10 000 characters
+ * is still seconds.
  */
+import { MATCH_LIMIT_EVALUATION_ERROR } from '../condition/eval-state';
+import { DEFAULT_MATCH_LIMITS, type MatchLimits } from '../operators/operator';
+
 
 type CharTest = (codePoint: number) => boolean;
 
@@ -29,10 +39,12 @@ type Fragment = Instruction[];
 
 const MAX_REPEAT = 1000;
 const BOUNDS = /\{(\d{1,7})(,(\d{0,7}))?\}/y;
-const MAX_PROGRAM = 50_000;
 const MAX_GROUP_DEPTH = 500;
 
 export class RegexSyntaxError extends Error {}
+
+/** The pattern is valid but compiles to more than `maxPatternSize` instructions (PATTERN_LIMIT). */
+export class RegexLimitError extends RegexSyntaxError {}
 
 const POSIX_CLASSES: Readonly<Record<string, CharTest>> = {
   alnum: (c) => isIn(c, 48, 57) || isIn(c, 65, 90) || isIn(c, 97, 122),
@@ -60,7 +72,12 @@ const SIMPLE_ESCAPES: Readonly<Record<string, number>> = { n: 10, t: 9, r: 13, f
 class RegexParser {
   private i = 0;
   private depth = 0;
-  constructor(private readonly source: string) {}
+  /** The largest product of nested repetition counts seen in the atom being read (RE2's RepetitionWalker). */
+  private nestedRepeat = 1;
+  constructor(
+    private readonly source: string,
+    private readonly maxProgram: number,
+  ) {}
 
   parse(): Fragment {
     const fragment = this.parseAlternation();
@@ -76,7 +93,7 @@ class RegexParser {
       const branch = this.parseConcatenation();
       branches.push(branch);
       size += branch.length + 2;
-      if (size > MAX_PROGRAM) throw new RegexSyntaxError('pattern too large');
+      if (size > this.maxProgram) this.tooLarge();
     }
     if (branches.length === 1) return branches[0] ?? [];
     // split L1, next ; L1: b1 ; jmp end ; next: split L2, next2 ; ... ; bn ; end:
@@ -110,7 +127,11 @@ class RegexParser {
   }
 
   private parseRepetition(): Fragment {
+    const enclosing = this.nestedRepeat;
+    this.nestedRepeat = 1;
     let atom = this.parseAtom();
+    // Repetitions inside the atom (a group) left their largest product here.
+    let product = this.nestedRepeat;
     for (;;) {
       const c = this.source[this.i];
       if (c === '*') {
@@ -127,12 +148,18 @@ class RegexParser {
         if (bounds === undefined) break;
         this.i += bounds.length;
         const { min, max } = bounds;
-        if (min > MAX_REPEAT || (max !== Infinity && (max > MAX_REPEAT || max < min))) throw new RegexSyntaxError(`bad repetition operator ${this.source.slice(this.i - bounds.length, this.i)}`);
-        atom = repeat(atom, min, max);
+        const written = this.source.slice(this.i - bounds.length, this.i);
+        if (min > MAX_REPEAT || (max !== Infinity && (max > MAX_REPEAT || max < min))) throw new RegexSyntaxError(`bad repetition operator ${written}`);
+        // RE2 divides 1000 by each nested count (max, or min when unbounded) and refuses when nothing is left.
+        const count = max === Infinity ? min : max;
+        if (count > 0) product *= count;
+        if (product > MAX_REPEAT) throw new RegexSyntaxError(`bad repetition operator ${written}: nested counts multiply to more than ${MAX_REPEAT}`);
+        atom = repeat(atom, min, max, this.maxProgram);
       } else break;
       if (this.source[this.i] === '?') throw new RegexSyntaxError('non-greedy repetition is not POSIX syntax');
       this.checkSize(atom);
     }
+    this.nestedRepeat = Math.max(enclosing, product);
     return atom;
   }
 
@@ -232,7 +259,11 @@ class RegexParser {
   }
 
   private checkSize(fragment: Fragment): void {
-    if (fragment.length > MAX_PROGRAM) throw new RegexSyntaxError('pattern too large');
+    if (fragment.length > this.maxProgram) this.tooLarge();
+  }
+
+  private tooLarge(): never {
+    throw new RegexLimitError(`the pattern compiles to more than ${this.maxProgram} instructions (maxPatternSize)`);
   }
 }
 
@@ -243,10 +274,10 @@ function star(body: Fragment): Fragment {
 function optional(body: Fragment): Fragment {
   return [{ op: 'split', x: 1, y: body.length + 1 }, ...body];
 }
-function repeat(body: Fragment, min: number, max: number): Fragment {
+function repeat(body: Fragment, min: number, max: number, maxProgram: number): Fragment {
   const copies = min + (max === Infinity ? 1 : max - min);
-  // Checked before building: `(x{1000}){1000}` must fail fast, not allocate a million copies.
-  if (copies * (body.length + 2) > MAX_PROGRAM) throw new RegexSyntaxError('pattern too large');
+  // Checked before building: a large count must fail fast, not allocate the copies first.
+  if (copies * (body.length + 2) > maxProgram) throw new RegexLimitError(`the pattern compiles to more than ${maxProgram} instructions (maxPatternSize)`);
   const out: Instruction[] = [];
   const append = (fragment: Fragment): void => {
     for (const ins of fragment) out.push(ins);
@@ -269,11 +300,13 @@ function link(fragment: Fragment): Instruction[] {
 }
 
 /**
- * Compiles `pattern`; the returned function tells whether the whole `value` matches.
- * Throws RegexSyntaxError on an invalid pattern (callers turn it into a coded load error).
+ * Compiles `pattern`; the returned function tells whether the whole `value` matches, and throws
+ * MATCH_LIMIT_EVALUATION_ERROR past `limits.maxMatchSteps`. Throws RegexSyntaxError on an
+ * invalid pattern, RegexLimitError on one too large (callers turn them into coded load errors).
  */
-export function compileLinearRegex(pattern: string): (value: string) => boolean {
-  const program = link(new RegexParser(pattern).parse());
+export function compileLinearRegex(pattern: string, limits: MatchLimits = DEFAULT_MATCH_LIMITS): (value: string) => boolean {
+  const program = link(new RegexParser(pattern, limits.maxPatternSize).parse());
+  const maxSteps = limits.maxMatchSteps;
   const size = program.length;
   // Two generations of state sets, reused across calls; `mark` avoids clearing between steps.
   let current = new Int32Array(size);
@@ -314,7 +347,10 @@ export function compileLinearRegex(pattern: string): (value: string) => boolean 
     generation++;
     let count = addState(current, 0, 0, text, 0);
     let at = 0;
+    let steps = 0;
     while (at < text.length && count > 0) {
+      steps += count + 1;
+      if (steps > maxSteps) throw MATCH_LIMIT_EVALUATION_ERROR;
       const cp = text.codePointAt(at) ?? 0;
       const width = cp > 0xffff ? 2 : 1;
       generation++;

@@ -5,8 +5,9 @@
  * One bad rule is reported and dropped; every other rule is kept.
  */
 import type { Expr } from '../condition/ast';
-import { ConditionCompiler, normalizeListItem, type MacroEntry, type Problem } from '../condition/compiler';
+import { ConditionCompiler, ListBudget, normalizeListItem, type MacroEntry, type Problem } from '../condition/compiler';
 import { parseCondition, type ParseLimits } from '../condition/parser';
+import type { MatchLimits } from '../operators/operator';
 import { compileOutput, isOutputProblem } from '../output/format';
 import { type CompiledRule, Ruleset, type RuleInfo as PublicRuleInfo } from '../ruleset';
 import type { Collector, ListInfo, MacroInfo, RuleInfo } from './collector';
@@ -17,6 +18,10 @@ import { ComposedText } from './source-map';
 export interface CompileOptions {
   limits: ParseLimits;
   maxNodes: number;
+  maxMacroDepth: number;
+  /** List items the whole load may expand to (list definitions and conditions together). */
+  maxListItems: number;
+  match: MatchLimits;
   disabledTags: ReadonlySet<string>;
   disabledRules: ReadonlySet<string>;
   disabledRulesMatching: readonly string[];
@@ -32,7 +37,8 @@ interface TextOrigin {
 }
 
 export function compileCollection(collector: Collector, diagnostics: Diagnostics, options: CompileOptions): Ruleset {
-  const lists = expandLists(collector);
+  const budget = new ListBudget(options.maxListItems);
+  const lists = expandLists(collector, budget, diagnostics);
   const usedByLists = lists.used;
 
   const macros = new Map<string, MacroEntry>();
@@ -43,7 +49,13 @@ export function compileCollection(collector: Collector, diagnostics: Diagnostics
     macros.set(macro.name, { name: macro.name, index: macro.index, visibility: macro.visibility, parsed: parseCondition(macro.condition.text, options.limits), origin });
   }
 
-  const compiler = new ConditionCompiler(lists.items, macros, options.maxNodes);
+  const compiler = new ConditionCompiler(
+    lists.items,
+    macros,
+    { maxNodes: options.maxNodes, maxDepth: options.limits.maxDepth, maxMacroDepth: options.maxMacroDepth, match: options.match },
+    undefined,
+    budget,
+  );
   const resolver = new ReferenceResolver(lists.items, macros);
   const compiled: CompiledRule[] = [];
   const infos: PublicRuleInfo[] = [];
@@ -101,26 +113,51 @@ function sortByIndex<T extends { index: number }>(items: T[]): T[] {
   return items.sort((a, b) => a.index - b.index);
 }
 
-/** Every list with its items, lists named among them expanded (only lists defined before it). */
-function expandLists(collector: Collector): { items: Map<string, readonly string[]>; used: Set<string> } {
+/**
+ * Every list with its items, lists named among them expanded (only lists defined before it).
+ * A list that would take the load over `maxListItems` is dropped with LIST_LIMIT.
+ */
+function expandLists(collector: Collector, budget: ListBudget, diagnostics: Diagnostics): { items: Map<string, readonly string[]>; used: Set<string> } {
   const items = new Map<string, readonly string[]>();
   const used = new Set<string>();
-  const all = collector.lists;
-  const expand = (list: ListInfo, seen: Set<string>): string[] => {
-    const out: string[] = [];
-    for (const item of list.items) {
-      const ref = all.get(item);
-      if (ref !== undefined && ref.index < list.visibility && !seen.has(ref.name)) {
-        used.add(ref.name);
-        seen.add(ref.name);
-        out.push(...expand(ref, seen));
-        seen.delete(ref.name);
-      } else out.push(normalizeListItem(item));
+  for (const list of sortByIndex([...collector.lists.values()])) {
+    const expanded = expandList(list, collector.lists, used, budget);
+    if (expanded !== undefined) {
+      items.set(list.name, expanded);
+      continue;
     }
-    return out;
-  };
-  for (const list of sortByIndex([...all.values()])) items.set(list.name, expand(list, new Set([list.name])));
+    budget.overLimit.add(list.name);
+    diagnostics.error('LIST_LIMIT', `list '${list.name}' takes the lists of this load over the limit of ${budget.max} items (counted once the lists they name are expanded)`, list.context);
+  }
   return { items, used };
+}
+
+/**
+ * One list's items, depth-first through the lists it names, with an explicit stack (a chain of
+ * 20 000 lists each naming the previous one must not overflow the call stack). Every item read,
+ * a list name included, takes one from the budget; undefined when it runs out.
+ */
+function expandList(list: ListInfo, all: ReadonlyMap<string, ListInfo>, used: Set<string>, budget: ListBudget): string[] | undefined {
+  const out: string[] = [];
+  const seen = new Set([list.name]);
+  const stack: Array<{ list: ListInfo; next: number }> = [{ list, next: 0 }];
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1] as { list: ListInfo; next: number };
+    if (frame.next >= frame.list.items.length) {
+      stack.pop();
+      seen.delete(frame.list.name);
+      continue;
+    }
+    const item = frame.list.items[frame.next++] as string;
+    if (!budget.take(1)) return undefined;
+    const ref = all.get(item);
+    if (ref !== undefined && ref.index < frame.list.visibility && !seen.has(ref.name)) {
+      used.add(ref.name);
+      seen.add(ref.name);
+      stack.push({ list: ref, next: 0 });
+    } else out.push(normalizeListItem(item));
+  }
+  return out;
 }
 
 function conditionWithExceptions(rule: RuleInfo, diagnostics: Diagnostics): ComposedText | undefined {
@@ -204,6 +241,14 @@ function reportMacros(
   }
 }
 
+interface WalkStep {
+  node: Expr;
+  visibility: number;
+  self: string | undefined;
+  /** Part of the condition walked (not of a macro it uses): its unknown references are reported. */
+  own: boolean;
+}
+
 /**
  * Walks conditions for references only: which macros and lists are used, which macro names are
  * unknown. Used for rules of other sources and to find macro-to-macro references.
@@ -218,30 +263,35 @@ class ReferenceResolver {
     private readonly macros: ReadonlyMap<string, MacroEntry>,
   ) {}
 
-  /** Returns the unknown macro references found (not followed into known macros' bodies). */
+  /**
+   * Returns the unknown macro references of `ast` itself (the bodies of the macros it uses are
+   * walked for what they use, with their own visibility). One explicit stack for both, so a
+   * chain of 5 000 macros does not recurse 5 000 deep.
+   */
   walk(ast: Expr, visibility: number, self?: string): Array<{ name: string; start: number; end: number }> {
     const missing: Array<{ name: string; start: number; end: number }> = [];
-    const stack: Expr[] = [ast];
+    const stack: WalkStep[] = [{ node: ast, visibility, self, own: true }];
     while (stack.length > 0) {
-      const node = stack.pop() as Expr;
+      const step = stack.pop() as WalkStep;
+      const node = step.node;
       switch (node.kind) {
         case 'and':
         case 'or':
-          stack.push(...node.operands);
+          for (const operand of node.operands) stack.push({ ...step, node: operand });
           break;
         case 'not':
-          stack.push(node.operand);
+          stack.push({ ...step, node: node.operand });
           break;
         case 'macro': {
           const macro = this.macros.get(node.name);
-          if (macro === undefined || macro.index >= visibility) {
-            missing.push({ name: node.name, start: node.start, end: node.end });
+          if (macro === undefined || macro.index >= step.visibility) {
+            if (step.own) missing.push({ name: node.name, start: node.start, end: node.end });
             break;
           }
-          if (node.name !== self) this.usedMacros.add(node.name);
+          if (node.name !== step.self) this.usedMacros.add(node.name);
           if (!this.walkedMacros.has(node.name) && macro.parsed.ok) {
             this.walkedMacros.add(node.name);
-            this.walk(macro.parsed.ast, macro.visibility, node.name);
+            stack.push({ node: macro.parsed.ast, visibility: macro.visibility, self: node.name, own: false });
           }
           break;
         }

@@ -67,34 +67,35 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 10 || c === 13;
 }
 
+/** A run of a composed text and where it came from (absent for glue such as ` and not `). */
+interface Segment {
+  start: number;
+  length: number;
+  location?: Location;
+}
+
 /**
  * Text assembled from pieces (an appended macro is its first definition, a space, then the
  * appended condition; a rule with exceptions wraps its condition), remembering where each
- * piece came from.
+ * piece came from. Joining keeps the pieces and maps positions only when a problem is located:
+ * a macro appended to 5 000 times would otherwise copy its growing piece list at every append
+ * (quadratic: seconds of a blocked event loop for a 250 KB file).
  */
 export class ComposedText {
   private constructor(
     readonly text: string,
-    private readonly segments: ReadonlyArray<{ start: number; length: number; location?: Location }>,
+    private flat: Segment[] | undefined,
+    private readonly parts: ReadonlyArray<ComposedText | string>,
   ) {}
 
   static of(text: string, location?: Location): ComposedText {
-    return new ComposedText(text, [{ start: 0, length: text.length, ...(location ? { location } : {}) }]);
+    return new ComposedText(text, [{ start: 0, length: text.length, ...(location ? { location } : {}) }], []);
   }
 
   static join(parts: ReadonlyArray<ComposedText | string>): ComposedText {
     let text = '';
-    const segments: Array<{ start: number; length: number; location?: Location }> = [];
-    for (const part of parts) {
-      if (typeof part === 'string') {
-        segments.push({ start: text.length, length: part.length });
-        text += part;
-        continue;
-      }
-      for (const segment of part.segments) segments.push({ ...segment, start: segment.start + text.length });
-      text += part.text;
-    }
-    return new ComposedText(text, segments);
+    for (const part of parts) text += typeof part === 'string' ? part : part.text;
+    return new ComposedText(text, undefined, [...parts]);
   }
 
   /** Appends with a separating space, as Falco concatenates appended conditions and outputs. */
@@ -102,13 +103,33 @@ export class ComposedText {
     return ComposedText.join([this, ' ', other]);
   }
 
+  /** The pieces as runs of this text, computed once, with an explicit stack (appends nest deep). */
+  private segments(): Segment[] {
+    if (this.flat !== undefined) return this.flat;
+    const out: Segment[] = [];
+    let offset = 0;
+    const stack: Array<ComposedText | string> = [...this.parts].reverse();
+    while (stack.length > 0) {
+      const piece = stack.pop() as ComposedText | string;
+      if (typeof piece === 'string') {
+        out.push({ start: offset, length: piece.length });
+        offset += piece.length;
+      } else if (piece.flat !== undefined) {
+        for (const segment of piece.flat) out.push({ ...segment, start: segment.start + offset });
+        offset += piece.text.length;
+      } else for (let k = piece.parts.length - 1; k >= 0; k--) stack.push(piece.parts[k] as ComposedText | string);
+    }
+    this.flat = out;
+    return out;
+  }
+
   /**
    * The file position of `[start, end)`: the piece it falls in (or the nearest piece with a
    * location), the line/column there, and offset/length relative to that piece's own text.
    */
   locate(start: number, end: number): { file: string; line: number; column: number; offset?: number; length?: number } | undefined {
-    let best: { start: number; length: number; location?: Location } | undefined;
-    for (const segment of this.segments) {
+    let best: Segment | undefined;
+    for (const segment of this.segments()) {
       if (segment.location === undefined) continue;
       if (start >= segment.start && start <= segment.start + segment.length) {
         best = segment;

@@ -1,8 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
-import { join } from 'node:path';
-import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSender, type OutputSender } from '../output';
 import { parseOutputsConfig } from '../registry';
@@ -10,7 +5,7 @@ import { fixedClock, realisticAlert, referenceAlert } from '../testing/alerts';
 import { runClientOutputContract } from '../testing/client-contract';
 import { CONTRACT_SECRET } from '../testing/contract';
 import { instanceFrom } from '../testing/instances';
-import { freePort, requireExecutable, type ServerProcess, startServerProcess, temporaryDirectory } from '../testing/processes';
+import { MQTT_TEST_USER, type MosquittoSink, type MqttMessage, mqttSubscriberAt, startMosquitto, stopMosquitto } from '../testing/servers/mosquitto';
 import { mqtt, mqttPublishes } from './mqtt';
 
 // falcosidekick has no mqtt_test.go; the payload is its FalcoPayload.String() (json.Marshal, see webhook.spec.ts minus the newline).
@@ -23,67 +18,7 @@ const REALISTIC =
   '"proc.cmdline":"bash -c ls /données/日本語","proc.name":"bash","proc.tty":34816,"user.loginuid":-1,"user.name":"root"},' +
   '"source":"syscall","tags":["T1059","container","mitre_execution","shell"],"hostname":"worker-2"}';
 
-const USER = 'falco';
-
-interface Received {
-  readonly topic: string;
-  readonly payload: string;
-  readonly qos: number;
-  readonly retain: boolean;
-}
-
-interface MosquittoSink {
-  readonly port: number;
-  readonly server: ServerProcess;
-  readonly subscriber: MqttClient;
-  readonly received: Received[];
-  readonly removeDir: () => void;
-}
-
-const subscriberAt = (port: number): Promise<MqttClient> =>
-  connectAsync(`mqtt://127.0.0.1:${port}`, { username: USER, password: CONTRACT_SECRET, reconnectPeriod: 0, protocolVersion: 4 }, false);
-
-/**
- * Debian's mosquitto on loopback, anonymous clients refused, one user (`falco`, CONTRACT_SECRET)
- * in a password file made with mosquitto_passwd; a subscriber (QoS 2, so it sees each
- * publish's own QoS) records everything.
- */
-async function startMosquitto(): Promise<MosquittoSink> {
-  const binary = requireExecutable(['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'], 'apt-get install mosquitto');
-  const passwd = requireExecutable(['/usr/bin/mosquitto_passwd', '/usr/local/bin/mosquitto_passwd'], 'apt-get install mosquitto');
-  const dir = temporaryDirectory('mosquitto');
-  const port = await freePort();
-  const passwordFile = join(dir.path, 'passwd');
-  execFileSync(passwd, ['-b', '-c', passwordFile, USER, CONTRACT_SECRET]);
-  const conf = join(dir.path, 'mosquitto.conf');
-  writeFileSync(
-    conf,
-    [
-      // Run as whoever runs the tests (as root, mosquitto would switch to a user that cannot read the temp dir).
-      `user ${userInfo().username}`,
-      `listener ${port} 127.0.0.1`,
-      'allow_anonymous false',
-      `password_file ${passwordFile}`,
-      'persistence false',
-      'log_dest stderr',
-      '',
-    ].join('\n'),
-  );
-  const server = await startServerProcess({ command: binary, args: ['-c', conf], port });
-  const subscriber = await subscriberAt(port);
-  const received: Received[] = [];
-  subscriber.on('message', (topic, payload, packet) => received.push({ topic, payload: payload.toString('utf8'), qos: packet.qos, retain: packet.retain }));
-  await subscriber.subscribeAsync('#', { qos: 2 });
-  return { port, server, subscriber, received, removeDir: dir.remove };
-}
-
-async function stopMosquitto(sink: MosquittoSink): Promise<void> {
-  await sink.subscriber.endAsync(true);
-  await sink.server.stop();
-  sink.removeDir();
-}
-
-const sectionAt = (port: number, password = CONTRACT_SECRET): Record<string, unknown> => ({ broker: `tcp://127.0.0.1:${port}`, user: USER, password });
+const sectionAt = (port: number, password = CONTRACT_SECRET): Record<string, unknown> => ({ broker: `tcp://127.0.0.1:${port}`, user: MQTT_TEST_USER, password });
 
 runClientOutputContract<MosquittoSink>({
   definition: mqtt,
@@ -154,9 +89,9 @@ describe('mqtt against the real broker', () => {
     await expect.poll(() => sink.received.length).toBe(1);
     expect(sink.received[0]).toMatchObject({ topic: 'alerts/retained', payload: REFERENCE, qos: 2 });
 
-    const late = await subscriberAt(sink.port);
+    const late = await mqttSubscriberAt(sink.port);
     try {
-      const retained = new Promise<Received>((resolve) => late.on('message', (topic, payload, packet) => resolve({ topic, payload: payload.toString('utf8'), qos: packet.qos, retain: packet.retain })));
+      const retained = new Promise<MqttMessage>((resolve) => late.on('message', (topic, payload, packet) => resolve({ topic, payload: payload.toString('utf8'), qos: packet.qos, retain: packet.retain })));
       await late.subscribeAsync('alerts/retained', { qos: 1 });
       expect(await retained).toEqual({ topic: 'alerts/retained', payload: REFERENCE, qos: 1, retain: true });
     } finally {
@@ -165,7 +100,7 @@ describe('mqtt against the real broker', () => {
   });
 
   it('a user without password connects anonymously, as falcosidekick; the broker refuses it: fatal', async () => {
-    const result = await sender({ broker: `tcp://127.0.0.1:${sink.port}`, user: USER }).send([referenceAlert()]);
+    const result = await sender({ broker: `tcp://127.0.0.1:${sink.port}`, user: MQTT_TEST_USER }).send([referenceAlert()]);
     expect(result).toEqual({ kind: 'fatal', reason: 'MQTT: Connection refused: Not authorized' });
   });
 });

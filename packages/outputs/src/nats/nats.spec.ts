@@ -1,6 +1,3 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSender, type OutputSender } from '../output';
 import { parseOutputsConfig } from '../registry';
@@ -8,7 +5,7 @@ import { fixedClock, realisticAlert, referenceAlert } from '../testing/alerts';
 import { runClientOutputContract } from '../testing/client-contract';
 import { CONTRACT_SECRET } from '../testing/contract';
 import { instanceFrom } from '../testing/instances';
-import { freePort, requireExecutable, type ServerProcess, startServerProcess, temporaryDirectory } from '../testing/processes';
+import { NATS_TEST_MAX_PAYLOAD, type NatsSink, natsUrl, startNats, stopNats } from '../testing/servers/nats';
 import { nats, natsMessages, natsRuleSlug, natsSubject, parseNatsAddress } from './nats';
 
 // falcosidekick has no nats_test.go; these bodies are its FalcoPayload marshalled by Go (see webhook.spec.ts, minus the Encoder's newline).
@@ -21,63 +18,14 @@ const REALISTIC =
   '"proc.cmdline":"bash -c ls /données/日本語","proc.name":"bash","proc.tty":34816,"user.loginuid":-1,"user.name":"root"},' +
   '"source":"syscall","tags":["T1059","container","mitre_execution","shell"],"hostname":"worker-2"}';
 
-const USER = 'falco';
-/** The server refuses bigger messages, so the "too large" case is cheap to provoke. */
-const MAX_PAYLOAD = 64 * 1024;
-
-interface NatsSink {
-  readonly port: number;
-  readonly server: ServerProcess;
-  readonly subscriber: NatsConnection;
-  readonly received: Array<{ subject: string; data: string }>;
-  readonly removeDir: () => void;
-}
-
-/**
- * Debian's nats-server on loopback, requiring user `falco` with CONTRACT_SECRET. The user may
- * publish only below `falco.` and `custom.debug.`, so a refused publish can be provoked; a subscriber
- * (same user) records everything published below those subjects.
- */
-async function startNats(): Promise<NatsSink> {
-  const binary = requireExecutable(['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'], 'apt-get install nats-server');
-  const dir = temporaryDirectory('nats');
-  const port = await freePort();
-  const conf = join(dir.path, 'nats.conf');
-  writeFileSync(
-    conf,
-    [
-      `listen: "127.0.0.1:${port}"`,
-      `max_payload: ${MAX_PAYLOAD}`,
-      'authorization {',
-      `  users = [ { user: "${USER}", password: "${CONTRACT_SECRET}", permissions: { publish: ["falco.>", "custom.debug.>"], subscribe: ["falco.>", "custom.>"] } } ]`,
-      '}',
-      '',
-    ].join('\n'),
-  );
-  const server = await startServerProcess({ command: binary, args: ['-c', conf], port });
-  const subscriber = await connect({ servers: `127.0.0.1:${port}`, user: USER, pass: CONTRACT_SECRET });
-  const received: Array<{ subject: string; data: string }> = [];
-  for (const subject of ['falco.>', 'custom.>']) subscriber.subscribe(subject, { callback: (_error, msg) => received.push({ subject: msg.subject, data: msg.string() }) });
-  await subscriber.flush();
-  return { port, server, subscriber, received, removeDir: dir.remove };
-}
-
-async function stopNats(sink: NatsSink): Promise<void> {
-  await sink.subscriber.close();
-  await sink.server.stop();
-  sink.removeDir();
-}
-
-const urlAt = (port: number, password = CONTRACT_SECRET): string => `nats://${USER}:${password}@127.0.0.1:${port}`;
-
 runClientOutputContract<NatsSink>({
   definition: nats,
   startSink: startNats,
   stopSink: stopNats,
-  section: (sink) => ({ hostport: urlAt(sink.port) }),
-  sectionAt: (_sink, port) => ({ hostport: urlAt(port) }),
+  section: (sink) => ({ hostport: natsUrl(sink.port) }),
+  sectionAt: (_sink, port) => ({ hostport: natsUrl(port) }),
   delivered: async (sink) => sink.received.length,
-  refusedCredentials: (sink) => ({ hostport: urlAt(sink.port, 'wrong-password') }),
+  refusedCredentials: (sink) => ({ hostport: natsUrl(sink.port, 'wrong-password') }),
 });
 
 describe('nats subject and payload (falcosidekick outputs/nats.go)', () => {
@@ -156,7 +104,7 @@ describe('nats against the real server', () => {
 
   it('a subscriber receives exactly the subject and bytes falcosidekick publishes', async () => {
     sink.received.length = 0;
-    expect(await sender({ hostport: urlAt(sink.port) }).send([referenceAlert(), realisticAlert()])).toEqual({ kind: 'ok' });
+    expect(await sender({ hostport: natsUrl(sink.port) }).send([referenceAlert(), realisticAlert()])).toEqual({ kind: 'ok' });
     await expect.poll(() => sink.received.length).toBe(2);
     expect(sink.received).toEqual([
       { subject: 'falco.debug.test_rule', data: REFERENCE },
@@ -166,10 +114,10 @@ describe('nats against the real server', () => {
 
   it('a publish the server refuses (permissions) is fatal for that alert only', async () => {
     sink.received.length = 0;
-    const refused = await sender({ hostport: urlAt(sink.port), subjecttemplate: 'forbidden.<rule>' }).send([referenceAlert()]);
+    const refused = await sender({ hostport: natsUrl(sink.port), subjecttemplate: 'forbidden.<rule>' }).send([referenceAlert()]);
     expect(refused).toEqual({ kind: 'fatal', reason: 'the server refused the publish to forbidden.test_rule (permissions violation)' });
     // One chunk: the Debug alert's subject is allowed, the Notice alert's is not.
-    const mixed = await sender({ hostport: urlAt(sink.port), subjecttemplate: 'custom.<priority>.<rule>' }).send([referenceAlert(), realisticAlert()]);
+    const mixed = await sender({ hostport: natsUrl(sink.port), subjecttemplate: 'custom.<priority>.<rule>' }).send([referenceAlert(), realisticAlert()]);
     expect(mixed).toMatchObject({
       kind: 'partial',
       items: [{ kind: 'ok' }, { kind: 'fatal', reason: 'the server refused the publish to custom.notice.terminal_shell_in_container (permissions violation)' }],
@@ -178,8 +126,8 @@ describe('nats against the real server', () => {
   });
 
   it('a message above the server’s max_payload is fatal', async () => {
-    const huge = referenceAlert({ output: 'x'.repeat(MAX_PAYLOAD + 1) });
-    const result = await sender({ hostport: urlAt(sink.port) }).send([huge]);
+    const huge = referenceAlert({ output: 'x'.repeat(NATS_TEST_MAX_PAYLOAD + 1) });
+    const result = await sender({ hostport: natsUrl(sink.port) }).send([huge]);
     expect(result).toMatchObject({ kind: 'fatal' });
     if (result.kind === 'fatal') expect(result.reason).toMatch(/MAX_PAYLOAD|max.?payload/i);
   });

@@ -1,5 +1,3 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSender, type OutputSender } from '../output';
@@ -8,7 +6,7 @@ import { fixedClock, realisticAlert, referenceAlert } from '../testing/alerts';
 import { runClientOutputContract } from '../testing/client-contract';
 import { CONTRACT_SECRET } from '../testing/contract';
 import { instanceFrom } from '../testing/instances';
-import { freePort, requireExecutable, type ServerProcess, startServerProcess, temporaryDirectory } from '../testing/processes';
+import { REDIS_TEST_LIMITED_USER, type RedisSink, startRedis, stopRedis } from '../testing/servers/redis';
 import { parseRedisAddress, redis, redisCommand } from './redis';
 
 // falcosidekick has no redis_test.go; the value is its json.Marshal(falcopayload) (see webhook.spec.ts minus the Encoder's newline).
@@ -21,49 +19,6 @@ const REALISTIC =
   '"proc.cmdline":"bash -c ls /données/日本語","proc.name":"bash","proc.tty":34816,"user.loginuid":-1,"user.name":"root"},' +
   '"source":"syscall","tags":["T1059","container","mitre_execution","shell"],"hostname":"worker-2"}';
 const REALISTIC_UUID = '6d3e0a4c-2f0b-4c8e-9a57-0b1f8f3c9d21';
-
-/** An ACL user that may touch only keys starting with `allowed`. */
-const LIMITED_USER = 'limited';
-
-interface RedisSink {
-  readonly port: number;
-  readonly server: ServerProcess;
-  /** Reads back what was stored, as the default user. */
-  readonly reader: Redis;
-  readonly removeDir: () => void;
-}
-
-/** Debian's redis-server on loopback, `requirepass` CONTRACT_SECRET, no persistence, 16 databases. */
-async function startRedis(): Promise<RedisSink> {
-  const binary = requireExecutable(['/usr/bin/redis-server', '/usr/local/bin/redis-server'], 'apt-get install redis-server');
-  const dir = temporaryDirectory('redis');
-  const port = await freePort();
-  const conf = join(dir.path, 'redis.conf');
-  writeFileSync(
-    conf,
-    [
-      `port ${port}`,
-      'bind 127.0.0.1',
-      `dir ${dir.path}`,
-      'save ""',
-      'appendonly no',
-      'databases 16',
-      `requirepass ${CONTRACT_SECRET}`,
-      `user ${LIMITED_USER} on >${CONTRACT_SECRET} ~allowed* +@all`,
-      '',
-    ].join('\n'),
-  );
-  const server = await startServerProcess({ command: binary, args: [conf], port });
-  const reader = new Redis({ host: '127.0.0.1', port, password: CONTRACT_SECRET, lazyConnect: true });
-  await reader.connect();
-  return { port, server, reader, removeDir: dir.remove };
-}
-
-async function stopRedis(sink: RedisSink): Promise<void> {
-  await sink.reader.quit();
-  await sink.server.stop();
-  sink.removeDir();
-}
 
 const sectionAt = (port: number, password = CONTRACT_SECRET): Record<string, unknown> => ({ address: `127.0.0.1:${port}`, password });
 
@@ -160,7 +115,7 @@ describe('redis against the real server', () => {
   });
 
   it('an ACL user: its keys are written, others refused as fatal (NOPERM)', async () => {
-    const limited = { ...sectionAt(sink.port), username: LIMITED_USER };
+    const limited = { ...sectionAt(sink.port), username: REDIS_TEST_LIMITED_USER };
     expect(await sender({ ...limited, key: 'allowed:falco' }).send([referenceAlert()])).toEqual({ kind: 'ok' });
     expect(await sink.reader.lrange('allowed:falco', 0, -1)).toEqual([REFERENCE]);
     const refused = await sender(limited).send([referenceAlert()]);

@@ -17,9 +17,14 @@ export { FakeGooglechat, type FakeGooglechatOptions, googlechatMessageProblem } 
 export { FakeInfluxdb, type FakeInfluxdbOptions, type LinePoint, parseLineProtocol, type StoredPoint } from './servers/influxdb';
 export { FakeLoki, type FakeLokiOptions, type LokiEntry } from './servers/loki';
 export { FakeMattermost, validateMattermostMessage } from './servers/mattermost';
+export { MQTT_TEST_USER, type MosquittoSink, type MqttMessage, mqttSubscriberAt, startMosquitto, stopMosquitto } from './servers/mosquitto';
+export { NATS_TEST_MAX_PAYLOAD, NATS_TEST_USER, type NatsMessage, type NatsSink, natsUrl, startNats, stopNats } from './servers/nats';
 export { FakeOpsgenie, type FakeOpsgenieOptions, type OpsgenieAlert } from './servers/opsgenie';
 export { FakeRocketchat, validateRocketchatMessage } from './servers/rocketchat';
 export { FakePagerduty, type FakePagerdutyOptions, type PagerdutyEvent } from './servers/pagerduty';
+export { REDIS_TEST_LIMITED_USER, type RedisSink, startRedis, stopRedis } from './servers/redis';
+export { type Rsyslog, startRsyslog, type SyslogRecord } from './servers/rsyslog';
 export { FakeSlack, validateMessage as validateSlackMessage } from './servers/slack';
+export { type ParsedMail, parseMail, type ReceivedMail, type SmtpCredentials, SmtpSink } from './servers/smtp';
 export { FakeTeams } from './servers/teams';
 export { FakeWebhook, type FakeWebhookOptions } from './servers/webhook';

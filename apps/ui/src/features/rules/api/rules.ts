@@ -92,6 +92,8 @@ export interface RulesTestResult {
   warnings: RulesProblem[];
   alerts: TestAlert[];
   eventErrors: Array<{ index: number; code: string; message: string }>;
+  /** Rules that could not be evaluated on the event (a regex or glob past its step limit), by name: they did not match. */
+  evaluationErrors?: Record<string, number>;
 }
 
 /** An audit event as the apiserver sent it, kept by the server for the editor. */

@@ -116,6 +116,16 @@ function TestOutcome({ outcome }: { outcome: Outcome }) {
           ))}
         </ul>
       ) : null}
+      {Object.keys(result.evaluationErrors ?? {}).length > 0 ? (
+        <ul className="rules-problems warning" aria-label="Rules not evaluated">
+          {Object.keys(result.evaluationErrors ?? {}).map((rule) => (
+            <li key={rule} className="rules-problem">
+              <strong className="rules-problem-code">{rule}</strong>
+              <p className="rules-problem-message">could not be evaluated on this event (a regex or glob past its step limit, or a scalar operator on a list field), so it did not match</p>
+            </li>
+          ))}
+        </ul>
+      ) : null}
       {result.ok && !evaluated ? <p className="rules-verdict ok">The rules load without errors. Give an event to see what they match.</p> : null}
       {result.ok && evaluated && result.alerts.length === 0 && result.eventErrors.length === 0 ? <p className="rules-verdict">No rule matched this event.</p> : null}
       {result.alerts.length > 0 ? (
