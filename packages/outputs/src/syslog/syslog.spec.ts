@@ -4,11 +4,30 @@ import { PRIORITIES } from '@peregrine/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSender, type OutputSender } from '../output';
 import { parseOutputsConfig } from '../registry';
+import type { TlsMaterial } from '../http';
 import { FIXED_NOW, fixedClock, realisticAlert, referenceAlert } from '../testing/alerts';
+import { type CertificatePair, selfSignedCertificate } from '../testing/certificates';
 import { runClientOutputContract } from '../testing/client-contract';
 import { instanceFrom } from '../testing/instances';
+import { temporaryDirectory } from '../testing/processes';
 import { type Rsyslog, startRsyslog, type SyslogRecord } from '../testing/servers/rsyslog';
-import { CEF_SEVERITIES, classifySyslogError, goRfc3339Seconds, SYSLOG_SEVERITIES, syslog, syslogCef, syslogContent, syslogLine } from './syslog';
+import {
+  CEF_SEVERITIES,
+  classifySyslogError,
+  goRfc3339Seconds,
+  rfc3164Hostname,
+  rfc3164Timestamp,
+  rfc5424Timestamp,
+  SYSLOG_SEVERITIES,
+  syslog,
+  syslogCef,
+  syslogContent,
+  syslogFrame,
+  syslogLine,
+  syslogMessage,
+  syslogTlsOptions,
+  type SyslogConfig,
+} from './syslog';
 
 // falcosidekick has no syslog_test.go. The JSON is its FalcoPayload as json.Marshal writes it
 // (the NATS and Redis outputs' vector); the CEF lines follow outputs/syslog.go's Sprintf.
@@ -26,12 +45,27 @@ const REALISTIC_CEF =
 /** The header this process writes at the fixed clock (Go's log/syslog: local zone, this host, this pid). */
 const HEADER = { facility: 'kern', now: FIXED_NOW, offsetMinutes: -new Date(FIXED_NOW).getTimezoneOffset(), hostname: hostname(), pid: process.pid } as const;
 const TIMESTAMP = goRfc3339Seconds(FIXED_NOW, HEADER.offsetMinutes);
+/** ★ framing: rfc5424 and rfc3164 at the fixed clock, in this process's zone. */
+const TIMESTAMP_5424 = rfc5424Timestamp(FIXED_NOW, HEADER.offsetMinutes);
+const TIMESTAMP_3164 = rfc3164Timestamp(FIXED_NOW, HEADER.offsetMinutes);
+
+// Certificates made by openssl for this run: rsyslog's server certificate (for 127.0.0.1), and
+// a client certificate, the CA its mutual-TLS listener checks clients against.
+const certificateDir = temporaryDirectory('syslog-tls');
+let serverCertificate: CertificatePair;
+let clientCertificate: CertificatePair;
 
 // rsyslogd runs once for the whole file: the contract and the tests below share it.
 let started: Promise<Rsyslog> | undefined;
-const rsyslog = (): Promise<Rsyslog> => (started ??= startRsyslog());
+const rsyslog = (): Promise<Rsyslog> =>
+  (started ??= (async () => {
+    serverCertificate = selfSignedCertificate(certificateDir.path, 'localhost');
+    clientCertificate = selfSignedCertificate(certificateDir.path, 'peregrine-client');
+    return startRsyslog({ tls: { server: serverCertificate, clientCa: clientCertificate.cert } });
+  })());
 afterAll(async () => {
   if (started) await (await started).stop();
+  certificateDir.remove();
 });
 
 const section = (port: number, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ host: '127.0.0.1', port: String(port), protocol: 'tcp', ...extra });
@@ -84,25 +118,98 @@ describe('syslog messages (falcosidekick outputs/syslog.go through Go log/syslog
     expect(syslogCef(referenceAlert({ output_fields: {}, tags: [], priority: 'Critical' }))).toMatch(/\|8\|.* hostname=test-host outputfields=$/);
   });
 
-  it('classifies: only a datagram too large for UDP is fatal', () => {
+  it('classifies: only a datagram too large for UDP is fatal; a certificate refused is a retried TLS failure', () => {
     expect(classifySyslogError(Object.assign(new Error('send EMSGSIZE'), { code: 'EMSGSIZE' }), 70000)).toMatchObject({ kind: 'fatal' });
     expect(classifySyslogError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toMatchObject({ kind: 'retryable' });
+    expect(classifySyslogError(Object.assign(new Error('certificate has expired'), { code: 'CERT_HAS_EXPIRED' }))).toEqual({
+      kind: 'retryable',
+      reason: 'syslog: TLS failure (CERT_HAS_EXPIRED): certificate has expired',
+    });
+  });
+});
+
+describe('★ framing rfc3164 / rfc5424 and the transports\' framing (RFC 6587, RFC 5425)', () => {
+  const FIXED = { ...HEADER, hostname: 'falco-node.example.com', pid: 4242, offsetMinutes: 0 } as const;
+
+  it('rfc3164: <PRI>Mmm dd hh:mm:ss HOSTNAME Falco[PID]: MSG, local time, the host name without its domain', () => {
+    expect(syslogMessage('Debug', REFERENCE_JSON, FIXED, 'rfc3164')).toBe(`<7>Jun 15 12:00:00 falco-node Falco[4242]: ${REFERENCE_JSON}`);
+    expect(syslogMessage('Warning', 'x', { ...FIXED, facility: 'local0', hostname: '10.1.2.3' }, 'rfc3164')).toBe('<132>Jun 15 12:00:00 10.1.2.3 Falco[4242]: x');
+    // The day is padded with a space, not a zero; the zone moves the local date.
+    expect(rfc3164Timestamp(Date.UTC(2024, 0, 5, 3, 4, 5, 999), 0)).toBe('Jan  5 03:04:05');
+    expect(rfc3164Timestamp(Date.UTC(2024, 11, 31, 23, 30, 0), 60)).toBe('Jan  1 00:30:00');
+    expect(rfc3164Timestamp(FIXED_NOW, -330)).toBe('Jun 15 06:30:00');
+    expect(rfc3164Hostname('worker-2')).toBe('worker-2');
+    expect(rfc3164Hostname('::1')).toBe('::1');
+  });
+
+  it('rfc5424: <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA MSG, nil values as -, no BOM', () => {
+    expect(syslogMessage('Debug', REFERENCE_JSON, FIXED, 'rfc5424')).toBe(`<7>1 2024-06-15T12:00:00.000Z falco-node.example.com Falco 4242 - - ${REFERENCE_JSON}`);
+    expect(syslogMessage('Emergency', 'x', { ...FIXED, facility: 'local7', now: FIXED_NOW + 7 }, 'rfc5424')).toBe('<184>1 2024-06-15T12:00:00.007Z falco-node.example.com Falco 4242 - - x');
+    // HOSTNAME is PRINTUSASCII, 255 at most; an empty one is the NILVALUE; an empty MSG is left out with its space.
+    expect(syslogMessage('Debug', '', { ...FIXED, hostname: '' }, 'rfc5424')).toBe('<7>1 2024-06-15T12:00:00.000Z - Falco 4242 - -');
+    expect(syslogMessage('Debug', 'x', { ...FIXED, hostname: 'my host\u00e9' }, 'rfc5424')).toBe('<7>1 2024-06-15T12:00:00.000Z my_host_ Falco 4242 - - x');
+    expect(syslogMessage('Debug', 'x', { ...FIXED, hostname: 'h'.repeat(300) }, 'rfc5424').split(' ')[2]).toHaveLength(255);
+    // The MSG is the UTF-8 text as it is: no byte order mark in front.
+    expect(Buffer.from(syslogMessage('Debug', '日本語', FIXED, 'rfc5424'), 'utf8').subarray(-11).toString('hex')).toBe('2d20e697a5e69cace8aa9e');
+    expect(rfc5424Timestamp(FIXED_NOW + 999, 120)).toBe('2024-06-15T14:00:00.999+02:00');
+    expect(rfc5424Timestamp(FIXED_NOW + 5, -330)).toBe('2024-06-15T06:30:00.005-05:30');
+  });
+
+  it('frames: octet counting (LEN SP MSG, LEN in bytes) over TLS and for rfc5424 over TCP; a line feed on TCP otherwise; UDP datagrams bare but Go\'s', () => {
+    const message = syslogMessage('Debug', 'données', FIXED, 'rfc5424');
+    expect(syslogFrame(message, 'rfc5424', 'tcp')).toBe(`${Buffer.byteLength(message)} ${message}`);
+    expect(syslogFrame(message, 'rfc5424', 'tcp')).toMatch(/^76 <7>1 /);
+    expect(syslogFrame(message, 'rfc5424', 'tls')).toBe(`76 ${message}`);
+    expect(syslogFrame(message, 'rfc5424', 'udp')).toBe(message);
+    const bsd = syslogMessage('Debug', 'x', FIXED, 'rfc3164');
+    expect(syslogFrame(bsd, 'rfc3164', 'tcp')).toBe(`${bsd}\n`);
+    expect(syslogFrame(bsd, 'rfc3164', 'udp')).toBe(bsd);
+    expect(syslogFrame(bsd, 'rfc3164', 'tls')).toBe(`${bsd.length} ${bsd}`);
+    const go = syslogMessage('Debug', 'x', FIXED, 'gosyslog');
+    expect(`${go}\n`).toBe(syslogLine('Debug', 'x', FIXED));
+    expect(syslogFrame(go, 'gosyslog', 'udp')).toBe(`${go}\n`);
+    expect(syslogFrame(go, 'gosyslog', 'tcp')).toBe(`${go}\n`);
+    // Over TLS the length says where the message ends: no line feed.
+    expect(syslogFrame(go, 'gosyslog', 'tls')).toBe(`61 ${go}`);
+  });
+
+  it('encode: the configured framing and transport, this host and process, at the clock', () => {
+    const encode = (extra: Record<string, unknown>, alert = referenceAlert()): unknown => syslog.client(instanceFrom('syslog', section(514, extra)), FIXED_NOW)!.encode([alert], FIXED_NOW);
+    const host = hostname();
+    expect(encode({ framing: 'rfc5424', protocol: 'udp' })).toEqual([`<7>1 ${TIMESTAMP_5424} ${host} Falco ${process.pid} - - ${REFERENCE_JSON}`]);
+    const tcp5424 = `<7>1 ${TIMESTAMP_5424} ${host} Falco ${process.pid} - - ${REFERENCE_JSON}`;
+    expect(encode({ framing: 'rfc5424' })).toEqual([`${Buffer.byteLength(tcp5424)} ${tcp5424}`]);
+    expect(encode({ framing: 'rfc3164', protocol: 'udp', format: 'cef' })).toEqual([`<7>${TIMESTAMP_3164} ${rfc3164Hostname(host)} Falco[${process.pid}]: ${REFERENCE_CEF}`]);
+    expect(encode({ framing: 'rfc3164' })).toEqual([`<7>${TIMESTAMP_3164} ${rfc3164Hostname(host)} Falco[${process.pid}]: ${REFERENCE_JSON}\n`]);
+    const go = `<7>${TIMESTAMP} ${host} Falco[${process.pid}]: ${REFERENCE_JSON}`;
+    expect(encode({ protocol: 'tls' })).toEqual([`${Buffer.byteLength(go)} ${go}`]);
+  });
+
+  it('TLS options: TLS ≥ 1.2, checkcert, the CA added to the system roots, the client certificate only with mutualtls', () => {
+    const material: TlsMaterial = { ca: 'CA PEM', cert: 'CERT PEM', key: 'KEY PEM' };
+    const options = (extra: Record<string, unknown>, tls?: TlsMaterial) => syslogTlsOptions(instanceFrom('syslog', section(6514, { protocol: 'tls', ...extra })).config as SyslogConfig, tls);
+    expect(options({})).toEqual({ minVersion: 'TLSv1.2', rejectUnauthorized: true });
+    expect(options({ host: 'logs.example.com', checkcert: false }, material)).toMatchObject({ servername: 'logs.example.com', rejectUnauthorized: false, ca: expect.arrayContaining(['CA PEM']) as unknown });
+    expect(options({}, material)).not.toHaveProperty('cert');
+    expect(options({ checkcert: false, mutualtls: true }, material)).toMatchObject({ rejectUnauthorized: true, cert: 'CERT PEM', key: 'KEY PEM' });
   });
 });
 
 describe('syslog config', () => {
-  it('reads falcosidekick\'s env names; format json by default; ★ facility kern by default', () => {
-    const instance = instanceFrom('syslog', {}, { SYSLOG_HOST: 'syslog.example.com', SYSLOG_PORT: '514', SYSLOG_PROTOCOL: 'UDP', SYSLOG_FORMAT: 'cef', SYSLOG_FACILITY: 'local3' });
-    expect(instance.config).toMatchObject({ host: 'syslog.example.com', port: '514', protocol: 'udp', format: 'cef', facility: 'local3' });
-    expect(instanceFrom('syslog', section(514)).config).toMatchObject({ format: 'json', facility: 'kern' });
+  it('reads falcosidekick\'s env names; format json by default; ★ facility kern and ★ framing gosyslog by default', () => {
+    const instance = instanceFrom('syslog', {}, { SYSLOG_HOST: 'syslog.example.com', SYSLOG_PORT: '514', SYSLOG_PROTOCOL: 'UDP', SYSLOG_FORMAT: 'cef', SYSLOG_FACILITY: 'local3', SYSLOG_FRAMING: 'RFC5424' });
+    expect(instance.config).toMatchObject({ host: 'syslog.example.com', port: '514', protocol: 'udp', format: 'cef', facility: 'local3', framing: 'rfc5424' });
+    expect(instanceFrom('syslog', section(514)).config).toMatchObject({ format: 'json', facility: 'kern', framing: 'gosyslog' });
+    expect(instanceFrom('syslog', {}, { SYSLOG_HOST: 'h', SYSLOG_PORT: '6514', SYSLOG_PROTOCOL: 'tls' }).config).toMatchObject({ protocol: 'tls' });
   });
 
   it('refuses what falcosidekick could not deliver to: no or a bad port, no or another protocol, another format', () => {
-    expect(parseOutputsConfig({ syslog: { host: 'h' } }, {}).problems).toEqual(['syslog.protocol: must be one of udp, tcp']);
+    expect(parseOutputsConfig({ syslog: { host: 'h' } }, {}).problems).toEqual(['syslog.protocol: must be one of udp, tcp, tls']);
     expect(parseOutputsConfig({ syslog: { host: 'h', protocol: 'tcp' } }, {}).problems).toEqual(['syslog.port: is required (514 is the usual syslog port)']);
-    expect(parseOutputsConfig({ syslog: { host: 'h', port: '70000', protocol: 'tls', format: 'rfc5424' } }, {}).problems).toEqual([
-      'syslog.protocol: must be one of udp, tcp',
+    expect(parseOutputsConfig({ syslog: { host: 'h', port: '70000', protocol: 'dtls', format: 'rfc5424', framing: 'rfc5425' } }, {}).problems).toEqual([
+      'syslog.protocol: must be one of udp, tcp, tls',
       'syslog.format: must be one of json, cef',
+      'syslog.framing: must be one of gosyslog, rfc3164, rfc5424',
     ]);
     expect(parseOutputsConfig({ syslog: { host: 'h', port: '70000', protocol: 'udp' } }, {}).problems).toEqual(['syslog.port: must be a port number (1-65535)']);
   });
@@ -117,9 +224,9 @@ describe('syslog config', () => {
 describe('syslog against rsyslogd', () => {
   let server: Rsyslog;
   const senders: OutputSender[] = [];
-  const send = async (extra: Record<string, unknown>, alerts = [referenceAlert()], port?: number) => {
-    const protocol = extra['protocol'] ?? 'tcp';
-    const sender = createSender(instanceFrom('syslog', section(port ?? (protocol === 'udp' ? server.udpPort : server.tcpPort), extra)), { clock: fixedClock });
+  const portFor = (protocol: unknown): number => (protocol === 'udp' ? server.udpPort : protocol === 'tls' ? server.tls!.port : server.tcpPort);
+  const send = async (extra: Record<string, unknown>, alerts = [referenceAlert()], port?: number, tls?: TlsMaterial) => {
+    const sender = createSender(instanceFrom('syslog', section(port ?? portFor(extra['protocol'] ?? 'tcp'), extra)), { clock: fixedClock, ...(tls ? { tls } : {}) });
     senders.push(sender);
     return sender.send(alerts);
   };
@@ -150,6 +257,10 @@ describe('syslog against rsyslogd', () => {
       tag: `Falco[${process.pid}]:`,
       programname: 'Falco',
       procid: String(process.pid),
+      version: '0',
+      appname: 'Falco',
+      msgid: '-',
+      structuredData: '-',
       msg: ` ${REFERENCE_JSON}`,
       raw: `<7>${TIMESTAMP} ${hostname()} Falco[${process.pid}]: ${REFERENCE_JSON}`,
     });
@@ -187,6 +298,144 @@ describe('syslog against rsyslogd', () => {
     expect(await sender.send([realisticAlert()])).toEqual({ kind: 'ok' });
     const records = await arrived(before, 2);
     expect(records.map((r) => r.procid)).toEqual([String(process.pid), String(process.pid)]);
+  });
+
+  /** What rsyslog parsed from an RFC 5424 message this process sent at the fixed clock. */
+  const rfc5424Record = (input: string, facility: number, priority: keyof typeof SYSLOG_SEVERITIES, msg: string) => ({
+    input,
+    pri: facility * 8 + SYSLOG_SEVERITIES[priority],
+    facility,
+    severity: SYSLOG_SEVERITIES[priority],
+    version: '1',
+    timestamp: TIMESTAMP_5424,
+    hostname: hostname(),
+    appname: 'Falco',
+    procid: String(process.pid),
+    msgid: '-',
+    structuredData: '-',
+    msg,
+  });
+
+  it('★ rfc5424 over UDP: rsyslog reads VERSION, TIMESTAMP, HOSTNAME, APP-NAME, PROCID, the nil MSGID and STRUCTURED-DATA, and the MSG', async () => {
+    const before = server.records().length;
+    expect(await send({ protocol: 'udp', framing: 'rfc5424', facility: 'local4' })).toEqual({ kind: 'ok' });
+    const [record] = await arrived(before, 1);
+    expect(record).toMatchObject({ ...rfc5424Record('imudp', 20, 'Debug', REFERENCE_JSON), raw: `<167>1 ${TIMESTAMP_5424} ${hostname()} Falco ${process.pid} - - ${REFERENCE_JSON}` });
+  });
+
+  it('★ rfc5424 over TCP is octet-counted: byte lengths with non-ASCII text, and a line feed inside a message does not split it', async () => {
+    const before = server.records().length;
+    const multiline = referenceAlert({ output: 'first line\nsecond line', priority: 'Critical' });
+    const alerts = [realisticAlert(), multiline, referenceAlert()];
+    expect(await send({ framing: 'rfc5424', format: 'cef' }, alerts)).toEqual({ kind: 'ok' });
+    const records = await arrived(before, 3);
+    expect(records).toHaveLength(3);
+    expect(records[0]).toMatchObject(rfc5424Record('imtcp', 0, 'Notice', REALISTIC_CEF));
+    // rsyslog escapes control characters it receives (the line feed is #012): it arrived inside the one message.
+    expect(records[1]).toMatchObject(rfc5424Record('imtcp', 0, 'Critical', syslogCef(multiline).replace('\n', '#012')));
+    expect(records[2]).toMatchObject(rfc5424Record('imtcp', 0, 'Debug', REFERENCE_CEF));
+  });
+
+  it.each(['udp', 'tcp'] as const)('★ rfc3164 over %s: rsyslog reads PRI, the timestamp, the short host name, the tag, the process id and the message', async (protocol) => {
+    const before = server.records().length;
+    expect(await send({ protocol, framing: 'rfc3164', facility: 'local1' }, [referenceAlert({ priority: 'Warning' })])).toEqual({ kind: 'ok' });
+    const [record] = await arrived(before, 1);
+    const message = syslogContent(referenceAlert({ priority: 'Warning' }), 'json');
+    expect(record).toMatchObject({
+      input: protocol === 'udp' ? 'imudp' : 'imtcp',
+      pri: 17 * 8 + 4,
+      facility: 17,
+      severity: 4,
+      hostname: rfc3164Hostname(hostname()),
+      tag: `Falco[${process.pid}]:`,
+      programname: 'Falco',
+      // rsyslog's protocol-version 0: parsed as a legacy (RFC 3164) message.
+      version: '0',
+      appname: 'Falco',
+      procid: String(process.pid),
+      msg: ` ${message}`,
+      raw: `<140>${TIMESTAMP_3164} ${rfc3164Hostname(hostname())} Falco[${process.pid}]: ${message}`,
+    });
+    // RFC 3164 has no year: rsyslog supplies one; month, day and time are what was sent.
+    expect(record!.timestamp.slice(5, 19)).toBe(TIMESTAMP.slice(5, 19));
+  });
+});
+
+describe('★ syslog over TLS (RFC 5425) to rsyslogd', () => {
+  let server: Rsyslog;
+  const senders: OutputSender[] = [];
+  const send = async (extra: Record<string, unknown>, tls?: TlsMaterial, port = server.tls!.port) => {
+    const sender = createSender(instanceFrom('syslog', section(port, { protocol: 'tls', ...extra })), { clock: fixedClock, ...(tls ? { tls } : {}) });
+    senders.push(sender);
+    return sender.send([referenceAlert()]);
+  };
+  const arrived = async (before: number, count: number): Promise<SyslogRecord[]> => {
+    for (let wait = 0; wait < 60 && server.records().length - before < count; wait++) await new Promise((resolve) => setTimeout(resolve, 50));
+    return server.records().slice(before);
+  };
+
+  beforeAll(async () => {
+    server = await rsyslog();
+  });
+  afterAll(async () => {
+    await Promise.all(senders.splice(0).map((s) => s.close()));
+  });
+
+  it('a server certificate trusted through the CA (tlsclient.cacertfile): Go\'s framing, octet-counted, arrives on the TLS listener', async () => {
+    const before = server.records().length;
+    expect(await send({}, { ca: serverCertificate.cert })).toEqual({ kind: 'ok' });
+    const [record] = await arrived(before, 1);
+    expect(record).toMatchObject({
+      input: 'imtcp-tls',
+      pri: 7,
+      timestamp: TIMESTAMP,
+      hostname: hostname(),
+      tag: `Falco[${process.pid}]:`,
+      procid: String(process.pid),
+      msg: ` ${REFERENCE_JSON}`,
+      raw: `<7>${TIMESTAMP} ${hostname()} Falco[${process.pid}]: ${REFERENCE_JSON}`,
+    });
+  });
+
+  it('rfc5424 over TLS: every header field arrives', async () => {
+    const before = server.records().length;
+    expect(await send({ framing: 'rfc5424', facility: 'local0' }, { ca: serverCertificate.cert })).toEqual({ kind: 'ok' });
+    const [record] = await arrived(before, 1);
+    expect(record).toMatchObject({
+      input: 'imtcp-tls',
+      pri: 16 * 8 + 7,
+      facility: 16,
+      severity: 7,
+      version: '1',
+      timestamp: TIMESTAMP_5424,
+      hostname: hostname(),
+      appname: 'Falco',
+      procid: String(process.pid),
+      msgid: '-',
+      structuredData: '-',
+      msg: REFERENCE_JSON,
+    });
+  });
+
+  it('checkcert: false delivers to a server whose certificate is not trusted', async () => {
+    const before = server.records().length;
+    expect(await send({ checkcert: false })).toEqual({ kind: 'ok' });
+    expect((await arrived(before, 1)).map((r) => r.input)).toEqual(['imtcp-tls']);
+  });
+
+  it('mutualtls: the client certificate is presented to a listener that requires one', async () => {
+    const before = server.records().length;
+    const material: TlsMaterial = { ca: serverCertificate.cert, cert: clientCertificate.cert, key: clientCertificate.key };
+    expect(await send({ mutualtls: true }, material, server.tls!.mutualPort)).toEqual({ kind: 'ok' });
+    expect((await arrived(before, 1)).map((r) => [r.input, r.msg])).toEqual([['imtcp-mtls', ` ${REFERENCE_JSON}`]]);
+  });
+
+  it('a server certificate not trusted (checkcert on, no CA for it) → retryable, the reason says TLS and why; nothing is sent', async () => {
+    const before = server.records().length;
+    const result = await send({});
+    expect(result).toEqual({ kind: 'retryable', reason: 'syslog: TLS failure (DEPTH_ZERO_SELF_SIGNED_CERT): self-signed certificate' });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(server.records().length).toBe(before);
   });
 });
 
