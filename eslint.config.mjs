@@ -17,7 +17,7 @@ const restrict = (patterns, paths = []) => [
 ];
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'e2e/test-results/**', 'e2e/playwright-report/**', 'data/**', '.bench/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'e2e/test-results/**', 'e2e/playwright-report/**', 'data/**', '.bench/**', '.soak/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

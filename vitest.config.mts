@@ -17,7 +17,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['packages/*/src/**/*.spec.ts', 'apps/*/src/**/*.spec.{ts,tsx}', 'scripts/**/*.spec.ts'],
+    include: ['packages/*/src/**/*.spec.ts', 'apps/*/src/**/*.spec.{ts,tsx}', 'apps/*/bench/**/*.spec.ts', 'scripts/**/*.spec.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The README's commands: `npm start`, `npm test` and `npm run bench` all come here first, so each
+// The README's commands: `npm start`, `npm test`, `npm run bench` and `npm run soak` all come here first, so each
 // works on a fresh clone: it installs what is missing (npm ci when node_modules is absent or
 // older than package-lock.json, Debian Chromium for e2e), builds, then runs.
 // Only Node built-ins are used here: nothing is installed yet when this runs.
@@ -93,7 +93,14 @@ switch (command) {
     run('node', ['scripts/bench.mjs', ...process.argv.slice(3)]);
     break;
   }
+  case 'soak': {
+    // Minutes of steady load against the built product (SOAK_MINUTES, SOAK_RATE, …; see the README).
+    ensureDependencies();
+    build();
+    run(join(root, 'node_modules/.bin/tsx'), ['apps/server/bench/soak.ts', ...process.argv.slice(3)]);
+    break;
+  }
   default:
-    console.error('usage: node scripts/bootstrap.mjs start|test|bench');
+    console.error('usage: node scripts/bootstrap.mjs start|test|bench|soak');
     process.exit(2);
 }
