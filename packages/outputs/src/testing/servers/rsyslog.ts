@@ -161,10 +161,12 @@ export async function startRsyslog(options: { readonly tls?: RsyslogTlsOptions }
     udpPort,
     tcpPort,
     ...(tlsPorts ? { tls: tlsPorts } : {}),
+    // Only complete lines: rsyslog may be writing the last one while the test reads.
     records: () =>
       existsSync(output)
         ? readFileSync(output, 'utf8')
             .split('\n')
+            .slice(0, -1)
             .filter((line) => line !== '')
             .map(parseRecord)
         : [],
