@@ -130,7 +130,7 @@ test('filters narrow the table, live in the URL, survive a reload, and chips add
   await expect(page).toHaveURL(/since=15m/);
   await expect(rows).toHaveCount(1);
   await page.getByLabel('Time range').selectOption('custom');
-  await page.getByLabel('To').fill('2020-01-01T00:00');
+  await page.getByLabel('To', { exact: true }).fill('2020-01-01T00:00');
   await expect(page).toHaveURL(/until=2020-01-01/);
   await expect(rows).toHaveCount(0);
 
