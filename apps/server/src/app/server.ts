@@ -101,7 +101,13 @@ export async function startServer(config: AppConfig, logger: AppLogger, outputs:
   const mainUrl = urlOf(fastify.server.address(), scheme);
   const compatUrl = urlOf(compat.server.server.address(), scheme);
   const plainUrl = compat.plainServer ? urlOf(compat.plainServer.server.address(), 'http') : undefined;
-  logger.info({ mainUrl, compatUrl, ...(plainUrl ? { plainUrl } : {}) }, 'Peregrine is listening');
+  const everyInterface = isWildcard(config.peregrine.address) && isWildcard(config.listenaddress);
+  logger.info(
+    { mainUrl, compatUrl, ...(plainUrl ? { plainUrl } : {}), everyInterface },
+    // The URLs use loopback so they open on this machine; say plainly that others can connect too.
+    `Peregrine is listening${everyInterface ? ' on every interface' : ''}: dashboard ${mainUrl}, Falco alerts ${compatUrl}` +
+      (everyInterface ? ' (from other machines: this host\'s address, same ports)' : ''),
+  );
   return {
     app,
     mainUrl,
@@ -137,6 +143,10 @@ class BasePathIoAdapter extends IoAdapter {
     if (this.admit) server.use(this.admit);
     return server;
   }
+}
+
+function isWildcard(address: string): boolean {
+  return address === '' || address === '::' || address === '0.0.0.0';
 }
 
 function hostOf(address: string): string {

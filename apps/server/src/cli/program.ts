@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/config.loader';
-import { createLogger } from '../logging/logger';
+import { createLogger, prettyDestination, prettyLogs } from '../logging/logger';
 import { maskedEffectiveConfig } from '../about/masked-config';
 import { outputsSection } from '../app/settings-outputs';
 
@@ -59,7 +59,8 @@ export function buildProgram(ports: ProcessPorts, registerExtraCommands: (progra
 export async function serveFromProcess(configFile: string | undefined): Promise<void> {
   if (configFile && !existsSync(configFile)) throw new ConfigError([`config file ${configFile}: does not exist`]);
   const loaded = loadConfig({ ...(configFile ? { file: configFile } : {}), env: process.env, section: outputsSection });
-  const logger = createLogger(loaded.config.debug ? 'debug' : loaded.config.peregrine.log.level);
+  const { level, format } = loaded.config.peregrine.log;
+  const logger = createLogger(loaded.config.debug ? 'debug' : level, prettyLogs(format) ? prettyDestination() : undefined);
   for (const warning of loaded.warnings) logger.warn({ code: 'CONFIG_WARNING' }, warning);
   // Imported here so `peregrine --help` and `rules` commands do not load Nest and sqlite3.
   const { startServer } = await import('../app/server');

@@ -140,8 +140,10 @@ export const configSchema = z.object({
       log: z
         .object({
           level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+          /** `auto`: readable lines on a terminal, JSON lines otherwise (a collector, a pipe, a file). */
+          format: z.enum(['auto', 'json', 'pretty']).default('auto'),
         })
-        .default({ level: 'info' }),
+        .default({ level: 'info', format: 'auto' }),
       /** Label values taken from alerts: bounded, since anyone reaching the ingest ports chooses them. */
       metrics: z
         .object({
@@ -221,7 +223,7 @@ export const configSchema = z.object({
       retention: { max_age: '720h', max_alerts: 1_000_000 },
       delivery: { max_age: '24h', initial_backoff: '1s', max_backoff: '5m', claim_lease: '60s' },
       ingest: { max_body_bytes: 4 * 1024 * 1024, header_timeout_ms: 10_000, read_timeout_ms: 60_000, auth: INGEST_AUTH_DEFAULTS },
-      log: { level: 'info' },
+      log: { level: 'info', format: 'auto' },
       metrics: { max_series: 10_000, max_label_length: 256 },
       audit: { extra_ports: [], ...AUDIT_DEFAULTS },
       rules: RULES_DEFAULTS,
