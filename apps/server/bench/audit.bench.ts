@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
-import { startPeregrine, stop, waitForLine } from './processes';
+import { batchBodies, startPeregrine, stop, waitForLine } from './processes';
 import { extractEvents, loadRules } from '@peregrine/engine';
 
 const root = resolve(__dirname, '../../..');
@@ -87,19 +87,16 @@ interface EndToEnd {
   alertsStored: number;
 }
 
-/** Posts batches made from `template` back to back on `connections` connections to `url`; each batch has its own audit IDs. */
+/** Posts batches made from `template` back to back on `connections` connections to `url`. */
 function postBatches(url: string, template: string, connections: number, seconds: number): Promise<autocannon.Result> {
-  // Joining pre-split parts keeps the load generator cheap beside the server on the same cores.
-  const parts = template.split('@BATCH@');
-  let batch = 0;
+  const nextBody = batchBodies(template);
   return autocannon({
     url,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     connections,
     duration: seconds,
-    // A live apiserver's batches carry new audit IDs (a resent batch is stored once).
-    requests: [{ setupRequest: (request) => ({ ...request, body: parts.join(String(batch++)) }) }],
+    requests: [{ setupRequest: (request) => ({ ...request, body: nextBody() }) }],
   });
 }
 
