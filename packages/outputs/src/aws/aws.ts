@@ -1,8 +1,9 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import type { OutputAlert } from '../alert';
 import { type ConfigIssue, type ConfigKeys, type ConfigOf, key } from '../config';
 import type { TlsMaterial } from '../http';
-import type { FullConfig } from '../output';
+import type { BuildContext, ClientProtocol, FullConfig } from '../output';
 import { fatal, type ItemResult, ok, retryable, type SendResult, summarize } from '../result';
 
 /**
@@ -94,6 +95,9 @@ export function awsClientSettings(config: AwsConfig<ConfigKeys>, endpoint: strin
     requestHandler: { httpAgent: new HttpAgent({ keepAlive: true, maxSockets }), httpsAgent, connectionTimeout: config.timeout, requestTimeout: config.timeout },
   };
 }
+
+/** What every AWS SDK v3 client constructor (`new SQSClient(…)`) is given. */
+export type AwsClientSettings = ReturnType<typeof awsClientSettings>;
 
 /** The part of an SDK client `ready` reads. */
 interface ResolvableClient {
@@ -208,4 +212,55 @@ export async function deliverEach<M>(messages: readonly M[], send: (message: M) 
     }),
   );
   return summarize(items);
+}
+
+/** The config of an AWS service's section: the shared protocol reads its `endpoint` key. */
+type AwsServiceConfig = FullConfig<ConfigKeys> & { readonly endpoint: string };
+
+/** The part of an AWS SDK v3 client (`SQSClient`, `SNSClient`, `LambdaClient`) the shared protocol uses. */
+interface AwsSdkClient extends ResolvableClient {
+  destroy(): void;
+}
+
+/** What differs between the AWS outputs: the SDK client, the API call, and its input per alert. */
+export interface AwsServiceCalls<C, P, Client extends AwsSdkClient, Input> {
+  /** Names the service in a connection's failure (`SQS`). */
+  readonly service: string;
+  /** Names the call in an alert's failure (`SQS SendMessage`). */
+  readonly operation: string;
+  /** The service's SDK client, built from the shared settings (`(settings) => new SQSClient(settings)`). */
+  readonly createClient: (settings: AwsClientSettings) => Client;
+  /** Pure: the call's input for each alert (the payload tests test this). */
+  readonly encode: (alerts: readonly OutputAlert[], ctx: BuildContext<C, P>) => Input[];
+  /** One call; resolves with a result only where the answer itself says the alert failed (a Lambda function error). */
+  readonly call: (client: Client, input: Input) => Promise<ItemResult | undefined>;
+}
+
+/**
+ * The client protocol every AWS output speaks: one SDK client per instance, built from the
+ * section's `endpoint` and the shared `aws.*` keys ({@link awsClientSettings}), checked by
+ * {@link ready} before its first call and destroyed when that fails; one call per alert
+ * ({@link deliverEach}); failures read by {@link classifyAwsError}.
+ */
+export function awsClientProtocol<C extends AwsServiceConfig, P, Client extends AwsSdkClient, Input>(calls: AwsServiceCalls<C, P, Client, Input>): ClientProtocol<C, P> {
+  return {
+    async connect({ config }, tls): Promise<Client> {
+      const settings = withShared<ConfigKeys>(config);
+      const client = calls.createClient(awsClientSettings(settings, config.endpoint, tls));
+      try {
+        await ready(client, settings.checkidentity);
+      } catch (error: unknown) {
+        client.destroy();
+        throw error;
+      }
+      return client;
+    },
+    encode: calls.encode,
+    // The sender hands back what connect and encode returned (its protocol is type-erased).
+    deliver: (connection, message) => deliverEach(message as readonly Input[], (input) => calls.call(connection as Client, input), calls.operation),
+    async disconnect(connection) {
+      (connection as Client).destroy();
+    },
+    classify: (error) => classifyAwsError(calls.service, error),
+  };
 }

@@ -1,29 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSender, type OutputSender } from '../output';
+import { describe, expect, it } from 'vitest';
 import { parseOutputsConfig } from '../registry';
-import { fixedClock, realisticAlert, referenceAlert } from '../testing/alerts';
-import { runClientOutputContract } from '../testing/client-contract';
+import { realisticAlert, REFERENCE_ALERT_JSON, referenceAlert } from '../testing/alerts';
+import { runAwsClientOutputContract } from '../testing/client-contract';
 import { CONTRACT_SECRET } from '../testing/contract';
 import { instanceFrom } from '../testing/instances';
-import { AWS_TEST_ACCESS_KEY_ID, AWS_TEST_REGION } from '../testing/servers/aws';
+import { sinkSuite } from '../testing/sink-suite';
+import { AWS_TEST_ACCESS_KEY_ID, awsTestSection } from '../testing/servers/aws';
 import { FakeLambda, LAMBDA_MAX_ASYNC_PAYLOAD, lambdaError } from '../testing/servers/awslambda';
 import { awslambda, isValidFunctionName, lambdaInvocations } from './awslambda';
 
-// falcosidekick has no Lambda test vector; the payload is its FalcoPayload as json.Marshal writes it (no newline).
-const REFERENCE =
-  '{"output":"This is a test from falcosidekick","priority":"Debug","rule":"Test rule","time":"2001-01-01T01:10:00Z","output_fields":{"proc.name":"falcosidekick","proc.tty":1234},"source":"syscalls","tags":["test","example"],"hostname":"test-host"}';
+// falcosidekick has no Lambda test vector; the payload is its FalcoPayload as json.Marshal writes it (REFERENCE_ALERT_JSON).
 
 const text = (payload: unknown): string => Buffer.from(payload as Uint8Array).toString('utf8');
 
-function sectionFor(sink: FakeLambda, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { functionname: 'falco', endpoint: sink.url, region: AWS_TEST_REGION, accesskeyid: AWS_TEST_ACCESS_KEY_ID, secretaccesskey: CONTRACT_SECRET, ...overrides };
+function sectionFor(sink: FakeLambda, overrides: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+  return awsTestSection(sink, { functionname: 'falco' }, overrides);
 }
 
 describe('awslambda invocations (falcosidekick InvokeLambda)', () => {
   it('defaults: RequestResponse with the log tail, the serialised alert as payload', () => {
     const instance = instanceFrom('awslambda', { functionname: 'falco' });
     const [invocation] = awslambda.client(instance, 0)!.encode([referenceAlert()], 0) as ReturnType<typeof lambdaInvocations>;
-    expect({ ...invocation, Payload: text(invocation!.Payload) }).toEqual({ FunctionName: 'falco', InvocationType: 'RequestResponse', LogType: 'Tail', Payload: REFERENCE });
+    expect({ ...invocation, Payload: text(invocation!.Payload) }).toEqual({ FunctionName: 'falco', InvocationType: 'RequestResponse', LogType: 'Tail', Payload: REFERENCE_ALERT_JSON });
   });
 
   it('invocationtype and logtype as configured (case-insensitive); empty values send no header, as falcosidekick', () => {
@@ -71,93 +69,77 @@ describe('awslambda configuration (falcosidekick keys and env names)', () => {
   });
 });
 
-runClientOutputContract<FakeLambda>({
+runAwsClientOutputContract<FakeLambda>({
   definition: awslambda,
   startSink: () => new FakeLambda({ secretAccessKey: CONTRACT_SECRET }).start(),
-  stopSink: (sink) => sink.stop(),
-  section: (sink) => sectionFor(sink),
-  sectionAt: (sink, port) => sectionFor(sink, { endpoint: `http://127.0.0.1:${port}` }),
-  delivered: async (sink) => sink.invocations.length,
-  refusedCredentials: (sink) => sectionFor(sink, { secretaccesskey: 'not-the-secret-access-key' }),
+  section: sectionFor,
+  delivered: (sink) => sink.invocations.length,
 });
 
 describe('awslambda against the SigV4-verifying Lambda endpoint', () => {
-  let sink: FakeLambda;
-  const senders: OutputSender[] = [];
-  const send = async (section: Record<string, unknown>, alerts = [referenceAlert()]) => {
-    const sender = createSender(instanceFrom('awslambda', section), { clock: fixedClock });
-    senders.push(sender);
-    return sender.send(alerts);
-  };
-
-  beforeAll(async () => {
-    sink = await new FakeLambda({ secretAccessKey: CONTRACT_SECRET, functions: { falco: 'ok', broken: 'throws' } }).start();
-  });
-  afterAll(async () => {
-    await Promise.all(senders.map((s) => s.close()));
-    await sink.stop();
-  });
+  const fake = sinkSuite('awslambda', () => new FakeLambda({ secretAccessKey: CONTRACT_SECRET, functions: { falco: 'ok', broken: 'throws' } }).start(), (sink) => sink.stop());
+  const send = (section: Record<string, unknown>, alerts = [referenceAlert()]) => fake.sender(section).send(alerts);
 
   it('invokes over REST (POST /2015-03-31/functions/<name>/invocations, signed), the alert as the event', async () => {
-    const before = sink.invocations.length;
-    expect(await send(sectionFor(sink))).toEqual({ kind: 'ok' });
-    const [invocation] = sink.invocations.slice(before);
-    expect(invocation).toMatchObject({ functionName: 'falco', invocationType: 'RequestResponse', logType: 'Tail', payload: REFERENCE, path: '/2015-03-31/functions/falco/invocations' });
+    const before = fake.sink.invocations.length;
+    expect(await send(sectionFor(fake.sink))).toEqual({ kind: 'ok' });
+    const [invocation] = fake.sink.invocations.slice(before);
+    expect(invocation).toMatchObject({ functionName: 'falco', invocationType: 'RequestResponse', logType: 'Tail', payload: REFERENCE_ALERT_JSON, path: '/2015-03-31/functions/falco/invocations' });
     expect(invocation!.headers['authorization']).toMatch(new RegExp(`^AWS4-HMAC-SHA256 Credential=${AWS_TEST_ACCESS_KEY_ID}/\\d{8}/us-east-1/lambda/aws4_request, `));
   });
 
   it('an ARN with a qualifier is path-encoded and still signed correctly; Event invocations are queued (202)', async () => {
-    const before = sink.invocations.length;
-    expect(await send(sectionFor(sink, { functionname: `${sink.functionArn()}:$LATEST`, invocationtype: 'Event' }))).toEqual({ kind: 'ok' });
-    const [invocation] = sink.invocations.slice(before);
+    const before = fake.sink.invocations.length;
+    expect(await send(sectionFor(fake.sink, { functionname: `${fake.sink.functionArn()}:$LATEST`, invocationtype: 'Event' }))).toEqual({ kind: 'ok' });
+    const [invocation] = fake.sink.invocations.slice(before);
     expect(invocation).toMatchObject({ functionName: 'falco', invocationType: 'Event' });
-    expect(invocation!.path).toBe(`/2015-03-31/functions/${encodeURIComponent(`${sink.functionArn()}:$LATEST`)}/invocations`);
+    expect(invocation!.path).toBe(`/2015-03-31/functions/${encodeURIComponent(`${fake.sink.functionArn()}:$LATEST`)}/invocations`);
   });
 
   it('every request reached the endpoint with a signature it recomputed and accepted (or refused on purpose)', () => {
-    expect(sink.signaturesVerified).toBeGreaterThan(0);
-    expect(sink.signaturesVerified + sink.signaturesRefused).toBe(sink.requests.length);
+    expect(fake.sink.signaturesVerified).toBeGreaterThan(0);
+    expect(fake.sink.signaturesVerified + fake.sink.signaturesRefused).toBe(fake.sink.requests.length);
   });
 
   it('a function that throws (X-Amz-Function-Error) → retryable, with its error', async () => {
-    const result = await send(sectionFor(sink, { functionname: 'broken' }));
+    const result = await send(sectionFor(fake.sink, { functionname: 'broken' }));
     expect(result).toEqual({ kind: 'retryable', reason: 'Lambda Invoke: the function failed (Unhandled): Error: the function threw' });
-    expect(sink.failedInvocations.length).toBeGreaterThan(0);
+    expect(fake.sink.failedInvocations.length).toBeGreaterThan(0);
   });
 
   it('an unknown function → fatal 404 ResourceNotFoundException; refused credentials → fatal 403', async () => {
-    const missing = await send(sectionFor(sink, { functionname: 'missing' }));
+    const missing = await send(sectionFor(fake.sink, { functionname: 'missing' }));
     expect(missing).toMatchObject({ kind: 'fatal', status: 404 });
     expect(missing.kind === 'fatal' && missing.reason).toMatch(/ResourceNotFoundException.*Function not found/);
-    const unknown = await send(sectionFor(sink, { accesskeyid: 'AKIAUNKNOWNKEY000000' }));
+    const unknown = await send(sectionFor(fake.sink, { accesskeyid: 'AKIAUNKNOWNKEY000000' }));
     expect(unknown).toMatchObject({ kind: 'fatal', status: 403 });
     expect(unknown.kind === 'fatal' && unknown.reason).toMatch(/UnrecognizedClientException/);
-    const signature = await send(sectionFor(sink, { secretaccesskey: 'wrong' }));
+    const signature = await send(sectionFor(fake.sink, { secretaccesskey: 'wrong' }));
     expect(signature.kind === 'fatal' && signature.reason).toMatch(/InvalidSignatureException \(HTTP 403\)/);
   });
 
   it('throttling (429 TooManyRequestsException) → retryable after Lambda’s Retry-After; 502 → retryable', async () => {
-    sink.failNext(
+    fake.sink.failNext(
       lambdaError(429, 'TooManyRequestsException', 'Rate Exceeded.', { 'retry-after': '2' }),
       lambdaError(502, 'EC2ThrottledException', 'Lambda was throttled by Amazon EC2.'),
     );
-    expect(await send(sectionFor(sink))).toMatchObject({ kind: 'retryable', status: 429, after: 2000 });
-    expect(await send(sectionFor(sink))).toMatchObject({ kind: 'retryable', status: 502 });
+    expect(await send(sectionFor(fake.sink))).toMatchObject({ kind: 'retryable', status: 429, after: 2000 });
+    expect(await send(sectionFor(fake.sink))).toMatchObject({ kind: 'retryable', status: 502 });
   });
 
   it('an event over the asynchronous payload limit → fatal 413', async () => {
-    const result = await send(sectionFor(sink, { invocationtype: 'Event' }), [referenceAlert({ output: 'x'.repeat(LAMBDA_MAX_ASYNC_PAYLOAD) })]);
+    const result = await send(sectionFor(fake.sink, { invocationtype: 'Event' }), [referenceAlert({ output: 'x'.repeat(LAMBDA_MAX_ASYNC_PAYLOAD) })]);
     expect(result).toMatchObject({ kind: 'fatal', status: 413 });
   });
 
   it('DryRun checks permissions only: ok, nothing invoked', async () => {
-    const before = sink.invocations.length;
-    expect(await send(sectionFor(sink, { invocationtype: 'DryRun' }))).toEqual({ kind: 'ok' });
-    expect(sink.invocations.length).toBe(before);
+    const before = fake.sink.invocations.length;
+    expect(await send(sectionFor(fake.sink, { invocationtype: 'DryRun' }))).toEqual({ kind: 'ok' });
+    expect(fake.sink.invocations.length).toBe(before);
   });
 
   it('the endpoint refuses a body that is not JSON, as Lambda does', async () => {
-    const client = awslambda.client(instanceFrom('awslambda', sectionFor(sink)), 0)!;
+    const client = awslambda.client(instanceFrom('awslambda', sectionFor(fake.sink)), 0)!;
     const connection = await client.connect(undefined);
     try {
       const result = await client.deliver(connection, [{ FunctionName: 'falco', Payload: Buffer.from('not json') }], 0);

@@ -1,9 +1,9 @@
 import { type InvocationType, InvokeCommand, type InvokeCommandInput, LambdaClient, type LogType } from '@aws-sdk/client-lambda';
 import { falcoPayload, type OutputAlert } from '../alert';
-import { AWS_MAX_BATCH, awsClientSettings, awsSharedKeys, awsSharedProblems, classifyAwsError, deliverEach, ready, withShared } from '../aws/aws';
+import { AWS_MAX_BATCH, awsClientProtocol, awsSharedKeys, awsSharedProblems, withShared } from '../aws/aws';
 import { type ConfigIssue, key } from '../config';
 import { goMarshal } from '../go/json';
-import { defineOutput } from '../output';
+import { defineOutput, type FullConfig } from '../output';
 import { type ItemResult, retryable } from '../result';
 
 /**
@@ -89,33 +89,14 @@ export const awslambda = defineOutput<typeof awsLambdaKeys, LambdaSettings>({
     };
   },
   maxBatch: () => AWS_MAX_BATCH,
-  client: {
-    async connect({ config }, tls): Promise<LambdaClient> {
-      const settings = withShared(config);
-      const client = new LambdaClient(awsClientSettings(settings, config.endpoint, tls));
-      try {
-        await ready(client, settings.checkidentity);
-      } catch (error: unknown) {
-        client.destroy();
-        throw error;
-      }
-      return client;
-    },
+  client: awsClientProtocol<FullConfig<typeof awsLambdaKeys>, LambdaSettings, LambdaClient, InvokeCommandInput>({
+    service: 'Lambda',
+    operation: 'Lambda Invoke',
+    createClient: (settings) => new LambdaClient(settings),
     encode: (alerts, { config, prepared }) => lambdaInvocations(alerts, config.functionname.trim(), prepared),
-    deliver: (connection, message) => {
-      const client = connection as LambdaClient;
-      return deliverEach(
-        message as readonly InvokeCommandInput[],
-        async (input) => {
-          const answer = await client.send(new InvokeCommand(input));
-          return answer.FunctionError !== undefined && answer.FunctionError !== '' ? functionFailure(answer.FunctionError, answer.Payload) : undefined;
-        },
-        'Lambda Invoke',
-      );
+    call: async (client, input) => {
+      const answer = await client.send(new InvokeCommand(input));
+      return answer.FunctionError !== undefined && answer.FunctionError !== '' ? functionFailure(answer.FunctionError, answer.Payload) : undefined;
     },
-    async disconnect(connection) {
-      (connection as LambdaClient).destroy();
-    },
-    classify: (error) => classifyAwsError('Lambda', error),
-  },
+  }),
 });

@@ -1,24 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSender, type OutputSender } from '../output';
+import { describe, expect, it } from 'vitest';
 import { parseOutputsConfig } from '../registry';
-import { fixedClock, realisticAlert, referenceAlert } from '../testing/alerts';
-import { runClientOutputContract } from '../testing/client-contract';
+import { realisticAlert, REFERENCE_ALERT_JSON, referenceAlert } from '../testing/alerts';
+import { runAwsClientOutputContract } from '../testing/client-contract';
 import { CONTRACT_SECRET } from '../testing/contract';
 import { instanceFrom } from '../testing/instances';
-import { AWS_TEST_ACCESS_KEY_ID, AWS_TEST_REGION } from '../testing/servers/aws';
+import { sinkSuite } from '../testing/sink-suite';
+import { AWS_TEST_ACCESS_KEY_ID, awsTestSection } from '../testing/servers/aws';
 import { FakeSns, snsError } from '../testing/servers/awssns';
 import { awssns, isValidSnsAttributeName, snsMessageAttributes, snsPublishInputs } from './awssns';
 
 // falcosidekick has no SNS test vector; these are what its PublishTopic builds for the reference alert
-// (rawjson: its FalcoPayload as json.Marshal writes it, no newline).
+// (rawjson: its FalcoPayload as json.Marshal writes it, REFERENCE_ALERT_JSON).
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:falco';
-const REFERENCE_JSON =
-  '{"output":"This is a test from falcosidekick","priority":"Debug","rule":"Test rule","time":"2001-01-01T01:10:00Z","output_fields":{"proc.name":"falcosidekick","proc.tty":1234},"source":"syscalls","tags":["test","example"],"hostname":"test-host"}';
 const S = (value: string) => ({ DataType: 'String', StringValue: value });
 const N = (value: string) => ({ DataType: 'Number', StringValue: value });
 
-function sectionFor(sink: FakeSns, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { topicarn: sink.topicArn(), endpoint: sink.url, region: AWS_TEST_REGION, accesskeyid: AWS_TEST_ACCESS_KEY_ID, secretaccesskey: CONTRACT_SECRET, ...overrides };
+function sectionFor(sink: FakeSns, overrides: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+  return awsTestSection(sink, { topicarn: sink.topicArn() }, overrides);
 }
 
 describe('awssns messages (falcosidekick PublishTopic)', () => {
@@ -46,7 +44,7 @@ describe('awssns messages (falcosidekick PublishTopic)', () => {
 
   it('rawjson: the serialised alert as message, no attributes', () => {
     const instance = instanceFrom('awssns', { topicarn: TOPIC, rawjson: true });
-    expect(awssns.client(instance, 0)!.encode([referenceAlert()], 0)).toEqual([{ TopicArn: TOPIC, Message: REFERENCE_JSON }]);
+    expect(awssns.client(instance, 0)!.encode([referenceAlert()], 0)).toEqual([{ TopicArn: TOPIC, Message: REFERENCE_ALERT_JSON }]);
   });
 
   it('int64 numbers keep their text; booleans and nulls are not attributes; no tags/hostname when empty', () => {
@@ -118,37 +116,21 @@ describe('awssns configuration (falcosidekick keys and env names)', () => {
   });
 });
 
-runClientOutputContract<FakeSns>({
+runAwsClientOutputContract<FakeSns>({
   definition: awssns,
   startSink: () => new FakeSns({ secretAccessKey: CONTRACT_SECRET }).start(),
-  stopSink: (sink) => sink.stop(),
-  section: (sink) => sectionFor(sink),
-  sectionAt: (sink, port) => sectionFor(sink, { endpoint: `http://127.0.0.1:${port}` }),
-  delivered: async (sink) => sink.publications.length,
-  refusedCredentials: (sink) => sectionFor(sink, { secretaccesskey: 'not-the-secret-access-key' }),
+  section: sectionFor,
+  delivered: (sink) => sink.publications.length,
 });
 
 describe('awssns against the SigV4-verifying SNS endpoint', () => {
-  let sink: FakeSns;
-  const senders: OutputSender[] = [];
-  const send = async (section: Record<string, unknown>, alerts = [referenceAlert()]) => {
-    const sender = createSender(instanceFrom('awssns', section), { clock: fixedClock });
-    senders.push(sender);
-    return sender.send(alerts);
-  };
-
-  beforeAll(async () => {
-    sink = await new FakeSns({ secretAccessKey: CONTRACT_SECRET, topics: ['falco', 'raw'] }).start();
-  });
-  afterAll(async () => {
-    await Promise.all(senders.map((s) => s.close()));
-    await sink.stop();
-  });
+  const fake = sinkSuite('awssns', () => new FakeSns({ secretAccessKey: CONTRACT_SECRET, topics: ['falco', 'raw'] }).start(), (sink) => sink.stop());
+  const send = (section: Record<string, unknown>, alerts = [referenceAlert()]) => fake.sender(section).send(alerts);
 
   it('publishes over the query protocol (Action=Publish form, signed) what SNS stores: message and attributes', async () => {
-    const before = sink.publications.length;
-    expect(await send(sectionFor(sink))).toEqual({ kind: 'ok' });
-    const [publication] = sink.publications.slice(before);
+    const before = fake.sink.publications.length;
+    expect(await send(sectionFor(fake.sink))).toEqual({ kind: 'ok' });
+    const [publication] = fake.sink.publications.slice(before);
     expect(publication!.message).toBe('This is a test from falcosidekick');
     expect(publication!.attributes).toEqual({
       hostname: { dataType: 'String', value: 'test-host' },
@@ -169,53 +151,53 @@ describe('awssns against the SigV4-verifying SNS endpoint', () => {
   });
 
   it('rawjson: the alert as JSON, no attributes; a realistic alert’s attributes are all accepted', async () => {
-    const before = sink.publications.length;
-    expect(await send(sectionFor(sink, { topicarn: sink.topicArn('raw'), rawjson: true }))).toEqual({ kind: 'ok' });
-    expect(await send(sectionFor(sink), [realisticAlert()])).toEqual({ kind: 'ok' });
-    const [raw, realistic] = sink.publications.slice(before);
-    expect(raw).toMatchObject({ topicArn: sink.topicArn('raw'), message: REFERENCE_JSON, attributes: {} });
+    const before = fake.sink.publications.length;
+    expect(await send(sectionFor(fake.sink, { topicarn: fake.sink.topicArn('raw'), rawjson: true }))).toEqual({ kind: 'ok' });
+    expect(await send(sectionFor(fake.sink), [realisticAlert()])).toEqual({ kind: 'ok' });
+    const [raw, realistic] = fake.sink.publications.slice(before);
+    expect(raw).toMatchObject({ topicArn: fake.sink.topicArn('raw'), message: REFERENCE_ALERT_JSON, attributes: {} });
     expect(realistic!.attributes['evt.time']).toEqual({ dataType: 'Number', value: '1795442727146981532' });
   });
 
   it('every request reached the endpoint with a signature it recomputed and accepted (or refused on purpose)', () => {
-    expect(sink.signaturesVerified).toBeGreaterThan(0);
-    expect(sink.signaturesVerified + sink.signaturesRefused).toBe(sink.requests.length);
+    expect(fake.sink.signaturesVerified).toBeGreaterThan(0);
+    expect(fake.sink.signaturesVerified + fake.sink.signaturesRefused).toBe(fake.sink.requests.length);
   });
 
   it('a topic that does not exist → fatal 404 NotFound; an unknown access key → fatal 403 InvalidClientTokenId', async () => {
-    const missing = await send(sectionFor(sink, { topicarn: sink.topicArn('missing') }));
+    const missing = await send(sectionFor(fake.sink, { topicarn: fake.sink.topicArn('missing') }));
     expect(missing).toMatchObject({ kind: 'fatal', status: 404 });
     expect(missing.kind === 'fatal' && missing.reason).toMatch(/NotFound.*Topic does not exist/);
-    const unknown = await send(sectionFor(sink, { accesskeyid: 'AKIAUNKNOWNKEY000000' }));
+    const unknown = await send(sectionFor(fake.sink, { accesskeyid: 'AKIAUNKNOWNKEY000000' }));
     expect(unknown).toMatchObject({ kind: 'fatal', status: 403 });
     expect(unknown.kind === 'fatal' && unknown.reason).toMatch(/InvalidClientTokenId/);
   });
 
   it('an empty output line → fatal (SNS refuses an empty message); the rest of the chunk is delivered', async () => {
-    const before = sink.publications.length;
-    const result = await send(sectionFor(sink), [referenceAlert({ output: '' }), referenceAlert()]);
+    const before = fake.sink.publications.length;
+    const result = await send(sectionFor(fake.sink), [referenceAlert({ output: '' }), referenceAlert()]);
     expect(result).toMatchObject({ kind: 'partial', items: [{ kind: 'fatal', status: 400 }, { kind: 'ok' }] });
     expect(result.kind === 'partial' && result.items[0]!.kind === 'fatal' && result.items[0]!.reason).toMatch(/InvalidParameter.*Empty message/);
-    expect(sink.publications.length - before).toBe(1);
+    expect(fake.sink.publications.length - before).toBe(1);
   });
 
   it('throttling (400 Throttling), 429 Throttled and 500 InternalError → retryable', async () => {
-    sink.failNext(snsError(400, 'Throttling', 'Rate exceeded'), snsError(429, 'Throttled', 'Rate exceeded'), snsError(500, 'InternalError', 'Internal error'));
-    const throttled = await send(sectionFor(sink));
+    fake.sink.failNext(snsError(400, 'Throttling', 'Rate exceeded'), snsError(429, 'Throttled', 'Rate exceeded'), snsError(500, 'InternalError', 'Internal error'));
+    const throttled = await send(sectionFor(fake.sink));
     expect(throttled).toMatchObject({ kind: 'retryable', status: 400 });
     expect(throttled.kind === 'retryable' && throttled.reason).toMatch(/Throttling/);
-    expect(await send(sectionFor(sink))).toMatchObject({ kind: 'retryable', status: 429 });
-    expect(await send(sectionFor(sink))).toMatchObject({ kind: 'retryable', status: 500 });
+    expect(await send(sectionFor(fake.sink))).toMatchObject({ kind: 'retryable', status: 429 });
+    expect(await send(sectionFor(fake.sink))).toMatchObject({ kind: 'retryable', status: 500 });
   });
 
   it('the endpoint refuses attributes SNS refuses (so leaving them out matters)', async () => {
-    const client = awssns.client(instanceFrom('awssns', sectionFor(sink)), 0)!;
+    const client = awssns.client(instanceFrom('awssns', sectionFor(fake.sink)), 0)!;
     const connection = await client.connect(undefined);
     try {
-      const result = await client.deliver(connection, [{ TopicArn: sink.topicArn(), Message: 'm', MessageAttributes: { 'proc.cmdline': { DataType: 'String', StringValue: '' } } }], 0);
+      const result = await client.deliver(connection, [{ TopicArn: fake.sink.topicArn(), Message: 'm', MessageAttributes: { 'proc.cmdline': { DataType: 'String', StringValue: '' } } }], 0);
       expect(result).toMatchObject({ kind: 'fatal', status: 400 });
       expect(result?.kind === 'fatal' && result.reason).toMatch(/must contain non-empty message attribute value/);
-      const badName = await client.deliver(connection, [{ TopicArn: sink.topicArn(), Message: 'm', MessageAttributes: { 'a/b': { DataType: 'String', StringValue: 'x' } } }], 0);
+      const badName = await client.deliver(connection, [{ TopicArn: fake.sink.topicArn(), Message: 'm', MessageAttributes: { 'a/b': { DataType: 'String', StringValue: 'x' } } }], 0);
       expect(badName).toMatchObject({ kind: 'fatal', status: 400 });
     } finally {
       await client.disconnect(connection);

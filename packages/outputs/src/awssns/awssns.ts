@@ -1,10 +1,10 @@
 import { type MessageAttributeValue, PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import { isLosslessNumber } from 'lossless-json';
 import { falcoPayload, type OutputAlert } from '../alert';
-import { AWS_MAX_BATCH, awsClientSettings, awsSharedKeys, awsSharedProblems, classifyAwsError, deliverEach, ready, withShared } from '../aws/aws';
+import { AWS_MAX_BATCH, awsClientProtocol, awsSharedKeys, awsSharedProblems, withShared } from '../aws/aws';
 import { key } from '../config';
 import { compareGoStrings, goMarshal } from '../go/json';
-import { defineOutput } from '../output';
+import { defineOutput, type FullConfig } from '../output';
 
 /**
  * AWS SNS, as falcosidekick's `PublishTopic` (`outputs/aws.go`): one `Publish` per alert to
@@ -94,33 +94,14 @@ export const awssns = defineOutput({
     return { issues, warnings };
   },
   maxBatch: () => AWS_MAX_BATCH,
-  client: {
-    async connect({ config }, tls): Promise<SNSClient> {
-      const settings = withShared(config);
-      const client = new SNSClient(awsClientSettings(settings, config.endpoint, tls));
-      try {
-        await ready(client, settings.checkidentity);
-      } catch (error: unknown) {
-        client.destroy();
-        throw error;
-      }
-      return client;
-    },
+  client: awsClientProtocol<FullConfig<typeof awsSnsKeys>, undefined, SNSClient, PublishCommandInput>({
+    service: 'SNS',
+    operation: 'SNS Publish',
+    createClient: (settings) => new SNSClient(settings),
     encode: (alerts, { config }) => snsPublishInputs(alerts, config.topicarn.trim(), config.rawjson),
-    deliver: (connection, message) => {
-      const client = connection as SNSClient;
-      return deliverEach(
-        message as readonly PublishCommandInput[],
-        async (input) => {
-          await client.send(new PublishCommand(input));
-          return undefined;
-        },
-        'SNS Publish',
-      );
+    call: async (client, input) => {
+      await client.send(new PublishCommand(input));
+      return undefined;
     },
-    async disconnect(connection) {
-      (connection as SNSClient).destroy();
-    },
-    classify: (error) => classifyAwsError('SNS', error),
-  },
+  }),
 });

@@ -1,44 +1,37 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSender, type OutputSender } from '../output';
+import { describe, expect, it } from 'vitest';
+import { createSender } from '../output';
 import { parseOutputsConfig } from '../registry';
-import { fixedClock, realisticAlert, referenceAlert } from '../testing/alerts';
-import { runClientOutputContract } from '../testing/client-contract';
+import { fixedClock, REALISTIC_ALERT_JSON, realisticAlert, REFERENCE_ALERT_JSON, referenceAlert } from '../testing/alerts';
+import { runAwsClientOutputContract } from '../testing/client-contract';
 import { CONTRACT_SECRET } from '../testing/contract';
 import { instanceFrom } from '../testing/instances';
-import { AWS_TEST_ACCESS_KEY_ID, AWS_TEST_REGION } from '../testing/servers/aws';
+import { sinkSuite } from '../testing/sink-suite';
+import { AWS_TEST_ACCESS_KEY_ID, AWS_TEST_REGION, awsTestSection } from '../testing/servers/aws';
 import { FakeSqs, SQS_MAX_MESSAGE_BYTES, sqsError } from '../testing/servers/awssqs';
 import { awssqs, sqsMessages } from './awssqs';
 
-// falcosidekick has no test vector for SQS; the body is its FalcoPayload as Go's json.Marshal writes it (no newline).
-const REFERENCE =
-  '{"output":"This is a test from falcosidekick","priority":"Debug","rule":"Test rule","time":"2001-01-01T01:10:00Z","output_fields":{"proc.name":"falcosidekick","proc.tty":1234},"source":"syscalls","tags":["test","example"],"hostname":"test-host"}';
-const REALISTIC =
-  '{"uuid":"6d3e0a4c-2f0b-4c8e-9a57-0b1f8f3c9d21","output":"14:05:27.146981532: Notice A shell was spawned in a container with an attached terminal (user=root container=web k8s_ns=production)",' +
-  '"priority":"Notice","rule":"Terminal shell in container","time":"2026-11-23T14:05:27.146981532Z",' +
-  '"output_fields":{"container.id":"5f1c5e6a0b7d","container.privileged":false,"evt.time":1795442727146981532,"fd.name":null,"k8s.ns.name":"production","k8s.pod.name":"web-7c9f6d8b5-x2kqz",' +
-  '"proc.cmdline":"bash -c ls /données/日本語","proc.name":"bash","proc.tty":34816,"user.loginuid":-1,"user.name":"root"},' +
-  '"source":"syscall","tags":["T1059","container","mitre_execution","shell"],"hostname":"worker-2"}';
+// falcosidekick has no test vector for SQS; the body is its FalcoPayload as Go's json.Marshal writes it (REFERENCE_ALERT_JSON, REALISTIC_ALERT_JSON).
 
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/falco';
 
 /** A section delivering to the fake: its queue, its endpoint, the test credentials (CONTRACT_SECRET as the secret key). */
-function sectionFor(sink: FakeSqs, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { url: sink.queueUrl(), endpoint: sink.url, region: AWS_TEST_REGION, accesskeyid: AWS_TEST_ACCESS_KEY_ID, secretaccesskey: CONTRACT_SECRET, ...overrides };
+function sectionFor(sink: FakeSqs, overrides: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+  return awsTestSection(sink, { url: sink.queueUrl() }, overrides);
 }
 
 describe('awssqs messages (falcosidekick SendMessage)', () => {
   it('sends the serialised alert as the message body, to the configured queue', () => {
-    expect(sqsMessages([referenceAlert()], QUEUE_URL)).toEqual([{ QueueUrl: QUEUE_URL, MessageBody: REFERENCE }]);
+    expect(sqsMessages([referenceAlert()], QUEUE_URL)).toEqual([{ QueueUrl: QUEUE_URL, MessageBody: REFERENCE_ALERT_JSON }]);
   });
 
   it('keeps int64 values, nulls and non-ASCII text exactly (one message per alert)', () => {
     const instance = instanceFrom('awssqs', { url: QUEUE_URL });
     const messages = awssqs.client(instance, 0)!.encode([realisticAlert(), referenceAlert()], 0);
     expect(messages).toEqual([
-      { QueueUrl: QUEUE_URL, MessageBody: REALISTIC },
-      { QueueUrl: QUEUE_URL, MessageBody: REFERENCE },
+      { QueueUrl: QUEUE_URL, MessageBody: REALISTIC_ALERT_JSON },
+      { QueueUrl: QUEUE_URL, MessageBody: REFERENCE_ALERT_JSON },
     ]);
   });
 });
@@ -117,56 +110,40 @@ describe('awssqs configuration (falcosidekick keys and env names)', () => {
   });
 });
 
-runClientOutputContract<FakeSqs>({
+runAwsClientOutputContract<FakeSqs>({
   definition: awssqs,
   startSink: () => new FakeSqs({ secretAccessKey: CONTRACT_SECRET }).start(),
-  stopSink: (sink) => sink.stop(),
-  section: (sink) => sectionFor(sink),
-  sectionAt: (sink, port) => sectionFor(sink, { endpoint: `http://127.0.0.1:${port}` }),
-  delivered: async (sink) => sink.messages.length,
-  refusedCredentials: (sink) => sectionFor(sink, { secretaccesskey: 'not-the-secret-access-key' }),
+  section: sectionFor,
+  delivered: (sink) => sink.messages.length,
 });
 
 describe('awssqs against the SigV4-verifying SQS endpoint', () => {
-  let sink: FakeSqs;
-  const senders: OutputSender[] = [];
-  const send = async (section: Record<string, unknown>, alerts = [referenceAlert()]) => {
-    const sender = createSender(instanceFrom('awssqs', section), { clock: fixedClock });
-    senders.push(sender);
-    return sender.send(alerts);
-  };
-
-  beforeAll(async () => {
-    sink = await new FakeSqs({ secretAccessKey: CONTRACT_SECRET, queues: ['falco', 'other'] }).start();
-  });
-  afterAll(async () => {
-    await Promise.all(senders.map((s) => s.close()));
-    await sink.stop();
-  });
+  const fake = sinkSuite('awssqs', () => new FakeSqs({ secretAccessKey: CONTRACT_SECRET, queues: ['falco', 'other'] }).start(), (sink) => sink.stop());
+  const send = (section: Record<string, unknown>, alerts = [referenceAlert()]) => fake.sender(section).send(alerts);
 
   it('sends SendMessage over the JSON protocol, signed, with the body SQS stores', async () => {
-    const before = sink.messages.length;
-    expect(await send(sectionFor(sink, { url: sink.queueUrl('other') }), [realisticAlert()])).toEqual({ kind: 'ok' });
-    const stored = sink.messages.slice(before);
-    expect(stored.map((m) => [m.queue, m.body])).toEqual([['other', REALISTIC]]);
+    const before = fake.sink.messages.length;
+    expect(await send(sectionFor(fake.sink, { url: fake.sink.queueUrl('other') }), [realisticAlert()])).toEqual({ kind: 'ok' });
+    const stored = fake.sink.messages.slice(before);
+    expect(stored.map((m) => [m.queue, m.body])).toEqual([['other', REALISTIC_ALERT_JSON]]);
     expect(stored[0]!.headers).toMatchObject({ 'x-amz-target': 'AmazonSQS.SendMessage', 'content-type': 'application/x-amz-json-1.0' });
     expect(stored[0]!.headers['authorization']).toMatch(new RegExp(`^AWS4-HMAC-SHA256 Credential=${AWS_TEST_ACCESS_KEY_ID}/\\d{8}/us-east-1/sqs/aws4_request, SignedHeaders=`));
   });
 
   it('without an endpoint, sends to the queue URL’s host (the SDK uses it as the endpoint)', async () => {
-    const before = sink.messages.length;
-    expect(await send(sectionFor(sink, { endpoint: '' }))).toEqual({ kind: 'ok' });
-    expect(sink.messages.length - before).toBe(1);
+    const before = fake.sink.messages.length;
+    expect(await send(sectionFor(fake.sink, { endpoint: '' }))).toEqual({ kind: 'ok' });
+    expect(fake.sink.messages.length - before).toBe(1);
   });
 
   it('every request reached the endpoint with a signature it recomputed and accepted (or refused on purpose)', () => {
-    expect(sink.signaturesVerified).toBeGreaterThan(0);
-    expect(sink.signaturesVerified + sink.signaturesRefused).toBe(sink.requests.length);
+    expect(fake.sink.signaturesVerified).toBeGreaterThan(0);
+    expect(fake.sink.signaturesVerified + fake.sink.signaturesRefused).toBe(fake.sink.requests.length);
   });
 
   it('the endpoint refuses a request signed with another secret: 403 SignatureDoesNotMatch', async () => {
-    const body = JSON.stringify({ QueueUrl: sink.queueUrl(), MessageBody: 'x' });
-    const host = new URL(sink.url).host;
+    const body = JSON.stringify({ QueueUrl: fake.sink.queueUrl(), MessageBody: 'x' });
+    const host = new URL(fake.sink.url).host;
     const signer = new SignatureV4({ service: 'sqs', region: AWS_TEST_REGION, credentials: { accessKeyId: AWS_TEST_ACCESS_KEY_ID, secretAccessKey: 'wrong' }, sha256: Sha256 });
     const signed = await signer.sign({
       method: 'POST',
@@ -176,38 +153,38 @@ describe('awssqs against the SigV4-verifying SQS endpoint', () => {
       headers: { host, 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AmazonSQS.SendMessage' },
       body,
     });
-    const answer = await fetch(`${sink.url}/`, { method: 'POST', headers: signed.headers, body });
+    const answer = await fetch(`${fake.sink.url}/`, { method: 'POST', headers: signed.headers, body });
     expect(answer.status).toBe(403);
     expect(answer.headers.get('x-amzn-query-error')).toBe('SignatureDoesNotMatch;Sender');
     expect(await answer.json()).toMatchObject({ __type: 'com.amazon.coral.service#SignatureDoesNotMatch' });
   });
 
   it('an unknown access key → fatal InvalidClientTokenId (403)', async () => {
-    const result = await send(sectionFor(sink, { accesskeyid: 'AKIAUNKNOWNKEY000000' }));
+    const result = await send(sectionFor(fake.sink, { accesskeyid: 'AKIAUNKNOWNKEY000000' }));
     expect(result).toMatchObject({ kind: 'fatal', status: 403 });
     expect(result.kind === 'fatal' && result.reason).toMatch(/InvalidClientTokenId/);
   });
 
   it('a queue that does not exist → fatal QueueDoesNotExist', async () => {
-    const result = await send(sectionFor(sink, { url: sink.queueUrl('missing') }));
+    const result = await send(sectionFor(fake.sink, { url: fake.sink.queueUrl('missing') }));
     expect(result).toMatchObject({ kind: 'fatal', status: 400 });
     expect(result.kind === 'fatal' && result.reason).toMatch(/QueueDoesNotExist/);
   });
 
   it('throttling (400 RequestThrottled) and 500 InternalError → retryable', async () => {
-    sink.failNext(sqsError(400, 'RequestThrottled', 'Request is throttled.'), sqsError(500, 'InternalError', 'We encountered an internal error. Please try again.'));
-    const throttled = await send(sectionFor(sink));
+    fake.sink.failNext(sqsError(400, 'RequestThrottled', 'Request is throttled.'), sqsError(500, 'InternalError', 'We encountered an internal error. Please try again.'));
+    const throttled = await send(sectionFor(fake.sink));
     expect(throttled).toMatchObject({ kind: 'retryable', status: 400 });
     expect(throttled.kind === 'retryable' && throttled.reason).toMatch(/RequestThrottled/);
-    expect(await send(sectionFor(sink))).toMatchObject({ kind: 'retryable', status: 500 });
+    expect(await send(sectionFor(fake.sink))).toMatchObject({ kind: 'retryable', status: 500 });
   });
 
   it('a message over SQS’s size limit → fatal; the other alerts of the chunk are still delivered', async () => {
-    const before = sink.messages.length;
+    const before = fake.sink.messages.length;
     const huge = referenceAlert({ output: 'x'.repeat(SQS_MAX_MESSAGE_BYTES) });
-    const result = await send(sectionFor(sink), [referenceAlert(), huge]);
+    const result = await send(sectionFor(fake.sink), [referenceAlert(), huge]);
     expect(result).toMatchObject({ kind: 'partial', items: [{ kind: 'ok' }, { kind: 'fatal', status: 400 }] });
-    expect(sink.messages.length - before).toBe(1);
+    expect(fake.sink.messages.length - before).toBe(1);
   });
 
   it('the endpoint refuses what SQS refuses: a FIFO queue without MessageGroupId, characters outside XML’s', async () => {
@@ -217,17 +194,20 @@ describe('awssqs against the SigV4-verifying SQS endpoint', () => {
       // Past our start-up check (as if the queue had become FIFO): SQS's own refusal is fatal.
       const instance = instanceFrom('awssqs', sectionFor(fifo));
       const sender = createSender({ ...instance, config: { ...instance.config, url: fifo.queueUrl('falco.fifo') } }, { clock: fixedClock });
-      senders.push(sender);
-      const result = await sender.send([referenceAlert()]);
-      expect(result).toMatchObject({ kind: 'fatal', status: 400 });
-      expect(result.kind === 'fatal' && result.reason).toMatch(/MessageGroupId/);
+      try {
+        const result = await sender.send([referenceAlert()]);
+        expect(result).toMatchObject({ kind: 'fatal', status: 400 });
+        expect(result.kind === 'fatal' && result.reason).toMatch(/MessageGroupId/);
+      } finally {
+        await sender.close();
+      }
     } finally {
       await fifo.stop();
     }
-    const client = awssqs.client(instanceFrom('awssqs', sectionFor(sink)), 0)!;
+    const client = awssqs.client(instanceFrom('awssqs', sectionFor(fake.sink)), 0)!;
     const connection = await client.connect(undefined);
     try {
-      const result = await client.deliver(connection, [{ QueueUrl: sink.queueUrl(), MessageBody: 'bell \u0007' }], 0);
+      const result = await client.deliver(connection, [{ QueueUrl: fake.sink.queueUrl(), MessageBody: 'bell \u0007' }], 0);
       expect(result).toMatchObject({ kind: 'fatal', status: 400 });
       expect(result?.kind === 'fatal' && result.reason).toMatch(/InvalidMessageContents/);
     } finally {
@@ -241,7 +221,7 @@ describe('awssqs against the SigV4-verifying SQS endpoint', () => {
     delete process.env['AWS_DEFAULT_REGION'];
     process.env['AWS_CONFIG_FILE'] = '/nonexistent/peregrine-aws-config';
     try {
-      const result = await send(sectionFor(sink, { region: '' }));
+      const result = await send(sectionFor(fake.sink, { region: '' }));
       expect(result).toMatchObject({ kind: 'fatal' });
       expect(result.kind === 'fatal' && result.reason).toMatch(/no AWS region: set aws\.region/);
     } finally {

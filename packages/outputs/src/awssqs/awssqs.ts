@@ -1,9 +1,9 @@
 import { SendMessageCommand, type SendMessageCommandInput, SQSClient } from '@aws-sdk/client-sqs';
 import { falcoPayload, type OutputAlert } from '../alert';
-import { AWS_MAX_BATCH, awsClientSettings, awsSharedKeys, awsSharedProblems, classifyAwsError, deliverEach, ready, withShared } from '../aws/aws';
+import { AWS_MAX_BATCH, awsClientProtocol, awsSharedKeys, awsSharedProblems, withShared } from '../aws/aws';
 import { key } from '../config';
 import { goMarshal } from '../go/json';
-import { defineOutput } from '../output';
+import { defineOutput, type FullConfig } from '../output';
 
 /**
  * AWS SQS, as falcosidekick's `SendMessage` (`outputs/aws.go`): one `SendMessage` per alert to
@@ -45,33 +45,14 @@ export const awssqs = defineOutput({
     return { issues, warnings };
   },
   maxBatch: () => AWS_MAX_BATCH,
-  client: {
-    async connect({ config }, tls): Promise<SQSClient> {
-      const settings = withShared(config);
-      const client = new SQSClient(awsClientSettings(settings, config.endpoint, tls));
-      try {
-        await ready(client, settings.checkidentity);
-      } catch (error: unknown) {
-        client.destroy();
-        throw error;
-      }
-      return client;
-    },
+  client: awsClientProtocol<FullConfig<typeof awsSqsKeys>, undefined, SQSClient, SendMessageCommandInput>({
+    service: 'SQS',
+    operation: 'SQS SendMessage',
+    createClient: (settings) => new SQSClient(settings),
     encode: (alerts, { config }) => sqsMessages(alerts, config.url),
-    deliver: (connection, message) => {
-      const client = connection as SQSClient;
-      return deliverEach(
-        message as readonly SendMessageCommandInput[],
-        async (input) => {
-          await client.send(new SendMessageCommand(input));
-          return undefined;
-        },
-        'SQS SendMessage',
-      );
+    call: async (client, input) => {
+      await client.send(new SendMessageCommand(input));
+      return undefined;
     },
-    async disconnect(connection) {
-      (connection as SQSClient).destroy();
-    },
-    classify: (error) => classifyAwsError('SQS', error),
-  },
+  }),
 });

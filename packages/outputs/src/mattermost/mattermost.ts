@@ -1,21 +1,16 @@
-import { type OutputAlert, sortedTags } from '../alert';
+import type { OutputAlert } from '../alert';
 import { key } from '../config';
 import { goEncode, type GoStruct } from '../go/json';
 import type { CompiledTemplate } from '../go/template';
-import { goTimeString } from '../go/time';
 import { defineOutput, type FullConfig, postEachAlert } from '../output';
 import {
-  attachmentField,
   FALCOSIDEKICK_DEFAULT_ICON,
   type MessageFormatPrepared,
-  occurrences,
-  outputAttachmentFields,
   prepareMessageFormat,
-  SLACK_COLORS,
   SLACK_DEFAULT_FOOTER,
   SLACK_DEFAULT_ICON,
-  slackAttachment,
-  slackMessage,
+  type SlackCompatibleDialect,
+  slackCompatiblePayload,
 } from '../slack/slack';
 
 /**
@@ -35,35 +30,12 @@ export const mattermostKeys = {
 
 export type MattermostConfig = FullConfig<typeof mattermostKeys>;
 
+/** Mattermost's order puts the hostname right after the rule; unlike Slack, an empty icon falls back to falcosidekick's default instead of being omitted. */
+const MATTERMOST_DIALECT: SlackCompatibleDialect = { hostnameField: 'after-rule', footer: true, emptyIcon: FALCOSIDEKICK_DEFAULT_ICON, textMode: 'attachment', dropEmptyFields: false };
+
 /** falcosidekick's `newMattermostPayload`. */
 export function mattermostPayload(alert: OutputAlert, config: MattermostConfig, template?: CompiledTemplate): GoStruct {
-  const format = config.outputformat;
-  const withFields = format === 'all' || format === 'fields';
-  let fields: GoStruct[] | null = null;
-  if (withFields) {
-    fields = [attachmentField('rule', alert.rule, true)];
-    if (alert.hostname !== '') fields.push(attachmentField('hostname', alert.hostname, true));
-    fields.push(attachmentField('priority', alert.priority, true), attachmentField('source', alert.source, true));
-    if (alert.tags.length > 0) fields.push(attachmentField('tags', sortedTags(alert).join(', '), true));
-    fields.push(...outputAttachmentFields(alert));
-    const count = occurrences(alert);
-    if (count !== undefined) fields.push(attachmentField('occurrences', count, true));
-    fields.push(attachmentField('time', goTimeString(alert.time), false));
-  }
-  const attachment = slackAttachment({
-    fallback: alert.output,
-    color: SLACK_COLORS[alert.priority],
-    text: format === 'all' || format === 'text' ? alert.output : undefined,
-    fields,
-    footer: withFields ? config.footer || SLACK_DEFAULT_FOOTER : undefined,
-  });
-  return slackMessage({
-    text: template?.render(alert),
-    username: config.username,
-    // Unlike Slack, an empty icon falls back to falcosidekick's default instead of being omitted.
-    iconUrl: config.icon || FALCOSIDEKICK_DEFAULT_ICON,
-    attachments: [attachment],
-  });
+  return slackCompatiblePayload(alert, config, MATTERMOST_DIALECT, template);
 }
 
 export const mattermost = defineOutput<typeof mattermostKeys, MessageFormatPrepared>({

@@ -1,31 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSender, type OutputSender } from '../output';
+import { describe, expect, it } from 'vitest';
 import { parseOutputsConfig } from '../registry';
-import { fixedClock, realisticAlert, referenceAlert } from '../testing/alerts';
-import { runClientOutputContract } from '../testing/client-contract';
+import { REALISTIC_ALERT_JSON, realisticAlert, REFERENCE_ALERT_JSON, referenceAlert } from '../testing/alerts';
+import { runLoopbackClientOutputContract } from '../testing/client-contract';
 import { CONTRACT_SECRET } from '../testing/contract';
 import { instanceFrom } from '../testing/instances';
+import { sinkSuite } from '../testing/sink-suite';
 import { NATS_TEST_MAX_PAYLOAD, type NatsSink, natsUrl, startNats, stopNats } from '../testing/servers/nats';
 import { nats, natsMessages, natsRuleSlug, natsSubject, parseNatsAddress } from './nats';
 
-// falcosidekick has no nats_test.go; these bodies are its FalcoPayload marshalled by Go (see webhook.spec.ts, minus the Encoder's newline).
-const REFERENCE =
-  '{"output":"This is a test from falcosidekick","priority":"Debug","rule":"Test rule","time":"2001-01-01T01:10:00Z","output_fields":{"proc.name":"falcosidekick","proc.tty":1234},"source":"syscalls","tags":["test","example"],"hostname":"test-host"}';
-const REALISTIC =
-  '{"uuid":"6d3e0a4c-2f0b-4c8e-9a57-0b1f8f3c9d21","output":"14:05:27.146981532: Notice A shell was spawned in a container with an attached terminal (user=root container=web k8s_ns=production)",' +
-  '"priority":"Notice","rule":"Terminal shell in container","time":"2026-11-23T14:05:27.146981532Z",' +
-  '"output_fields":{"container.id":"5f1c5e6a0b7d","container.privileged":false,"evt.time":1795442727146981532,"fd.name":null,"k8s.ns.name":"production","k8s.pod.name":"web-7c9f6d8b5-x2kqz",' +
-  '"proc.cmdline":"bash -c ls /données/日本語","proc.name":"bash","proc.tty":34816,"user.loginuid":-1,"user.name":"root"},' +
-  '"source":"syscall","tags":["T1059","container","mitre_execution","shell"],"hostname":"worker-2"}';
+// falcosidekick has no nats_test.go; the bodies are its FalcoPayload marshalled by Go (REFERENCE_ALERT_JSON, REALISTIC_ALERT_JSON).
 
-runClientOutputContract<NatsSink>({
+runLoopbackClientOutputContract<NatsSink>({
   definition: nats,
   startSink: startNats,
   stopSink: stopNats,
-  section: (sink) => ({ hostport: natsUrl(sink.port) }),
-  sectionAt: (_sink, port) => ({ hostport: natsUrl(port) }),
+  sectionAt: (port, password) => ({ hostport: natsUrl(port, password) }),
   delivered: async (sink) => sink.received.length,
-  refusedCredentials: (sink) => ({ hostport: natsUrl(sink.port, 'wrong-password') }),
 });
 
 describe('nats subject and payload (falcosidekick outputs/nats.go)', () => {
@@ -50,10 +40,10 @@ describe('nats subject and payload (falcosidekick outputs/nats.go)', () => {
   it('sends the alert as falcosidekick marshals it (no trailing newline), one message per alert', () => {
     const instance = instanceFrom('nats', { hostport: 'nats://127.0.0.1:4222' });
     expect(nats.client(instance, 0)!.encode([referenceAlert(), realisticAlert()], 0)).toEqual([
-      { subject: 'falco.debug.test_rule', data: REFERENCE },
-      { subject: 'falco.notice.terminal_shell_in_container', data: REALISTIC },
+      { subject: 'falco.debug.test_rule', data: REFERENCE_ALERT_JSON },
+      { subject: 'falco.notice.terminal_shell_in_container', data: REALISTIC_ALERT_JSON },
     ]);
-    expect(natsMessages([referenceAlert()], '')[0]!.data).toBe(REFERENCE);
+    expect(natsMessages([referenceAlert()], '')[0]!.data).toBe(REFERENCE_ALERT_JSON);
   });
 });
 
@@ -86,54 +76,40 @@ describe('nats hostport', () => {
 });
 
 describe('nats against the real server', () => {
-  let sink: NatsSink;
-  const senders: OutputSender[] = [];
-  const sender = (section: Record<string, unknown>): OutputSender => {
-    const created = createSender(instanceFrom('nats', section), { clock: fixedClock });
-    senders.push(created);
-    return created;
-  };
-
-  beforeAll(async () => {
-    sink = await startNats();
-  }, 60_000);
-  afterAll(async () => {
-    await Promise.all(senders.splice(0).map((s) => s.close()));
-    await stopNats(sink);
-  });
+  const real = sinkSuite<NatsSink>('nats', startNats, stopNats);
 
   it('a subscriber receives exactly the subject and bytes falcosidekick publishes', async () => {
-    sink.received.length = 0;
-    expect(await sender({ hostport: natsUrl(sink.port) }).send([referenceAlert(), realisticAlert()])).toEqual({ kind: 'ok' });
-    await expect.poll(() => sink.received.length).toBe(2);
-    expect(sink.received).toEqual([
-      { subject: 'falco.debug.test_rule', data: REFERENCE },
-      { subject: 'falco.notice.terminal_shell_in_container', data: REALISTIC },
+    real.sink.received.length = 0;
+    expect(await real.sender({ hostport: natsUrl(real.sink.port) }).send([referenceAlert(), realisticAlert()])).toEqual({ kind: 'ok' });
+    await expect.poll(() => real.sink.received.length).toBe(2);
+    expect(real.sink.received).toEqual([
+      { subject: 'falco.debug.test_rule', data: REFERENCE_ALERT_JSON },
+      { subject: 'falco.notice.terminal_shell_in_container', data: REALISTIC_ALERT_JSON },
     ]);
   });
 
   it('a publish the server refuses (permissions) is fatal for that alert only', async () => {
-    sink.received.length = 0;
-    const refused = await sender({ hostport: natsUrl(sink.port), subjecttemplate: 'forbidden.<rule>' }).send([referenceAlert()]);
+    real.sink.received.length = 0;
+    const refused = await real.sender({ hostport: natsUrl(real.sink.port), subjecttemplate: 'forbidden.<rule>' }).send([referenceAlert()]);
     expect(refused).toEqual({ kind: 'fatal', reason: 'the server refused the publish to forbidden.test_rule (permissions violation)' });
     // One chunk: the Debug alert's subject is allowed, the Notice alert's is not.
-    const mixed = await sender({ hostport: natsUrl(sink.port), subjecttemplate: 'custom.<priority>.<rule>' }).send([referenceAlert(), realisticAlert()]);
+    const mixed = await real.sender({ hostport: natsUrl(real.sink.port), subjecttemplate: 'custom.<priority>.<rule>' }).send([referenceAlert(), realisticAlert()]);
     expect(mixed).toMatchObject({
       kind: 'partial',
       items: [{ kind: 'ok' }, { kind: 'fatal', reason: 'the server refused the publish to custom.notice.terminal_shell_in_container (permissions violation)' }],
     });
-    await expect.poll(() => sink.received.map((m) => m.subject)).toEqual(['custom.debug.test_rule']);
+    await expect.poll(() => real.sink.received.map((m) => m.subject)).toEqual(['custom.debug.test_rule']);
   });
 
   it('a message above the server’s max_payload is fatal', async () => {
     const huge = referenceAlert({ output: 'x'.repeat(NATS_TEST_MAX_PAYLOAD + 1) });
-    const result = await sender({ hostport: natsUrl(sink.port) }).send([huge]);
+    const result = await real.sender({ hostport: natsUrl(real.sink.port) }).send([huge]);
     expect(result).toMatchObject({ kind: 'fatal' });
     if (result.kind === 'fatal') expect(result.reason).toMatch(/MAX_PAYLOAD|max.?payload/i);
   });
 
   it('a missing password is refused as fatal (the server requires credentials)', async () => {
-    const result = await sender({ hostport: `nats://127.0.0.1:${sink.port}` }).send([referenceAlert()]);
+    const result = await real.sender({ hostport: `nats://127.0.0.1:${real.sink.port}` }).send([referenceAlert()]);
     expect(result).toMatchObject({ kind: 'fatal' });
   });
 });

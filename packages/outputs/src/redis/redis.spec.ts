@@ -1,47 +1,37 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSender, type OutputSender } from '../output';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { parseOutputsConfig } from '../registry';
-import { fixedClock, realisticAlert, referenceAlert } from '../testing/alerts';
-import { runClientOutputContract } from '../testing/client-contract';
+import { REALISTIC_ALERT_JSON, realisticAlert, REFERENCE_ALERT_JSON, referenceAlert } from '../testing/alerts';
+import { runLoopbackClientOutputContract } from '../testing/client-contract';
 import { CONTRACT_SECRET } from '../testing/contract';
 import { instanceFrom } from '../testing/instances';
+import { sinkSuite } from '../testing/sink-suite';
 import { REDIS_TEST_LIMITED_USER, type RedisSink, startRedis, stopRedis } from '../testing/servers/redis';
 import { parseRedisAddress, redis, redisCommand } from './redis';
 
-// falcosidekick has no redis_test.go; the value is its json.Marshal(falcopayload) (see webhook.spec.ts minus the Encoder's newline).
-const REFERENCE =
-  '{"output":"This is a test from falcosidekick","priority":"Debug","rule":"Test rule","time":"2001-01-01T01:10:00Z","output_fields":{"proc.name":"falcosidekick","proc.tty":1234},"source":"syscalls","tags":["test","example"],"hostname":"test-host"}';
-const REALISTIC =
-  '{"uuid":"6d3e0a4c-2f0b-4c8e-9a57-0b1f8f3c9d21","output":"14:05:27.146981532: Notice A shell was spawned in a container with an attached terminal (user=root container=web k8s_ns=production)",' +
-  '"priority":"Notice","rule":"Terminal shell in container","time":"2026-11-23T14:05:27.146981532Z",' +
-  '"output_fields":{"container.id":"5f1c5e6a0b7d","container.privileged":false,"evt.time":1795442727146981532,"fd.name":null,"k8s.ns.name":"production","k8s.pod.name":"web-7c9f6d8b5-x2kqz",' +
-  '"proc.cmdline":"bash -c ls /données/日本語","proc.name":"bash","proc.tty":34816,"user.loginuid":-1,"user.name":"root"},' +
-  '"source":"syscall","tags":["T1059","container","mitre_execution","shell"],"hostname":"worker-2"}';
+// falcosidekick has no redis_test.go; the value is its json.Marshal(falcopayload) (REFERENCE_ALERT_JSON, REALISTIC_ALERT_JSON).
 const REALISTIC_UUID = '6d3e0a4c-2f0b-4c8e-9a57-0b1f8f3c9d21';
 
 const sectionAt = (port: number, password = CONTRACT_SECRET): Record<string, unknown> => ({ address: `127.0.0.1:${port}`, password });
 
-runClientOutputContract<RedisSink>({
+runLoopbackClientOutputContract<RedisSink>({
   definition: redis,
   startSink: startRedis,
   stopSink: stopRedis,
-  section: (sink) => sectionAt(sink.port),
-  sectionAt: (_sink, port) => sectionAt(port),
+  sectionAt,
   delivered: (sink) => sink.reader.llen('falco'),
-  refusedCredentials: (sink) => sectionAt(sink.port, 'wrong-password'),
 });
 
 describe('redis commands (falcosidekick outputs/redis.go)', () => {
   it('list (default): RPUSH falco <alert as falcosidekick marshals it>, one value per alert', () => {
     const instance = instanceFrom('redis', { address: 'redis:6379' });
-    expect(redis.client(instance, 0)!.encode([referenceAlert(), realisticAlert()], 0)).toEqual({ name: 'rpush', args: ['falco', REFERENCE, REALISTIC] });
+    expect(redis.client(instance, 0)!.encode([referenceAlert(), realisticAlert()], 0)).toEqual({ name: 'rpush', args: ['falco', REFERENCE_ALERT_JSON, REALISTIC_ALERT_JSON] });
   });
 
   it('hashmap: HSET <key> <uuid> <alert> (storagetype case-insensitive, env REDIS_*)', () => {
     const instance = instanceFrom('redis', {}, { REDIS_ADDRESS: 'redis', REDIS_STORAGETYPE: 'HashMap', REDIS_KEY: 'alerts' });
-    expect(redis.client(instance, 0)!.encode([realisticAlert()], 0)).toEqual({ name: 'hset', args: ['alerts', REALISTIC_UUID, REALISTIC] });
-    expect(redisCommand([realisticAlert(), realisticAlert({ uuid: 'second' })], { storagetype: 'hashmap', key: 'k' }).args).toEqual(['k', REALISTIC_UUID, REALISTIC, 'second', REALISTIC.replace(REALISTIC_UUID, 'second')]);
+    expect(redis.client(instance, 0)!.encode([realisticAlert()], 0)).toEqual({ name: 'hset', args: ['alerts', REALISTIC_UUID, REALISTIC_ALERT_JSON] });
+    expect(redisCommand([realisticAlert(), realisticAlert({ uuid: 'second' })], { storagetype: 'hashmap', key: 'k' }).args).toEqual(['k', REALISTIC_UUID, REALISTIC_ALERT_JSON, 'second', REALISTIC_ALERT_JSON.replace(REALISTIC_UUID, 'second')]);
   });
 
   it('reads host:port as go-redis does, with the standard port when omitted', () => {
@@ -60,74 +50,60 @@ describe('redis commands (falcosidekick outputs/redis.go)', () => {
 });
 
 describe('redis against the real server', () => {
-  let sink: RedisSink;
-  const senders: OutputSender[] = [];
-  const sender = (section: Record<string, unknown>): OutputSender => {
-    const created = createSender(instanceFrom('redis', section), { clock: fixedClock });
-    senders.push(created);
-    return created;
-  };
-
-  beforeAll(async () => {
-    sink = await startRedis();
-  }, 60_000);
+  const real = sinkSuite<RedisSink>('redis', startRedis, stopRedis);
   beforeEach(async () => {
-    await sink.reader.flushall();
-  });
-  afterAll(async () => {
-    await Promise.all(senders.splice(0).map((s) => s.close()));
-    await stopRedis(sink);
+    await real.sink.reader.flushall();
   });
 
   it('list: the values read back are exactly falcosidekick’s, in order', async () => {
-    expect(await sender(sectionAt(sink.port)).send([referenceAlert(), realisticAlert()])).toEqual({ kind: 'ok' });
-    expect(await sink.reader.lrange('falco', 0, -1)).toEqual([REFERENCE, REALISTIC]);
+    expect(await real.sender(sectionAt(real.sink.port)).send([referenceAlert(), realisticAlert()])).toEqual({ kind: 'ok' });
+    expect(await real.sink.reader.lrange('falco', 0, -1)).toEqual([REFERENCE_ALERT_JSON, REALISTIC_ALERT_JSON]);
   });
 
   it('hashmap: each alert stored under its uuid in the configured key', async () => {
     const second = realisticAlert({ uuid: '0a8c5b0e-1111-4c8e-9a57-0b1f8f3c9d21' });
-    expect(await sender({ ...sectionAt(sink.port), storagetype: 'hashmap', key: 'alerts' }).send([realisticAlert(), second])).toEqual({ kind: 'ok' });
-    expect(await sink.reader.hgetall('alerts')).toEqual({ [REALISTIC_UUID]: REALISTIC, [second.uuid]: REALISTIC.replace(REALISTIC_UUID, second.uuid) });
+    expect(await real.sender({ ...sectionAt(real.sink.port), storagetype: 'hashmap', key: 'alerts' }).send([realisticAlert(), second])).toEqual({ kind: 'ok' });
+    expect(await real.sink.reader.hgetall('alerts')).toEqual({ [REALISTIC_UUID]: REALISTIC_ALERT_JSON, [second.uuid]: REALISTIC_ALERT_JSON.replace(REALISTIC_UUID, second.uuid) });
   });
 
   it('database: stored in the selected database only', async () => {
-    expect(await sender({ ...sectionAt(sink.port), database: 3 }).send([referenceAlert()])).toEqual({ kind: 'ok' });
-    expect(await sink.reader.llen('falco')).toBe(0);
-    const db3 = new Redis({ host: '127.0.0.1', port: sink.port, password: CONTRACT_SECRET, db: 3, lazyConnect: true });
+    expect(await real.sender({ ...sectionAt(real.sink.port), database: 3 }).send([referenceAlert()])).toEqual({ kind: 'ok' });
+    expect(await real.sink.reader.llen('falco')).toBe(0);
+    const db3 = new Redis({ host: '127.0.0.1', port: real.sink.port, password: CONTRACT_SECRET, db: 3, lazyConnect: true });
     try {
       await db3.connect();
-      expect(await db3.lrange('falco', 0, -1)).toEqual([REFERENCE]);
+      expect(await db3.lrange('falco', 0, -1)).toEqual([REFERENCE_ALERT_JSON]);
     } finally {
       await db3.quit();
     }
   });
 
   it('a database the server does not have is fatal (never written to database 0)', async () => {
-    const result = await sender({ ...sectionAt(sink.port), database: 99 }).send([referenceAlert()]);
+    const result = await real.sender({ ...sectionAt(real.sink.port), database: 99 }).send([referenceAlert()]);
     expect(result).toMatchObject({ kind: 'fatal' });
-    expect(await sink.reader.llen('falco')).toBe(0);
+    expect(await real.sink.reader.llen('falco')).toBe(0);
   });
 
   it('no password where the server requires one: fatal (NOAUTH)', async () => {
-    const result = await sender({ address: `127.0.0.1:${sink.port}` }).send([referenceAlert()]);
+    const result = await real.sender({ address: `127.0.0.1:${real.sink.port}` }).send([referenceAlert()]);
     expect(result).toMatchObject({ kind: 'fatal' });
     if (result.kind === 'fatal') expect(result.reason).toContain('NOAUTH');
   });
 
   it('an ACL user: its keys are written, others refused as fatal (NOPERM)', async () => {
-    const limited = { ...sectionAt(sink.port), username: REDIS_TEST_LIMITED_USER };
-    expect(await sender({ ...limited, key: 'allowed:falco' }).send([referenceAlert()])).toEqual({ kind: 'ok' });
-    expect(await sink.reader.lrange('allowed:falco', 0, -1)).toEqual([REFERENCE]);
-    const refused = await sender(limited).send([referenceAlert()]);
+    const limited = { ...sectionAt(real.sink.port), username: REDIS_TEST_LIMITED_USER };
+    expect(await real.sender({ ...limited, key: 'allowed:falco' }).send([referenceAlert()])).toEqual({ kind: 'ok' });
+    expect(await real.sink.reader.lrange('allowed:falco', 0, -1)).toEqual([REFERENCE_ALERT_JSON]);
+    const refused = await real.sender(limited).send([referenceAlert()]);
     expect(refused).toMatchObject({ kind: 'fatal' });
     if (refused.kind === 'fatal') expect(refused.reason).toContain('NOPERM');
   });
 
   it('a key holding another type is fatal (WRONGTYPE), and the value is left alone', async () => {
-    await sink.reader.set('falco', 'not a list');
-    const result = await sender(sectionAt(sink.port)).send([referenceAlert()]);
+    await real.sink.reader.set('falco', 'not a list');
+    const result = await real.sender(sectionAt(real.sink.port)).send([referenceAlert()]);
     expect(result).toMatchObject({ kind: 'fatal' });
     if (result.kind === 'fatal') expect(result.reason).toContain('WRONGTYPE');
-    expect(await sink.reader.get('falco')).toBe('not a list');
+    expect(await real.sink.reader.get('falco')).toBe('not a list');
   });
 });

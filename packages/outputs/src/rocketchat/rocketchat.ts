@@ -1,21 +1,16 @@
-import { type OutputAlert, sortedTags } from '../alert';
+import type { OutputAlert } from '../alert';
 import { key } from '../config';
 import { goEncode, type GoStruct } from '../go/json';
 import type { CompiledTemplate } from '../go/template';
-import { goTimeString } from '../go/time';
 import { defineOutput, type FullConfig, postEachAlert } from '../output';
 import {
-  attachmentField,
   FALCOSIDEKICK_DEFAULT_ICON,
   type MessageFormatPrepared,
-  occurrences,
-  outputAttachmentFields,
   prepareMessageFormat,
-  SLACK_COLORS,
   SLACK_DEFAULT_FOOTER,
   SLACK_DEFAULT_ICON,
-  slackAttachment,
-  slackMessage,
+  type SlackCompatibleDialect,
+  slackCompatiblePayload,
 } from '../slack/slack';
 
 /**
@@ -37,6 +32,9 @@ export const rocketchatKeys = {
 
 export type RocketchatConfig = FullConfig<typeof rocketchatKeys>;
 
+/** Rocket.Chat's field order (hostname last), no footer, the grey icon for an empty one, and the two repairs below. */
+const ROCKETCHAT_DIALECT: SlackCompatibleDialect = { hostnameField: 'last', footer: false, emptyIcon: FALCOSIDEKICK_DEFAULT_ICON, textMode: 'output-as-text', dropEmptyFields: true };
+
 /**
  * falcosidekick's `newRocketchatPayload`, with two repairs that only touch messages Rocket.Chat
  * would refuse or show empty (everything else is identical):
@@ -46,34 +44,7 @@ export type RocketchatConfig = FullConfig<typeof rocketchatKeys>;
  *   it renders empty) the message carried nothing; the output line is sent as `text` instead.
  */
 export function rocketchatPayload(alert: OutputAlert, config: RocketchatConfig, template?: CompiledTemplate): GoStruct {
-  const format = config.outputformat;
-  const withFields = format === 'all' || format === 'fields';
-  let text = template?.render(alert) ?? '';
-  let attachments: GoStruct[] | undefined;
-  if (withFields) {
-    const fields = [attachmentField('rule', alert.rule, true), attachmentField('priority', alert.priority, true), attachmentField('source', alert.source, true)];
-    if (alert.tags.length > 0) fields.push(attachmentField('tags', sortedTags(alert).join(', '), true));
-    fields.push(...outputAttachmentFields(alert));
-    const count = occurrences(alert);
-    if (count !== undefined) fields.push(attachmentField('occurrences', count, true));
-    fields.push(attachmentField('time', goTimeString(alert.time), false));
-    if (alert.hostname !== '') fields.push(attachmentField('hostname', alert.hostname, true));
-    attachments = [
-      slackAttachment({
-        fallback: alert.output,
-        color: SLACK_COLORS[alert.priority],
-        text: format === 'all' ? alert.output : undefined,
-        fields: fields.filter(hasValue),
-      }),
-    ];
-  } else if (text === '') {
-    text = alert.output;
-  }
-  return slackMessage({ text, username: config.username, iconUrl: config.icon || FALCOSIDEKICK_DEFAULT_ICON, attachments });
-}
-
-function hasValue(field: GoStruct): boolean {
-  return field.fields.some(([name, value]) => name === 'value' && value !== '');
+  return slackCompatiblePayload(alert, config, ROCKETCHAT_DIALECT, template);
 }
 
 export const rocketchat = defineOutput<typeof rocketchatKeys, MessageFormatPrepared>({

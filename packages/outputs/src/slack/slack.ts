@@ -108,29 +108,90 @@ export function prepareMessageFormat(messageformat: string): { prepared?: Messag
   }
 }
 
-/** falcosidekick's `newSlackPayload`. */
-export function slackAttachmentPayload(alert: OutputAlert, config: SlackConfig, template?: CompiledTemplate): GoStruct {
+/** The keys a Slack-compatible payload reads: Slack's names, which Mattermost and Rocket.Chat share. */
+export interface SlackCompatibleSettings {
+  readonly outputformat: 'all' | 'text' | 'fields';
+  readonly footer: string;
+  readonly icon: string;
+  readonly username: string;
+  /** Slack only: the channel override. */
+  readonly channel?: string;
+}
+
+/**
+ * Where falcosidekick's Slack-compatible payloads differ: Slack's `newSlackPayload`,
+ * `newMattermostPayload` and `newRocketchatPayload` build the same attachment from the same
+ * types and differ only in these.
+ */
+export interface SlackCompatibleDialect {
+  /** Where the hostname field stands: after source (Slack), after rule (Mattermost), or last (Rocket.Chat). */
+  readonly hostnameField: 'after-source' | 'after-rule' | 'last';
+  /** Whether the attachment carries the footer in the all/fields formats (Rocket.Chat's never does). */
+  readonly footer: boolean;
+  /** The `icon_url` sent when `icon` is empty; undefined = `icon_url` is omitted (Slack). */
+  readonly emptyIcon?: string;
+  /**
+   * Text mode: `attachment` sends the attachment with the output line and `fields: null` (Slack,
+   * Mattermost); `output-as-text` sends no attachment (as falcosidekick's Rocket.Chat payload)
+   * and, so that the message is not empty, the output line as `text` when no `messageformat`
+   * text was rendered.
+   */
+  readonly textMode: 'attachment' | 'output-as-text';
+  /** Leave out fields whose value is empty (Rocket.Chat refuses the whole message for one). */
+  readonly dropEmptyFields: boolean;
+}
+
+/** Slack's own: falcosidekick's `newSlackPayload`. */
+export const SLACK_DIALECT: SlackCompatibleDialect = { hostnameField: 'after-source', footer: true, textMode: 'attachment', dropEmptyFields: false };
+
+/** The attachment's fields: rule, priority, source, tags, string output fields, occurrences, time, with the hostname where the dialect puts it. */
+function attachmentFields(alert: OutputAlert, hostnameField: SlackCompatibleDialect['hostnameField']): GoStruct[] {
+  const hostname = alert.hostname !== '' ? [attachmentField('hostname', alert.hostname, true)] : [];
+  const fields = [attachmentField('rule', alert.rule, true)];
+  if (hostnameField === 'after-rule') fields.push(...hostname);
+  fields.push(attachmentField('priority', alert.priority, true), attachmentField('source', alert.source, true));
+  if (hostnameField === 'after-source') fields.push(...hostname);
+  if (alert.tags.length > 0) fields.push(attachmentField('tags', sortedTags(alert).join(', '), true));
+  fields.push(...outputAttachmentFields(alert));
+  const count = occurrences(alert);
+  if (count !== undefined) fields.push(attachmentField('occurrences', count, true));
+  fields.push(attachmentField('time', goTimeString(alert.time), false));
+  if (hostnameField === 'last') fields.push(...hostname);
+  return fields;
+}
+
+function hasValue(field: GoStruct): boolean {
+  return field.fields.some(([name, value]) => name === 'value' && value !== '');
+}
+
+/** falcosidekick's Slack-style attachment message, as Slack, Mattermost or Rocket.Chat (the dialect) gets it. */
+export function slackCompatiblePayload(alert: OutputAlert, config: SlackCompatibleSettings, dialect: SlackCompatibleDialect, template?: CompiledTemplate): GoStruct {
   const format = config.outputformat;
   const withFields = format === 'all' || format === 'fields';
-  let fields: GoStruct[] | null = null;
-  if (withFields) {
-    fields = [attachmentField('rule', alert.rule, true), attachmentField('priority', alert.priority, true), attachmentField('source', alert.source, true)];
-    if (alert.hostname !== '') fields.push(attachmentField('hostname', alert.hostname, true));
-    if (alert.tags.length > 0) fields.push(attachmentField('tags', sortedTags(alert).join(', '), true));
-    fields.push(...outputAttachmentFields(alert));
-    const count = occurrences(alert);
-    if (count !== undefined) fields.push(attachmentField('occurrences', count, true));
-    fields.push(attachmentField('time', goTimeString(alert.time), false));
+  let text = template?.render(alert) ?? '';
+  let attachments: GoStruct[] | undefined;
+  if (withFields || dialect.textMode === 'attachment') {
+    const fields = withFields ? attachmentFields(alert, dialect.hostnameField) : null;
+    attachments = [
+      slackAttachment({
+        fallback: alert.output,
+        color: SLACK_COLORS[alert.priority],
+        text: format === 'all' || format === 'text' ? alert.output : undefined,
+        // Not omitempty in falcosidekick: `null` in text mode.
+        fields: fields !== null && dialect.dropEmptyFields ? fields.filter(hasValue) : fields,
+        footer: withFields && dialect.footer ? config.footer || SLACK_DEFAULT_FOOTER : undefined,
+      }),
+    ];
+  } else if (text === '') {
+    text = alert.output;
   }
-  const attachment = slackAttachment({
-    fallback: alert.output,
-    color: SLACK_COLORS[alert.priority],
-    text: format === 'all' || format === 'text' ? alert.output : undefined,
-    // Not omitempty in falcosidekick: `null` in text mode.
-    fields,
-    footer: withFields ? config.footer || SLACK_DEFAULT_FOOTER : undefined,
-  });
-  return slackMessage({ text: template?.render(alert), username: config.username, iconUrl: config.icon, channel: config.channel, attachments: [attachment] });
+  const icon = dialect.emptyIcon !== undefined ? config.icon || dialect.emptyIcon : config.icon;
+  return slackMessage({ text, username: config.username, iconUrl: icon, channel: config.channel, attachments });
+}
+
+/** falcosidekick's `newSlackPayload`. */
+export function slackAttachmentPayload(alert: OutputAlert, config: SlackConfig, template?: CompiledTemplate): GoStruct {
+  return slackCompatiblePayload(alert, config, SLACK_DIALECT, template);
 }
 
 /** Block Kit limits (https://api.slack.com/reference/block-kit): beyond them Slack answers `invalid_blocks`. */

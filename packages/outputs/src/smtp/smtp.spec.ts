@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { passesMinimumPriority } from '../alert';
-import { createSender, type OutputSender } from '../output';
 import { parseOutputsConfig } from '../registry';
-import { fixedClock, realisticAlert, referenceAlert } from '../testing/alerts';
-import { runClientOutputContract } from '../testing/client-contract';
+import { realisticAlert, referenceAlert } from '../testing/alerts';
+import { runLoopbackClientOutputContract } from '../testing/client-contract';
 import { CONTRACT_SECRET } from '../testing/contract';
 import { instanceFrom } from '../testing/instances';
+import { sinkSuite } from '../testing/sink-suite';
 import { parseMail, type ParsedMail, type SmtpCredentials, SmtpSink } from '../testing/servers/smtp';
 import { classifySmtpError, parseSmtpHostPort, saslStart, smtp, type SmtpMail } from './smtp';
 import { goHtmlEscape, smtpHtmlBody, smtpSubject, smtpTextBody } from './smtp-templates';
@@ -38,14 +38,12 @@ const sectionFor = (port: number, extra: Record<string, unknown> = {}): Record<s
 const mailOf = (section: Record<string, unknown>, alert = referenceAlert()): SmtpMail =>
   (smtp.client(instanceFrom('smtp', { hostport: '127.0.0.1:587', from: FROM, to: TO, ...section }), 0)!.encode([alert], 0) as SmtpMail[])[0]!;
 
-runClientOutputContract<SmtpSink>({
+runLoopbackClientOutputContract<SmtpSink>({
   definition: smtp,
   startSink: () => SmtpSink.start({ credentials: CREDENTIALS }),
   stopSink: (sink) => sink.stop(),
-  section: (sink) => sectionFor(sink.port),
-  sectionAt: (_sink, port) => sectionFor(port),
+  sectionAt: (port, password) => sectionFor(port, { password }),
   delivered: async (sink) => sink.received.length,
-  refusedCredentials: (sink) => sectionFor(sink.port, { password: 'wrong-password' }),
   // AUTH PLAIN carries base64("\0falco\0<secret>").
   secretForms: [Buffer.from(`\0falco\0${CONTRACT_SECRET}`).toString('base64'), Buffer.from(CONTRACT_SECRET).toString('base64')],
 });
@@ -196,28 +194,15 @@ describe('smtp config', () => {
 });
 
 describe('smtp against a real SMTP server (smtp-server, STARTTLS, AUTH required)', () => {
-  let sink: SmtpSink;
-  const senders: OutputSender[] = [];
-  const send = async (section: Record<string, unknown>, alerts = [referenceAlert()], tls?: { ca: string }) => {
-    const sender = createSender(instanceFrom('smtp', section), { clock: fixedClock, ...(tls ? { tls } : {}) });
-    senders.push(sender);
-    return sender.send(alerts);
-  };
-  const lastMail = (): ParsedMail => parseMail(sink.received.at(-1)!.raw);
-
-  beforeAll(async () => {
-    sink = await SmtpSink.start({ credentials: CREDENTIALS });
-  });
-  afterAll(async () => {
-    await Promise.all(senders.splice(0).map((s) => s.close()));
-    await sink.stop();
-  });
+  const real = sinkSuite('smtp', () => SmtpSink.start({ credentials: CREDENTIALS }), (sink) => sink.stop());
+  const send = (section: Record<string, unknown>, alerts = [referenceAlert()], tls?: { ca: string }) => real.sender(section, tls).send(alerts);
+  const lastMail = (): ParsedMail => parseMail(real.sink.received.at(-1)!.raw);
 
   it('delivers falcosidekick\'s mail over STARTTLS after AUTH PLAIN: headers, envelope and both parts', async () => {
-    expect(await send(sectionFor(sink.port))).toEqual({ kind: 'ok' });
-    const received = sink.received.at(-1)!;
+    expect(await send(sectionFor(real.sink.port))).toEqual({ kind: 'ok' });
+    const received = real.sink.received.at(-1)!;
     expect(received).toMatchObject({ from: FROM, to: ['alerts@example.com', 'oncall@example.com'], user: 'falco', secure: true });
-    expect(sink.authentications.at(-1)).toMatchObject({ method: 'PLAIN', secure: true, accepted: true, details: { user: 'falco', authzid: '' } });
+    expect(real.sink.authentications.at(-1)).toMatchObject({ method: 'PLAIN', secure: true, accepted: true, details: { user: 'falco', authzid: '' } });
     const mail = lastMail();
     expect(mail.subject).toBe('[Debug] This is a test from falcosidekick');
     // smtp_test.go: the Date header is RFC 5322 (Mon, 02 Jan 2006 15:04:05 -0700) from the alert's time.
@@ -235,7 +220,7 @@ describe('smtp against a real SMTP server (smtp-server, STARTTLS, AUTH required)
   });
 
   it('text format: one text/plain part with the whole text; non-ASCII survives subject and body', async () => {
-    expect(await send(sectionFor(sink.port, { outputformat: 'text' }), [realisticAlert()])).toEqual({ kind: 'ok' });
+    expect(await send(sectionFor(real.sink.port, { outputformat: 'text' }), [realisticAlert()])).toEqual({ kind: 'ok' });
     const mail = lastMail();
     expect(mail.subject).toBe(smtpSubject(realisticAlert()));
     expect(mail.headers.get('message-id')).toEqual(['<6d3e0a4c-2f0b-4c8e-9a57-0b1f8f3c9d21@peregrine>']);
@@ -244,109 +229,101 @@ describe('smtp against a real SMTP server (smtp-server, STARTTLS, AUTH required)
   });
 
   it('keeps one session for several alerts and several sends', async () => {
-    const before = sink.connections;
-    const sender = createSender(instanceFrom('smtp', sectionFor(sink.port)), { clock: fixedClock });
-    senders.push(sender);
+    const before = real.sink.connections;
+    const sender = real.sender(sectionFor(real.sink.port));
     expect(await sender.send([referenceAlert(), realisticAlert()])).toEqual({ kind: 'ok' });
     expect(await sender.send([referenceAlert()])).toEqual({ kind: 'ok' });
-    expect(sink.connections - before).toBe(1);
+    expect(real.sink.connections - before).toBe(1);
   });
 
   it('a refused recipient is fatal; with others accepted the mail is delivered to them', async () => {
-    const refused = await send(sectionFor(sink.port, { to: 'unknown@example.com' }));
+    const refused = await send(sectionFor(real.sink.port, { to: 'unknown@example.com' }));
     expect(refused).toMatchObject({ kind: 'fatal', reason: expect.stringContaining('550') as unknown });
-    expect(await send(sectionFor(sink.port, { to: 'unknown@example.com, alerts@example.com' }))).toEqual({ kind: 'ok' });
-    expect(sink.received.at(-1)!.to).toEqual(['alerts@example.com']);
+    expect(await send(sectionFor(real.sink.port, { to: 'unknown@example.com, alerts@example.com' }))).toEqual({ kind: 'ok' });
+    expect(real.sink.received.at(-1)!.to).toEqual(['alerts@example.com']);
   });
 
   it('a mail above the server\'s SIZE is fatal (552) and the next alert of the batch still goes out on the same session', async () => {
-    const before = sink.received.length;
-    const result = await send(sectionFor(sink.port), [referenceAlert({ output: 'x'.repeat(400 * 1024) }), referenceAlert()]);
+    const before = real.sink.received.length;
+    const result = await send(sectionFor(real.sink.port), [referenceAlert({ output: 'x'.repeat(400 * 1024) }), referenceAlert()]);
     expect(result).toMatchObject({ kind: 'partial', items: [{ kind: 'fatal', reason: expect.stringContaining('552') as unknown }, { kind: 'ok' }] });
-    expect(sink.received.length - before).toBe(1);
+    expect(real.sink.received.length - before).toBe(1);
   });
 
   it('verifies the certificate when given its CA (checkcert: true), and refuses an unknown issuer (retried)', async () => {
-    expect(await send(sectionFor(sink.port, { checkcert: true }), [referenceAlert()], { ca: sink.certificate.cert })).toEqual({ kind: 'ok' });
-    const unknown = await send(sectionFor(sink.port, { checkcert: true }));
+    expect(await send(sectionFor(real.sink.port, { checkcert: true }), [referenceAlert()], { ca: real.sink.certificate.cert })).toEqual({ kind: 'ok' });
+    const unknown = await send(sectionFor(real.sink.port, { checkcert: true }));
     expect(unknown).toMatchObject({ kind: 'retryable', reason: expect.stringMatching(/certificate/i) as unknown });
   });
 
   it('tls: false still upgrades when the server offers STARTTLS (this server refuses AUTH in plain text)', async () => {
-    expect(await send(sectionFor(sink.port, { tls: false, checkcert: true }))).toEqual({ kind: 'ok' });
-    expect(sink.received.at(-1)!.secure).toBe(true);
+    expect(await send(sectionFor(real.sink.port, { tls: false, checkcert: true }))).toEqual({ kind: 'ok' });
+    expect(real.sink.received.at(-1)!.secure).toBe(true);
   });
 
   it('★ LOGIN', async () => {
-    expect(await send(sectionFor(sink.port, { authmechanism: 'login' }))).toEqual({ kind: 'ok' });
-    expect(sink.authentications.at(-1)).toMatchObject({ method: 'LOGIN', accepted: true });
-    expect(await send(sectionFor(sink.port, { authmechanism: 'login', password: 'wrong' }))).toMatchObject({ kind: 'fatal', reason: expect.stringContaining('535') as unknown });
+    expect(await send(sectionFor(real.sink.port, { authmechanism: 'login' }))).toEqual({ kind: 'ok' });
+    expect(real.sink.authentications.at(-1)).toMatchObject({ method: 'LOGIN', accepted: true });
+    expect(await send(sectionFor(real.sink.port, { authmechanism: 'login', password: 'wrong' }))).toMatchObject({ kind: 'fatal', reason: expect.stringContaining('535') as unknown });
   });
 
   it('PLAIN with an authorization identity sends it as go-sasl does', async () => {
-    await send(sectionFor(sink.port, { identity: 'falco' }));
-    expect(sink.authentications.at(-1)).toMatchObject({ method: 'PLAIN', accepted: true, details: { user: 'falco', authzid: 'falco' } });
+    await send(sectionFor(real.sink.port, { identity: 'falco' }));
+    expect(real.sink.authentications.at(-1)).toMatchObject({ method: 'PLAIN', accepted: true, details: { user: 'falco', authzid: 'falco' } });
   });
 
   it('OAUTHBEARER: the token is accepted, a wrong one fatal after the RFC 7628 error exchange', async () => {
-    const section = { ...sectionFor(sink.port, { authmechanism: 'oauthbearer', token: CONTRACT_SECRET }), password: '' };
+    const section = { ...sectionFor(real.sink.port, { authmechanism: 'oauthbearer', token: CONTRACT_SECRET }), password: '' };
     expect(await send(section)).toEqual({ kind: 'ok' });
-    expect(sink.authentications.at(-1)).toEqual({ method: 'OAUTHBEARER', secure: true, accepted: true, details: { user: 'falco', host: '127.0.0.1', port: String(sink.port) } });
+    expect(real.sink.authentications.at(-1)).toEqual({ method: 'OAUTHBEARER', secure: true, accepted: true, details: { user: 'falco', host: '127.0.0.1', port: String(real.sink.port) } });
     const refused = await send({ ...section, token: 'expired' });
     expect(refused).toMatchObject({ kind: 'fatal', reason: expect.stringContaining('535') as unknown });
     expect(JSON.stringify(refused)).not.toContain('expired');
   });
 
   it('EXTERNAL sends the identity; ANONYMOUS the trace', async () => {
-    expect(await send(sectionFor(sink.port, { authmechanism: 'external', identity: CREDENTIALS.externalIdentity }))).toEqual({ kind: 'ok' });
-    expect(sink.authentications.at(-1)).toMatchObject({ method: 'EXTERNAL', accepted: true, details: { authzid: 'falco-sidekick' } });
-    expect(await send(sectionFor(sink.port, { authmechanism: 'external', identity: '' }))).toMatchObject({ kind: 'fatal' });
-    expect(sink.authentications.at(-1)).toMatchObject({ method: 'EXTERNAL', accepted: false, details: { authzid: '' } });
-    expect(await send(sectionFor(sink.port, { authmechanism: 'anonymous', trace: 'falco@example.com' }))).toEqual({ kind: 'ok' });
-    expect(sink.authentications.at(-1)).toMatchObject({ method: 'ANONYMOUS', accepted: true, details: { trace: 'falco@example.com' } });
+    expect(await send(sectionFor(real.sink.port, { authmechanism: 'external', identity: CREDENTIALS.externalIdentity }))).toEqual({ kind: 'ok' });
+    expect(real.sink.authentications.at(-1)).toMatchObject({ method: 'EXTERNAL', accepted: true, details: { authzid: 'falco-sidekick' } });
+    expect(await send(sectionFor(real.sink.port, { authmechanism: 'external', identity: '' }))).toMatchObject({ kind: 'fatal' });
+    expect(real.sink.authentications.at(-1)).toMatchObject({ method: 'EXTERNAL', accepted: false, details: { authzid: '' } });
+    expect(await send(sectionFor(real.sink.port, { authmechanism: 'anonymous', trace: 'falco@example.com' }))).toEqual({ kind: 'ok' });
+    expect(real.sink.authentications.at(-1)).toMatchObject({ method: 'ANONYMOUS', accepted: true, details: { trace: 'falco@example.com' } });
   });
 
   it('authmechanism none sends no AUTH: a server that requires it refuses the sender (530, fatal)', async () => {
-    const attempts = sink.authentications.length;
-    expect(await send(sectionFor(sink.port, { authmechanism: 'none' }))).toMatchObject({ kind: 'fatal', reason: expect.stringContaining('530') as unknown });
-    expect(sink.authentications.length).toBe(attempts);
+    const attempts = real.sink.authentications.length;
+    expect(await send(sectionFor(real.sink.port, { authmechanism: 'none' }))).toMatchObject({ kind: 'fatal', reason: expect.stringContaining('530') as unknown });
+    expect(real.sink.authentications.length).toBe(attempts);
   });
 });
 
 describe('smtp against servers without STARTTLS, or with a short idle timeout', () => {
-  let relay: SmtpSink;
-  let hasty: SmtpSink;
-  const senders: OutputSender[] = [];
-  const sender = (section: Record<string, unknown>): OutputSender => {
-    const created = createSender(instanceFrom('smtp', section), { clock: fixedClock });
-    senders.push(created);
-    return created;
-  };
-
-  beforeAll(async () => {
-    relay = await SmtpSink.start({ credentials: CREDENTIALS, starttls: false });
-    hasty = await SmtpSink.start({ credentials: CREDENTIALS, idleTimeoutMs: 300 });
-  });
-  afterAll(async () => {
-    await Promise.all(senders.splice(0).map((s) => s.close()));
-    await relay.stop();
-    await hasty.stop();
-  });
+  const servers = sinkSuite(
+    'smtp',
+    async () => ({
+      relay: await SmtpSink.start({ credentials: CREDENTIALS, starttls: false }),
+      hasty: await SmtpSink.start({ credentials: CREDENTIALS, idleTimeoutMs: 300 }),
+    }),
+    async ({ relay, hasty }) => {
+      await relay.stop();
+      await hasty.stop();
+    },
+  );
 
   it('tls: true (the default) does not send without STARTTLS (retried); tls: false sends in plain text', async () => {
-    const required = await sender(sectionFor(relay.port)).send([referenceAlert()]);
+    const required = await servers.sender(sectionFor(servers.sink.relay.port)).send([referenceAlert()]);
     expect(required).toMatchObject({ kind: 'retryable', reason: expect.stringMatching(/STARTTLS/) as unknown });
-    expect(relay.received).toHaveLength(0);
-    expect(await sender(sectionFor(relay.port, { tls: false })).send([referenceAlert()])).toEqual({ kind: 'ok' });
-    expect(relay.received[0]).toMatchObject({ secure: false, user: 'falco' });
+    expect(servers.sink.relay.received).toHaveLength(0);
+    expect(await servers.sender(sectionFor(servers.sink.relay.port, { tls: false })).send([referenceAlert()])).toEqual({ kind: 'ok' });
+    expect(servers.sink.relay.received[0]).toMatchObject({ secure: false, user: 'falco' });
   });
 
   it('a session the server closed while idle is reopened for the next alert, without a failure', async () => {
-    const kept = sender(sectionFor(hasty.port));
+    const kept = servers.sender(sectionFor(servers.sink.hasty.port));
     expect(await kept.send([referenceAlert()])).toEqual({ kind: 'ok' });
     await new Promise((resolve) => setTimeout(resolve, 700));
     expect(await kept.send([referenceAlert()])).toEqual({ kind: 'ok' });
-    expect(hasty.received).toHaveLength(2);
-    expect(hasty.connections).toBe(2);
+    expect(servers.sink.hasty.received).toHaveLength(2);
+    expect(servers.sink.hasty.connections).toBe(2);
   });
 });

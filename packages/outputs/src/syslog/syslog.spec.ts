@@ -1,14 +1,15 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { PRIORITIES } from '@peregrine/engine';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSender, type OutputSender } from '../output';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createSender } from '../output';
 import { parseOutputsConfig } from '../registry';
 import type { TlsMaterial } from '../http';
-import { FIXED_NOW, fixedClock, realisticAlert, referenceAlert } from '../testing/alerts';
+import { FIXED_NOW, fixedClock, realisticAlert, REFERENCE_ALERT_JSON, referenceAlert } from '../testing/alerts';
 import { type CertificatePair, selfSignedCertificate } from '../testing/certificates';
 import { runClientOutputContract } from '../testing/client-contract';
 import { instanceFrom } from '../testing/instances';
+import { sinkSuite } from '../testing/sink-suite';
 import { temporaryDirectory } from '../testing/processes';
 import { type Rsyslog, startRsyslog, type SyslogRecord } from '../testing/servers/rsyslog';
 import {
@@ -30,9 +31,7 @@ import {
 } from './syslog';
 
 // falcosidekick has no syslog_test.go. The JSON is its FalcoPayload as json.Marshal writes it
-// (the NATS and Redis outputs' vector); the CEF lines follow outputs/syslog.go's Sprintf.
-const REFERENCE_JSON =
-  '{"output":"This is a test from falcosidekick","priority":"Debug","rule":"Test rule","time":"2001-01-01T01:10:00Z","output_fields":{"proc.name":"falcosidekick","proc.tty":1234},"source":"syscalls","tags":["test","example"],"hostname":"test-host"}';
+// (REFERENCE_ALERT_JSON, as for NATS and Redis); the CEF lines follow outputs/syslog.go's Sprintf.
 const REFERENCE_CEF =
   'CEF:0|Falcosecurity|Falco|1.0|Falco Event|Test rule|0|uuid= start=2001-01-01T01:10:00Z msg=This is a test from falcosidekick source=syscalls hostname=test-host ' +
   'outputfields=proc.name:falcosidekick proc.tty:1234 tags=test,example';
@@ -70,6 +69,29 @@ afterAll(async () => {
 
 const section = (port: number, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ host: '127.0.0.1', port: String(port), protocol: 'tcp', ...extra });
 
+/** The records rsyslogd received after the first `before`, waiting for `count` of them (it writes asynchronously). */
+const arrived = async (before: number, count: number): Promise<SyslogRecord[]> => {
+  const server = await rsyslog();
+  for (let wait = 0; wait < 60 && server.records().length - before < count; wait++) await new Promise((resolve) => setTimeout(resolve, 50));
+  return server.records().slice(before);
+};
+
+/** What rsyslog parsed from an RFC 5424 message this process sent at the fixed clock. */
+const rfc5424Record = (input: string, facility: number, priority: keyof typeof SYSLOG_SEVERITIES, msg: string) => ({
+  input,
+  pri: facility * 8 + SYSLOG_SEVERITIES[priority],
+  facility,
+  severity: SYSLOG_SEVERITIES[priority],
+  version: '1',
+  timestamp: TIMESTAMP_5424,
+  hostname: hostname(),
+  appname: 'Falco',
+  procid: String(process.pid),
+  msgid: '-',
+  structuredData: '-',
+  msg,
+});
+
 runClientOutputContract<Rsyslog>({
   definition: syslog,
   startSink: rsyslog,
@@ -88,7 +110,7 @@ describe('syslog messages (falcosidekick outputs/syslog.go through Go log/syslog
   });
 
   it('writes Go log/syslog\'s network message: <PRI>RFC3339 HOSTNAME Falco[PID]: MSG and a line feed', () => {
-    expect(syslogLine('Debug', REFERENCE_JSON, { ...HEADER, hostname: 'falco-node', pid: 4242, offsetMinutes: 0 })).toBe(`<7>2024-06-15T12:00:00Z falco-node Falco[4242]: ${REFERENCE_JSON}\n`);
+    expect(syslogLine('Debug', REFERENCE_ALERT_JSON, { ...HEADER, hostname: 'falco-node', pid: 4242, offsetMinutes: 0 })).toBe(`<7>2024-06-15T12:00:00Z falco-node Falco[4242]: ${REFERENCE_ALERT_JSON}\n`);
     expect(syslogLine('Emergency', 'x\n', { ...HEADER, hostname: 'h', pid: 1, offsetMinutes: 0 })).toBe('<0>2024-06-15T12:00:00Z h Falco[1]: x\n');
     // ★ facility: local0 is 16, so PRI = 16 * 8 + severity.
     expect(syslogLine('Warning', 'x', { ...HEADER, facility: 'local0', hostname: 'h', pid: 1, offsetMinutes: 0 })).toBe('<132>2024-06-15T12:00:00Z h Falco[1]: x\n');
@@ -101,9 +123,9 @@ describe('syslog messages (falcosidekick outputs/syslog.go through Go log/syslog
   });
 
   it('format json: the alert as falcosidekick marshals it', () => {
-    expect(syslogContent(referenceAlert(), 'json')).toBe(REFERENCE_JSON);
+    expect(syslogContent(referenceAlert(), 'json')).toBe(REFERENCE_ALERT_JSON);
     const instance = instanceFrom('syslog', section(514));
-    expect(syslog.client(instance, FIXED_NOW)!.encode([referenceAlert()], FIXED_NOW)).toEqual([`<7>${TIMESTAMP} ${hostname()} Falco[${process.pid}]: ${REFERENCE_JSON}\n`]);
+    expect(syslog.client(instance, FIXED_NOW)!.encode([referenceAlert()], FIXED_NOW)).toEqual([`<7>${TIMESTAMP} ${hostname()} Falco[${process.pid}]: ${REFERENCE_ALERT_JSON}\n`]);
   });
 
   it('format cef: falcosidekick\'s line, fields sorted by name, nulls as <nil>, the time in whole seconds', () => {
@@ -132,7 +154,7 @@ describe('★ framing rfc3164 / rfc5424 and the transports\' framing (RFC 6587, 
   const FIXED = { ...HEADER, hostname: 'falco-node.example.com', pid: 4242, offsetMinutes: 0 } as const;
 
   it('rfc3164: <PRI>Mmm dd hh:mm:ss HOSTNAME Falco[PID]: MSG, local time, the host name without its domain', () => {
-    expect(syslogMessage('Debug', REFERENCE_JSON, FIXED, 'rfc3164')).toBe(`<7>Jun 15 12:00:00 falco-node Falco[4242]: ${REFERENCE_JSON}`);
+    expect(syslogMessage('Debug', REFERENCE_ALERT_JSON, FIXED, 'rfc3164')).toBe(`<7>Jun 15 12:00:00 falco-node Falco[4242]: ${REFERENCE_ALERT_JSON}`);
     expect(syslogMessage('Warning', 'x', { ...FIXED, facility: 'local0', hostname: '10.1.2.3' }, 'rfc3164')).toBe('<132>Jun 15 12:00:00 10.1.2.3 Falco[4242]: x');
     // The day is padded with a space, not a zero; the zone moves the local date.
     expect(rfc3164Timestamp(Date.UTC(2024, 0, 5, 3, 4, 5, 999), 0)).toBe('Jan  5 03:04:05');
@@ -143,7 +165,7 @@ describe('★ framing rfc3164 / rfc5424 and the transports\' framing (RFC 6587, 
   });
 
   it('rfc5424: <PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA MSG, nil values as -, no BOM', () => {
-    expect(syslogMessage('Debug', REFERENCE_JSON, FIXED, 'rfc5424')).toBe(`<7>1 2024-06-15T12:00:00.000Z falco-node.example.com Falco 4242 - - ${REFERENCE_JSON}`);
+    expect(syslogMessage('Debug', REFERENCE_ALERT_JSON, FIXED, 'rfc5424')).toBe(`<7>1 2024-06-15T12:00:00.000Z falco-node.example.com Falco 4242 - - ${REFERENCE_ALERT_JSON}`);
     expect(syslogMessage('Emergency', 'x', { ...FIXED, facility: 'local7', now: FIXED_NOW + 7 }, 'rfc5424')).toBe('<184>1 2024-06-15T12:00:00.007Z falco-node.example.com Falco 4242 - - x');
     // HOSTNAME is PRINTUSASCII, 255 at most; an empty one is the NILVALUE; an empty MSG is left out with its space.
     expect(syslogMessage('Debug', '', { ...FIXED, hostname: '' }, 'rfc5424')).toBe('<7>1 2024-06-15T12:00:00.000Z - Falco 4242 - -');
@@ -176,12 +198,12 @@ describe('★ framing rfc3164 / rfc5424 and the transports\' framing (RFC 6587, 
   it('encode: the configured framing and transport, this host and process, at the clock', () => {
     const encode = (extra: Record<string, unknown>, alert = referenceAlert()): unknown => syslog.client(instanceFrom('syslog', section(514, extra)), FIXED_NOW)!.encode([alert], FIXED_NOW);
     const host = hostname();
-    expect(encode({ framing: 'rfc5424', protocol: 'udp' })).toEqual([`<7>1 ${TIMESTAMP_5424} ${host} Falco ${process.pid} - - ${REFERENCE_JSON}`]);
-    const tcp5424 = `<7>1 ${TIMESTAMP_5424} ${host} Falco ${process.pid} - - ${REFERENCE_JSON}`;
+    expect(encode({ framing: 'rfc5424', protocol: 'udp' })).toEqual([`<7>1 ${TIMESTAMP_5424} ${host} Falco ${process.pid} - - ${REFERENCE_ALERT_JSON}`]);
+    const tcp5424 = `<7>1 ${TIMESTAMP_5424} ${host} Falco ${process.pid} - - ${REFERENCE_ALERT_JSON}`;
     expect(encode({ framing: 'rfc5424' })).toEqual([`${Buffer.byteLength(tcp5424)} ${tcp5424}`]);
     expect(encode({ framing: 'rfc3164', protocol: 'udp', format: 'cef' })).toEqual([`<7>${TIMESTAMP_3164} ${rfc3164Hostname(host)} Falco[${process.pid}]: ${REFERENCE_CEF}`]);
-    expect(encode({ framing: 'rfc3164' })).toEqual([`<7>${TIMESTAMP_3164} ${rfc3164Hostname(host)} Falco[${process.pid}]: ${REFERENCE_JSON}\n`]);
-    const go = `<7>${TIMESTAMP} ${host} Falco[${process.pid}]: ${REFERENCE_JSON}`;
+    expect(encode({ framing: 'rfc3164' })).toEqual([`<7>${TIMESTAMP_3164} ${rfc3164Hostname(host)} Falco[${process.pid}]: ${REFERENCE_ALERT_JSON}\n`]);
+    const go = `<7>${TIMESTAMP} ${host} Falco[${process.pid}]: ${REFERENCE_ALERT_JSON}`;
     expect(encode({ protocol: 'tls' })).toEqual([`${Buffer.byteLength(go)} ${go}`]);
   });
 
@@ -222,29 +244,17 @@ describe('syslog config', () => {
 });
 
 describe('syslog against rsyslogd', () => {
-  let server: Rsyslog;
-  const senders: OutputSender[] = [];
-  const portFor = (protocol: unknown): number => (protocol === 'udp' ? server.udpPort : protocol === 'tls' ? server.tls!.port : server.tcpPort);
-  const send = async (extra: Record<string, unknown>, alerts = [referenceAlert()], port?: number, tls?: TlsMaterial) => {
-    const sender = createSender(instanceFrom('syslog', section(port ?? portFor(extra['protocol'] ?? 'tcp'), extra)), { clock: fixedClock, ...(tls ? { tls } : {}) });
-    senders.push(sender);
-    return sender.send(alerts);
+  // The file's rsyslogd: stopped after the whole file.
+  const rsyslogd = sinkSuite('syslog', rsyslog, async () => undefined);
+  const portFor = (protocol: unknown): number => {
+    const server = rsyslogd.sink;
+    return protocol === 'udp' ? server.udpPort : protocol === 'tls' ? server.tls!.port : server.tcpPort;
   };
-  /** The records that arrive after `before`, waiting for `count` of them (rsyslog writes asynchronously). */
-  const arrived = async (before: number, count: number): Promise<SyslogRecord[]> => {
-    for (let wait = 0; wait < 60 && server.records().length - before < count; wait++) await new Promise((resolve) => setTimeout(resolve, 50));
-    return server.records().slice(before);
-  };
-
-  beforeAll(async () => {
-    server = await rsyslog();
-  });
-  afterAll(async () => {
-    await Promise.all(senders.splice(0).map((s) => s.close()));
-  });
+  const send = (extra: Record<string, unknown>, alerts = [referenceAlert()], port?: number, tls?: TlsMaterial) =>
+    rsyslogd.sender(section(port ?? portFor(extra['protocol'] ?? 'tcp'), extra), tls).send(alerts);
 
   it('UDP: rsyslog reads PRI, timestamp, hostname, tag, process id and the JSON message', async () => {
-    const before = server.records().length;
+    const before = rsyslogd.sink.records().length;
     expect(await send({ protocol: 'udp' })).toEqual({ kind: 'ok' });
     const [record] = await arrived(before, 1);
     expect(record).toEqual({
@@ -261,13 +271,13 @@ describe('syslog against rsyslogd', () => {
       appname: 'Falco',
       msgid: '-',
       structuredData: '-',
-      msg: ` ${REFERENCE_JSON}`,
-      raw: `<7>${TIMESTAMP} ${hostname()} Falco[${process.pid}]: ${REFERENCE_JSON}`,
+      msg: ` ${REFERENCE_ALERT_JSON}`,
+      raw: `<7>${TIMESTAMP} ${hostname()} Falco[${process.pid}]: ${REFERENCE_ALERT_JSON}`,
     });
   });
 
   it('TCP: every priority arrives with falcosidekick\'s severity, in order, one message per line', async () => {
-    const before = server.records().length;
+    const before = rsyslogd.sink.records().length;
     const alerts = PRIORITIES.map((priority) => referenceAlert({ priority }));
     expect(await send({}, alerts)).toEqual({ kind: 'ok' });
     const records = await arrived(before, alerts.length);
@@ -276,55 +286,39 @@ describe('syslog against rsyslogd', () => {
   });
 
   it('CEF over UDP with ★ facility local0; non-ASCII, int64 and nulls arrive intact', async () => {
-    const before = server.records().length;
+    const before = rsyslogd.sink.records().length;
     expect(await send({ protocol: 'udp', format: 'cef', facility: 'local0' }, [realisticAlert()])).toEqual({ kind: 'ok' });
     const [record] = await arrived(before, 1);
     expect(record).toMatchObject({ pri: 16 * 8 + 5, facility: 16, severity: 5, programname: 'Falco', msg: ` ${REALISTIC_CEF}` });
   });
 
   it('UDP: a message too large for a datagram is fatal; the rest of the batch is delivered', async () => {
-    const before = server.records().length;
+    const before = rsyslogd.sink.records().length;
     const result = await send({ protocol: 'udp' }, [referenceAlert({ output: 'x'.repeat(70_000) }), referenceAlert()]);
     expect(result).toMatchObject({ kind: 'partial', items: [{ kind: 'fatal', reason: expect.stringContaining('too large') as unknown }, { kind: 'ok' }] });
     const records = await arrived(before, 1);
-    expect(records.map((r) => r.msg)).toEqual([` ${REFERENCE_JSON}`]);
+    expect(records.map((r) => r.msg)).toEqual([` ${REFERENCE_ALERT_JSON}`]);
   });
 
   it('keeps one TCP connection across sends', async () => {
-    const before = server.records().length;
-    const sender = createSender(instanceFrom('syslog', section(server.tcpPort)), { clock: fixedClock });
-    senders.push(sender);
+    const before = rsyslogd.sink.records().length;
+    const sender = rsyslogd.sender(section(rsyslogd.sink.tcpPort));
     expect(await sender.send([referenceAlert()])).toEqual({ kind: 'ok' });
     expect(await sender.send([realisticAlert()])).toEqual({ kind: 'ok' });
     const records = await arrived(before, 2);
     expect(records.map((r) => r.procid)).toEqual([String(process.pid), String(process.pid)]);
   });
 
-  /** What rsyslog parsed from an RFC 5424 message this process sent at the fixed clock. */
-  const rfc5424Record = (input: string, facility: number, priority: keyof typeof SYSLOG_SEVERITIES, msg: string) => ({
-    input,
-    pri: facility * 8 + SYSLOG_SEVERITIES[priority],
-    facility,
-    severity: SYSLOG_SEVERITIES[priority],
-    version: '1',
-    timestamp: TIMESTAMP_5424,
-    hostname: hostname(),
-    appname: 'Falco',
-    procid: String(process.pid),
-    msgid: '-',
-    structuredData: '-',
-    msg,
-  });
 
   it('★ rfc5424 over UDP: rsyslog reads VERSION, TIMESTAMP, HOSTNAME, APP-NAME, PROCID, the nil MSGID and STRUCTURED-DATA, and the MSG', async () => {
-    const before = server.records().length;
+    const before = rsyslogd.sink.records().length;
     expect(await send({ protocol: 'udp', framing: 'rfc5424', facility: 'local4' })).toEqual({ kind: 'ok' });
     const [record] = await arrived(before, 1);
-    expect(record).toMatchObject({ ...rfc5424Record('imudp', 20, 'Debug', REFERENCE_JSON), raw: `<167>1 ${TIMESTAMP_5424} ${hostname()} Falco ${process.pid} - - ${REFERENCE_JSON}` });
+    expect(record).toMatchObject({ ...rfc5424Record('imudp', 20, 'Debug', REFERENCE_ALERT_JSON), raw: `<167>1 ${TIMESTAMP_5424} ${hostname()} Falco ${process.pid} - - ${REFERENCE_ALERT_JSON}` });
   });
 
   it('★ rfc5424 over TCP is octet-counted: byte lengths with non-ASCII text, and a line feed inside a message does not split it', async () => {
-    const before = server.records().length;
+    const before = rsyslogd.sink.records().length;
     const multiline = referenceAlert({ output: 'first line\nsecond line', priority: 'Critical' });
     const alerts = [realisticAlert(), multiline, referenceAlert()];
     expect(await send({ framing: 'rfc5424', format: 'cef' }, alerts)).toEqual({ kind: 'ok' });
@@ -337,7 +331,7 @@ describe('syslog against rsyslogd', () => {
   });
 
   it.each(['udp', 'tcp'] as const)('★ rfc3164 over %s: rsyslog reads PRI, the timestamp, the short host name, the tag, the process id and the message', async (protocol) => {
-    const before = server.records().length;
+    const before = rsyslogd.sink.records().length;
     expect(await send({ protocol, framing: 'rfc3164', facility: 'local1' }, [referenceAlert({ priority: 'Warning' })])).toEqual({ kind: 'ok' });
     const [record] = await arrived(before, 1);
     const message = syslogContent(referenceAlert({ priority: 'Warning' }), 'json');
@@ -362,27 +356,11 @@ describe('syslog against rsyslogd', () => {
 });
 
 describe('★ syslog over TLS (RFC 5425) to rsyslogd', () => {
-  let server: Rsyslog;
-  const senders: OutputSender[] = [];
-  const send = async (extra: Record<string, unknown>, tls?: TlsMaterial, port = server.tls!.port) => {
-    const sender = createSender(instanceFrom('syslog', section(port, { protocol: 'tls', ...extra })), { clock: fixedClock, ...(tls ? { tls } : {}) });
-    senders.push(sender);
-    return sender.send([referenceAlert()]);
-  };
-  const arrived = async (before: number, count: number): Promise<SyslogRecord[]> => {
-    for (let wait = 0; wait < 60 && server.records().length - before < count; wait++) await new Promise((resolve) => setTimeout(resolve, 50));
-    return server.records().slice(before);
-  };
-
-  beforeAll(async () => {
-    server = await rsyslog();
-  });
-  afterAll(async () => {
-    await Promise.all(senders.splice(0).map((s) => s.close()));
-  });
+  const rsyslogd = sinkSuite('syslog', rsyslog, async () => undefined);
+  const send = (extra: Record<string, unknown>, tls?: TlsMaterial, port = rsyslogd.sink.tls!.port) => rsyslogd.sender(section(port, { protocol: 'tls', ...extra }), tls).send([referenceAlert()]);
 
   it('a server certificate trusted through the CA (tlsclient.cacertfile): Go\'s framing, octet-counted, arrives on the TLS listener', async () => {
-    const before = server.records().length;
+    const before = rsyslogd.sink.records().length;
     expect(await send({}, { ca: serverCertificate.cert })).toEqual({ kind: 'ok' });
     const [record] = await arrived(before, 1);
     expect(record).toMatchObject({
@@ -392,50 +370,37 @@ describe('★ syslog over TLS (RFC 5425) to rsyslogd', () => {
       hostname: hostname(),
       tag: `Falco[${process.pid}]:`,
       procid: String(process.pid),
-      msg: ` ${REFERENCE_JSON}`,
-      raw: `<7>${TIMESTAMP} ${hostname()} Falco[${process.pid}]: ${REFERENCE_JSON}`,
+      msg: ` ${REFERENCE_ALERT_JSON}`,
+      raw: `<7>${TIMESTAMP} ${hostname()} Falco[${process.pid}]: ${REFERENCE_ALERT_JSON}`,
     });
   });
 
   it('rfc5424 over TLS: every header field arrives', async () => {
-    const before = server.records().length;
+    const before = rsyslogd.sink.records().length;
     expect(await send({ framing: 'rfc5424', facility: 'local0' }, { ca: serverCertificate.cert })).toEqual({ kind: 'ok' });
     const [record] = await arrived(before, 1);
-    expect(record).toMatchObject({
-      input: 'imtcp-tls',
-      pri: 16 * 8 + 7,
-      facility: 16,
-      severity: 7,
-      version: '1',
-      timestamp: TIMESTAMP_5424,
-      hostname: hostname(),
-      appname: 'Falco',
-      procid: String(process.pid),
-      msgid: '-',
-      structuredData: '-',
-      msg: REFERENCE_JSON,
-    });
+    expect(record).toMatchObject(rfc5424Record('imtcp-tls', 16, 'Debug', REFERENCE_ALERT_JSON));
   });
 
   it('checkcert: false delivers to a server whose certificate is not trusted', async () => {
-    const before = server.records().length;
+    const before = rsyslogd.sink.records().length;
     expect(await send({ checkcert: false })).toEqual({ kind: 'ok' });
     expect((await arrived(before, 1)).map((r) => r.input)).toEqual(['imtcp-tls']);
   });
 
   it('mutualtls: the client certificate is presented to a listener that requires one', async () => {
-    const before = server.records().length;
+    const before = rsyslogd.sink.records().length;
     const material: TlsMaterial = { ca: serverCertificate.cert, cert: clientCertificate.cert, key: clientCertificate.key };
-    expect(await send({ mutualtls: true }, material, server.tls!.mutualPort)).toEqual({ kind: 'ok' });
-    expect((await arrived(before, 1)).map((r) => [r.input, r.msg])).toEqual([['imtcp-mtls', ` ${REFERENCE_JSON}`]]);
+    expect(await send({ mutualtls: true }, material, rsyslogd.sink.tls!.mutualPort)).toEqual({ kind: 'ok' });
+    expect((await arrived(before, 1)).map((r) => [r.input, r.msg])).toEqual([['imtcp-mtls', ` ${REFERENCE_ALERT_JSON}`]]);
   });
 
   it('a server certificate not trusted (checkcert on, no CA for it) → retryable, the reason says TLS and why; nothing is sent', async () => {
-    const before = server.records().length;
+    const before = rsyslogd.sink.records().length;
     const result = await send({});
     expect(result).toEqual({ kind: 'retryable', reason: 'syslog: TLS failure (DEPTH_ZERO_SELF_SIGNED_CERT): self-signed certificate' });
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(server.records().length).toBe(before);
+    expect(rsyslogd.sink.records().length).toBe(before);
   });
 });
 
@@ -487,6 +452,6 @@ describe('syslog over TCP: what the client can know without acknowledgements', (
     for (let wait = 0; wait < 40 && lines.length < 2; wait++) await new Promise((resolve) => setTimeout(resolve, 25));
     await sender.close();
     expect(connections).toBe(2);
-    expect(lines).toEqual([`<7>${TIMESTAMP} ${hostname()} Falco[${process.pid}]: ${REFERENCE_JSON}\n`, `<7>${TIMESTAMP} ${hostname()} Falco[${process.pid}]: ${REFERENCE_JSON}\n`]);
+    expect(lines).toEqual([`<7>${TIMESTAMP} ${hostname()} Falco[${process.pid}]: ${REFERENCE_ALERT_JSON}\n`, `<7>${TIMESTAMP} ${hostname()} Falco[${process.pid}]: ${REFERENCE_ALERT_JSON}\n`]);
   });
 });

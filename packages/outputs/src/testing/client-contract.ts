@@ -1,13 +1,15 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OutputAlert } from '../alert';
 import { maskedConfig } from '../instances';
-import { createSender, type OutputDefinition, type OutputSender } from '../output';
+import type { OutputDefinition } from '../output';
 import { parseOutputsConfig } from '../registry';
 import type { SendResult } from '../result';
 import { CONTRACT_SECRET } from './contract';
-import { fixedClock, realisticAlert, referenceAlert } from './alerts';
+import { realisticAlert, referenceAlert } from './alerts';
 import { instanceFrom, treeWithSection } from './instances';
+import type { FakeAwsService } from './servers/aws';
+import { sinkSuite } from './sink-suite';
 
 /**
  * The contract of outputs that speak their sink's own protocol (NATS, MQTT, Redis, SMTP,
@@ -82,16 +84,11 @@ export function runClientOutputContract<S>(options: ClientContractOptions<S>): v
   const forms = [CONTRACT_SECRET, ...(options.secretForms ?? [])];
 
   describe(`${type}: delivery over its own protocol (contract)`, () => {
-    let sink: S;
-    const senders: OutputSender[] = [];
-    const sender = (section: Record<string, unknown>): OutputSender => {
-      const created = createSender(instanceFrom(type, section), { clock: fixedClock });
-      senders.push(created);
-      return created;
-    };
-    const deliveredBy = async (alerts: readonly OutputAlert[], section = options.section(sink)): Promise<{ result: SendResult; taken: number }> => {
+    const suite = sinkSuite(type, options.startSink, options.stopSink);
+    const deliveredBy = async (alerts: readonly OutputAlert[], section = options.section(suite.sink)): Promise<{ result: SendResult; taken: number }> => {
+      const sink = suite.sink;
       const before = await options.delivered(sink);
-      const result = await sender(section).send(alerts);
+      const result = await suite.sender(section).send(alerts);
       // Some sinks take a moment between accepting and showing a message (a subscription, a mailbox).
       let taken = (await options.delivered(sink)) - before;
       for (let wait = 0; wait < 40 && result.kind === 'ok' && taken < alerts.length; wait++) {
@@ -100,14 +97,6 @@ export function runClientOutputContract<S>(options: ClientContractOptions<S>): v
       }
       return { result, taken };
     };
-
-    beforeAll(async () => {
-      sink = await options.startSink();
-    }, 60_000);
-    afterAll(async () => {
-      await Promise.all(senders.splice(0).map((s) => s.close()));
-      await options.stopSink(sink);
-    });
 
     it('delivers an alert: ok, and the sink holds it', async () => {
       expect(await deliveredBy([referenceAlert()])).toEqual({ result: { kind: 'ok' }, taken: 1 });
@@ -124,11 +113,11 @@ export function runClientOutputContract<S>(options: ClientContractOptions<S>): v
 
     it('an empty batch is ok without connecting', async () => {
       const port = await closedPort();
-      expect(await sender(options.sectionAt(sink, port)).send([])).toEqual({ kind: 'ok' });
+      expect(await suite.sender(options.sectionAt(suite.sink, port)).send([])).toEqual({ kind: 'ok' });
     });
 
     it('nothing listening → retryable, and the secret is not in the reason', async () => {
-      const result = await sender(options.sectionAt(sink, await closedPort())).send([referenceAlert()]);
+      const result = await suite.sender(options.sectionAt(suite.sink, await closedPort())).send([referenceAlert()]);
       expect(result.kind).toBe('retryable');
       expectNoSecret(result, forms);
     });
@@ -141,7 +130,7 @@ export function runClientOutputContract<S>(options: ClientContractOptions<S>): v
         const silent = await silentServer();
         try {
           const started = Date.now();
-          const result = await sender({ ...options.sectionAt(sink, silent.port), timeout: '300ms' }).send([referenceAlert()]);
+          const result = await suite.sender({ ...options.sectionAt(suite.sink, silent.port), timeout: '300ms' }).send([referenceAlert()]);
           expect(result).toMatchObject({ kind: options.unacknowledged ? 'ok' : 'retryable' });
           expect(Date.now() - started).toBeLessThan(options.unacknowledged ? 300 : 5000);
         } finally {
@@ -151,12 +140,12 @@ export function runClientOutputContract<S>(options: ClientContractOptions<S>): v
     );
 
     it('after a failure the next send connects again and delivers', async () => {
-      const flaky = sender(options.section(sink));
-      const before = await options.delivered(sink);
+      const flaky = suite.sender(options.section(suite.sink));
+      const before = await options.delivered(suite.sink);
       expect(await flaky.send([referenceAlert()])).toEqual({ kind: 'ok' });
       expect(await flaky.send([referenceAlert()])).toEqual({ kind: 'ok' });
-      for (let wait = 0; wait < 40 && (await options.delivered(sink)) - before < 2; wait++) await new Promise((resolve) => setTimeout(resolve, 50));
-      expect((await options.delivered(sink)) - before).toBe(2);
+      for (let wait = 0; wait < 40 && (await options.delivered(suite.sink)) - before < 2; wait++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await options.delivered(suite.sink)) - before).toBe(2);
     });
 
     it('never throws: an alert that cannot be encoded is a fatal result', async () => {
@@ -167,26 +156,74 @@ export function runClientOutputContract<S>(options: ClientContractOptions<S>): v
           throw new Error('unreadable field');
         },
       });
-      const result = await sender(options.section(sink)).send([poisoned]);
+      const result = await suite.sender(options.section(suite.sink)).send([poisoned]);
       expect(result.kind).toBe('fatal');
     });
 
     if (options.refusedCredentials) {
       const refused = options.refusedCredentials;
       it('credentials the sink refuses → fatal, and the secret is not in the reason', async () => {
-        const result = await sender(refused(sink)).send([referenceAlert()]);
+        const result = await suite.sender(refused(suite.sink)).send([referenceAlert()]);
         expect(result.kind).toBe('fatal');
         expectNoSecret(result, forms);
       });
     }
 
     it('no secret in the masked config, nor in config problems', () => {
-      const section = options.section(sink);
+      const section = options.section(suite.sink);
       const instance = instanceFrom(type, section);
       expect(JSON.stringify(maskedConfig(instance))).not.toContain(CONTRACT_SECRET);
       const broken = parseOutputsConfig(treeWithSection(type, { ...section, checkcert: CONTRACT_SECRET, maxconcurrentrequests: CONTRACT_SECRET }), {});
       expect(broken.problems.length).toBeGreaterThan(0);
       for (const problem of broken.problems) expect(problem).not.toContain(CONTRACT_SECRET);
     });
+  });
+}
+
+/** What {@link runLoopbackClientOutputContract} needs: the contract's options, with the section a function of port and password. */
+export interface LoopbackClientContractOptions<S extends { readonly port: number }>
+  extends Pick<ClientContractOptions<S>, 'definition' | 'startSink' | 'stopSink' | 'delivered' | 'secretForms'> {
+  /** A section delivering to a server on this loopback port with this password. */
+  readonly sectionAt: (port: number, password: string) => Record<string, unknown>;
+}
+
+/**
+ * {@link runClientOutputContract} for a server listening on `sink.port` that requires
+ * CONTRACT_SECRET as the password (nats-server, mosquitto, redis-server, the SMTP server): any
+ * other password is what it refuses.
+ */
+export function runLoopbackClientOutputContract<S extends { readonly port: number }>(options: LoopbackClientContractOptions<S>): void {
+  const { sectionAt, ...common } = options;
+  runClientOutputContract<S>({
+    ...common,
+    section: (sink) => sectionAt(sink.port, CONTRACT_SECRET),
+    sectionAt: (_sink, port) => sectionAt(port, CONTRACT_SECRET),
+    refusedCredentials: (sink) => sectionAt(sink.port, 'wrong-password'),
+  });
+}
+
+export interface AwsClientContractOptions<S extends FakeAwsService> {
+  readonly definition: OutputDefinition;
+  /** Starts the service's fake with CONTRACT_SECRET as its secret access key. */
+  readonly startSink: () => Promise<S>;
+  /** A section delivering to the fake (see `awsTestSection`), with these keys overridden. */
+  readonly section: (sink: S, overrides?: Readonly<Record<string, unknown>>) => Record<string, unknown>;
+  /** What the fake has taken so far (messages, publications, invocations). */
+  readonly delivered: (sink: S) => number;
+}
+
+/**
+ * {@link runClientOutputContract} for an AWS output against its SigV4-verifying fake: the other
+ * port is the `endpoint`, and a wrong secret access key is what the fake refuses.
+ */
+export function runAwsClientOutputContract<S extends FakeAwsService>(options: AwsClientContractOptions<S>): void {
+  runClientOutputContract<S>({
+    definition: options.definition,
+    startSink: options.startSink,
+    stopSink: (sink) => sink.stop(),
+    section: (sink) => options.section(sink),
+    sectionAt: (sink, port) => options.section(sink, { endpoint: `http://127.0.0.1:${port}` }),
+    delivered: async (sink) => options.delivered(sink),
+    refusedCredentials: (sink) => options.section(sink, { secretaccesskey: 'not-the-secret-access-key' }),
   });
 }

@@ -1,12 +1,20 @@
 // Test helpers for this package's specs and the server's integration tests.
 export { CONTRACT_SECRET, type ContractOptions, type ExpectedRequest, type PayloadCase, runOutputContract } from './contract';
-export { type ClientContractOptions, runClientOutputContract } from './client-contract';
-export { alertFromFalcoJson, FALCOSIDEKICK_TEST_INPUT, FIXED_NOW, fixedClock, realisticAlert, referenceAlert } from './alerts';
+export {
+  type AwsClientContractOptions,
+  type ClientContractOptions,
+  type LoopbackClientContractOptions,
+  runAwsClientOutputContract,
+  runClientOutputContract,
+  runLoopbackClientOutputContract,
+} from './client-contract';
+export { alertFromFalcoJson, FALCOSIDEKICK_TEST_INPUT, FIXED_NOW, fixedClock, REALISTIC_ALERT_JSON, realisticAlert, REFERENCE_ALERT_JSON, referenceAlert } from './alerts';
 export { adaptiveCardProblems } from './adaptive-cards';
 export { instanceFrom, treeWithSection } from './instances';
+export { type SinkSuite, sinkSuite } from './sink-suite';
 export { type Answer, FakeSink, type RecordedRequest, type ScriptedAnswer } from './servers/base';
 export { type AmAlert, FakeAlertmanager } from './servers/alertmanager';
-export { AWS_TEST_ACCESS_KEY_ID, AWS_TEST_ACCOUNT, AWS_TEST_REGION, type AwsError, type FakeAwsOptions } from './servers/aws';
+export { AWS_TEST_ACCESS_KEY_ID, AWS_TEST_ACCOUNT, AWS_TEST_REGION, type AwsError, awsTestSection, type FakeAwsOptions } from './servers/aws';
 export { FakeLambda, type FakeFunction, type LambdaInvocation, lambdaError } from './servers/awslambda';
 export { FakeSns, type SnsAttribute, type SnsPublication, snsError } from './servers/awssns';
 export { FakeSqs, type SqsMessage, sqsError } from './servers/awssqs';

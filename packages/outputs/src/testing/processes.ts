@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,4 +107,58 @@ export async function startServerProcess(options: StartServerOptions): Promise<S
       });
     },
   };
+}
+
+export interface ConfiguredServerOptions {
+  /** Names the temp dir and the config file in it (`<name>.conf`). */
+  readonly name: string;
+  /** The server's executable (see {@link requireExecutable}). */
+  readonly command: string;
+  /** The loopback port it listens on (a {@link freePort}): it is ready once this accepts connections. */
+  readonly port: number;
+  /** The config file's lines; may first write what they refer to (a password file, certificates) into `dir`. */
+  readonly config: (dir: string) => readonly string[];
+  /** The command line, given the config file's path. */
+  readonly args: (configFile: string, dir: string) => readonly string[];
+  /** Run from its directory (for servers that write relative paths). */
+  readonly inDirectory?: boolean;
+}
+
+/** A server started from a generated config file in its own temp dir. */
+export interface ConfiguredServer {
+  readonly port: number;
+  readonly dir: string;
+  readonly process: ServerProcess;
+  /** Stops the process, then removes its directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Writes a server's config into a fresh temp dir and starts it there (see
+ * {@link startServerProcess}); the directory is removed when it cannot start, and on `stop`.
+ */
+export async function startConfiguredServer(options: ConfiguredServerOptions): Promise<ConfiguredServer> {
+  const dir = temporaryDirectory(options.name);
+  try {
+    const configFile = join(dir.path, `${options.name}.conf`);
+    writeFileSync(configFile, [...options.config(dir.path), ''].join('\n'));
+    const started = await startServerProcess({
+      command: options.command,
+      args: options.args(configFile, dir.path),
+      port: options.port,
+      ...(options.inDirectory ? { cwd: dir.path } : {}),
+    });
+    return {
+      port: options.port,
+      dir: dir.path,
+      process: started,
+      stop: async () => {
+        await started.stop();
+        dir.remove();
+      },
+    };
+  } catch (error: unknown) {
+    dir.remove();
+    throw error;
+  }
 }

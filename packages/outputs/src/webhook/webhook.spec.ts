@@ -2,22 +2,16 @@ import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSender } from '../output';
 import { parseOutputsConfig } from '../registry';
-import { FIXED_NOW, fixedClock, realisticAlert, referenceAlert } from '../testing/alerts';
+import { FIXED_NOW, fixedClock, REALISTIC_ALERT_JSON, realisticAlert, REFERENCE_ALERT_JSON, referenceAlert } from '../testing/alerts';
 import { CONTRACT_SECRET, runOutputContract } from '../testing/contract';
 import { instanceFrom } from '../testing/instances';
 import { FakeWebhook } from '../testing/servers/webhook';
 import { verifyWebhookSignature, webhook } from './webhook';
 
 const URL = 'https://receiver.example/falco';
-const REFERENCE =
-  '{"output":"This is a test from falcosidekick","priority":"Debug","rule":"Test rule","time":"2001-01-01T01:10:00Z","output_fields":{"proc.name":"falcosidekick","proc.tty":1234},"source":"syscalls","tags":["test","example"],"hostname":"test-host"}\n';
-// Go's encoding: map keys sorted, int64 kept digit for digit, null/false/negative kept, non-ASCII raw.
-const REALISTIC =
-  '{"uuid":"6d3e0a4c-2f0b-4c8e-9a57-0b1f8f3c9d21","output":"14:05:27.146981532: Notice A shell was spawned in a container with an attached terminal (user=root container=web k8s_ns=production)",' +
-  '"priority":"Notice","rule":"Terminal shell in container","time":"2026-11-23T14:05:27.146981532Z",' +
-  '"output_fields":{"container.id":"5f1c5e6a0b7d","container.privileged":false,"evt.time":1795442727146981532,"fd.name":null,"k8s.ns.name":"production","k8s.pod.name":"web-7c9f6d8b5-x2kqz",' +
-  '"proc.cmdline":"bash -c ls /données/日本語","proc.name":"bash","proc.tty":34816,"user.loginuid":-1,"user.name":"root"},' +
-  '"source":"syscall","tags":["T1059","container","mitre_execution","shell"],"hostname":"worker-2"}\n';
+// Go's json.Encoder: json.Marshal's bytes (map keys sorted, int64 kept digit for digit, null/false/negative kept, non-ASCII raw) and a newline.
+const REFERENCE = `${REFERENCE_ALERT_JSON}\n`;
+const REALISTIC = `${REALISTIC_ALERT_JSON}\n`;
 const TIMESTAMP = String(Math.floor(FIXED_NOW / 1000));
 
 runOutputContract({

@@ -1,6 +1,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { CONTRACT_SECRET } from '../contract';
 import { type Answer, FakeSink, type RecordedRequest } from './base';
 
 /**
@@ -16,6 +17,15 @@ export const AWS_TEST_ACCOUNT = '123456789012';
 export const AWS_TEST_REGION = 'us-east-1';
 /** An access key ID of the documented shape (20 upper-case characters); the secret is the test's. */
 export const AWS_TEST_ACCESS_KEY_ID = 'AKIAPEREGRINETEST000';
+
+/**
+ * A section delivering to a fake started with CONTRACT_SECRET as its secret key: the service's
+ * own keys (`{ url: sink.queueUrl() }`), the fake's endpoint, the test region and credentials,
+ * then the test's overrides.
+ */
+export function awsTestSection(sink: FakeAwsService, serviceKeys: Readonly<Record<string, unknown>>, overrides: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+  return { ...serviceKeys, endpoint: sink.url, region: AWS_TEST_REGION, accesskeyid: AWS_TEST_ACCESS_KEY_ID, secretaccesskey: CONTRACT_SECRET, ...overrides };
+}
 
 /** An error as an AWS service states it; each fake renders it in its protocol (JSON, XML, REST). */
 export interface AwsError {

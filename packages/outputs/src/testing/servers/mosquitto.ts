@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { CONTRACT_SECRET } from '../contract';
-import { freePort, requireExecutable, type ServerProcess, startServerProcess, temporaryDirectory } from '../processes';
+import { type ConfiguredServer, freePort, requireExecutable, startConfiguredServer } from '../processes';
 
 /**
  * Debian's mosquitto for the MQTT output's tests (and the server's parity test), on loopback,
@@ -24,11 +23,10 @@ export interface MqttMessage {
 
 export interface MosquittoSink {
   readonly port: number;
-  readonly server: ServerProcess;
+  readonly server: ConfiguredServer;
   readonly subscriber: MqttClient;
   /** Every message the subscriber got, in order (a test may empty it). */
   readonly received: MqttMessage[];
-  readonly removeDir: () => void;
 }
 
 /** A client of the broker as the test user (MQTT 3.1.1, no reconnection). */
@@ -39,40 +37,34 @@ export function mqttSubscriberAt(port: number): Promise<MqttClient> {
 export async function startMosquitto(): Promise<MosquittoSink> {
   const binary = requireExecutable(['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'], 'apt-get install mosquitto');
   const passwd = requireExecutable(['/usr/bin/mosquitto_passwd', '/usr/local/bin/mosquitto_passwd'], 'apt-get install mosquitto');
-  const dir = temporaryDirectory('mosquitto');
   const port = await freePort();
-  const passwordFile = join(dir.path, 'passwd');
-  execFileSync(passwd, ['-b', '-c', passwordFile, MQTT_TEST_USER, CONTRACT_SECRET]);
-  const conf = join(dir.path, 'mosquitto.conf');
-  writeFileSync(
-    conf,
-    [
-      // Run as whoever runs the tests (as root, mosquitto would switch to a user that cannot read the temp dir).
-      `user ${userInfo().username}`,
-      `listener ${port} 127.0.0.1`,
-      'allow_anonymous false',
-      `password_file ${passwordFile}`,
-      'persistence false',
-      'log_dest stderr',
-      '',
-    ].join('\n'),
-  );
-  let server: ServerProcess;
-  try {
-    server = await startServerProcess({ command: binary, args: ['-c', conf], port });
-  } catch (error: unknown) {
-    dir.remove();
-    throw error;
-  }
+  const server = await startConfiguredServer({
+    name: 'mosquitto',
+    command: binary,
+    port,
+    config: (dir) => {
+      const passwordFile = join(dir, 'passwd');
+      execFileSync(passwd, ['-b', '-c', passwordFile, MQTT_TEST_USER, CONTRACT_SECRET]);
+      return [
+        // Run as whoever runs the tests (as root, mosquitto would switch to a user that cannot read the temp dir).
+        `user ${userInfo().username}`,
+        `listener ${port} 127.0.0.1`,
+        'allow_anonymous false',
+        `password_file ${passwordFile}`,
+        'persistence false',
+        'log_dest stderr',
+      ];
+    },
+    args: (configFile) => ['-c', configFile],
+  });
   const subscriber = await mqttSubscriberAt(port);
   const received: MqttMessage[] = [];
   subscriber.on('message', (topic, payload, packet) => received.push({ topic, payload: payload.toString('utf8'), qos: packet.qos, retain: packet.retain }));
   await subscriber.subscribeAsync('#', { qos: 2 });
-  return { port, server, subscriber, received, removeDir: dir.remove };
+  return { port, server, subscriber, received };
 }
 
 export async function stopMosquitto(sink: MosquittoSink): Promise<void> {
   await sink.subscriber.endAsync(true);
   await sink.server.stop();
-  sink.removeDir();
 }

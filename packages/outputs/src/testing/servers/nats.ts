@@ -1,8 +1,6 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import { CONTRACT_SECRET } from '../contract';
-import { freePort, requireExecutable, type ServerProcess, startServerProcess, temporaryDirectory } from '../processes';
+import { type ConfiguredServer, freePort, requireExecutable, startConfiguredServer } from '../processes';
 
 /**
  * Debian's nats-server for the NATS output's tests (and the server's parity test), on loopback,
@@ -22,47 +20,38 @@ export interface NatsMessage {
 
 export interface NatsSink {
   readonly port: number;
-  readonly server: ServerProcess;
+  readonly server: ConfiguredServer;
   readonly subscriber: NatsConnection;
   /** Every message the subscriber got, in order (a test may empty it). */
   readonly received: NatsMessage[];
-  readonly removeDir: () => void;
 }
 
 export async function startNats(): Promise<NatsSink> {
   const binary = requireExecutable(['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'], 'apt-get install nats-server');
-  const dir = temporaryDirectory('nats');
   const port = await freePort();
-  const conf = join(dir.path, 'nats.conf');
-  writeFileSync(
-    conf,
-    [
+  const server = await startConfiguredServer({
+    name: 'nats',
+    command: binary,
+    port,
+    config: () => [
       `listen: "127.0.0.1:${port}"`,
       `max_payload: ${NATS_TEST_MAX_PAYLOAD}`,
       'authorization {',
       `  users = [ { user: "${NATS_TEST_USER}", password: "${CONTRACT_SECRET}", permissions: { publish: ["falco.>", "custom.debug.>"], subscribe: ["falco.>", "custom.>"] } } ]`,
       '}',
-      '',
-    ].join('\n'),
-  );
-  let server: ServerProcess;
-  try {
-    server = await startServerProcess({ command: binary, args: ['-c', conf], port });
-  } catch (error: unknown) {
-    dir.remove();
-    throw error;
-  }
+    ],
+    args: (configFile) => ['-c', configFile],
+  });
   const subscriber = await connect({ servers: `127.0.0.1:${port}`, user: NATS_TEST_USER, pass: CONTRACT_SECRET });
   const received: NatsMessage[] = [];
   for (const subject of ['falco.>', 'custom.>']) subscriber.subscribe(subject, { callback: (_error, msg) => received.push({ subject: msg.subject, data: msg.string() }) });
   await subscriber.flush();
-  return { port, server, subscriber, received, removeDir: dir.remove };
+  return { port, server, subscriber, received };
 }
 
 export async function stopNats(sink: NatsSink): Promise<void> {
   await sink.subscriber.close();
   await sink.server.stop();
-  sink.removeDir();
 }
 
 /** `nats://falco:<password>@127.0.0.1:<port>`, the output's `hostport`. */

@@ -1,8 +1,6 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { CONTRACT_SECRET } from '../contract';
-import { freePort, requireExecutable, type ServerProcess, startServerProcess, temporaryDirectory } from '../processes';
+import { type ConfiguredServer, freePort, requireExecutable, startConfiguredServer } from '../processes';
 
 /**
  * Debian's redis-server for the Redis output's tests (and the server's parity test), on
@@ -15,45 +13,36 @@ export const REDIS_TEST_LIMITED_USER = 'limited';
 
 export interface RedisSink {
   readonly port: number;
-  readonly server: ServerProcess;
+  readonly server: ConfiguredServer;
   /** Reads back what was stored, as the default user, in database 0. */
   readonly reader: Redis;
-  readonly removeDir: () => void;
 }
 
 export async function startRedis(): Promise<RedisSink> {
   const binary = requireExecutable(['/usr/bin/redis-server', '/usr/local/bin/redis-server'], 'apt-get install redis-server');
-  const dir = temporaryDirectory('redis');
   const port = await freePort();
-  const conf = join(dir.path, 'redis.conf');
-  writeFileSync(
-    conf,
-    [
+  const server = await startConfiguredServer({
+    name: 'redis',
+    command: binary,
+    port,
+    config: (dir) => [
       `port ${port}`,
       'bind 127.0.0.1',
-      `dir ${dir.path}`,
+      `dir ${dir}`,
       'save ""',
       'appendonly no',
       'databases 16',
       `requirepass ${CONTRACT_SECRET}`,
       `user ${REDIS_TEST_LIMITED_USER} on >${CONTRACT_SECRET} ~allowed* +@all`,
-      '',
-    ].join('\n'),
-  );
-  let server: ServerProcess;
-  try {
-    server = await startServerProcess({ command: binary, args: [conf], port });
-  } catch (error: unknown) {
-    dir.remove();
-    throw error;
-  }
+    ],
+    args: (configFile) => [configFile],
+  });
   const reader = new Redis({ host: '127.0.0.1', port, password: CONTRACT_SECRET, lazyConnect: true });
   await reader.connect();
-  return { port, server, reader, removeDir: dir.remove };
+  return { port, server, reader };
 }
 
 export async function stopRedis(sink: RedisSink): Promise<void> {
   await sink.reader.quit();
   await sink.server.stop();
-  sink.removeDir();
 }

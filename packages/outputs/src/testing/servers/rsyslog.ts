@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CertificatePair } from '../certificates';
-import { acceptsConnections, freePort, requireExecutable, type ServerProcess, startServerProcess, temporaryDirectory } from '../processes';
+import { acceptsConnections, freePort, requireExecutable, startConfiguredServer } from '../processes';
 
 /**
  * Debian's rsyslogd for the syslog output's tests, started with a generated config: imudp and
@@ -117,44 +117,40 @@ function tlsInputs(dir: string, tls: RsyslogTlsOptions, port: number, mutualPort
   ];
 }
 
+/** Where the omfile action writes, in the server's directory. */
+const MESSAGES_FILE = 'messages.jsonl';
+
 export async function startRsyslog(options: { readonly tls?: RsyslogTlsOptions } = {}): Promise<Rsyslog> {
   const binary = requireExecutable(['/usr/sbin/rsyslogd', '/usr/bin/rsyslogd'], 'apt-get install rsyslog');
   if (options.tls) requireExecutable(GTLS_DRIVER, 'apt-get install rsyslog-gnutls');
-  const dir = temporaryDirectory('rsyslog');
   const [udpPort, tcpPort] = [await freePort(), await freePort()];
   const tlsPorts = options.tls ? { port: await freePort(), mutualPort: await freePort() } : undefined;
-  const output = join(dir.path, 'messages.jsonl');
   const template = `{${TEMPLATE_FIELDS.map(([name, property]) => `\\"${name}\\":\\"${property}\\"`).join(',')}}\\n`;
-  const conf = join(dir.path, 'rsyslog.conf');
-  writeFileSync(
-    conf,
-    [
-      `global(workDirectory="${dir.path}" maxMessageSize="64k")`,
+  const server = await startConfiguredServer({
+    name: 'rsyslog',
+    command: binary,
+    port: tcpPort,
+    config: (dir) => [
+      `global(workDirectory="${dir}" maxMessageSize="64k")`,
       'module(load="imudp")',
       'module(load="imtcp")',
       `input(type="imudp" address="127.0.0.1" port="${udpPort}")`,
       `input(type="imtcp" address="127.0.0.1" port="${tcpPort}")`,
-      ...(options.tls && tlsPorts ? tlsInputs(dir.path, options.tls, tlsPorts.port, tlsPorts.mutualPort) : []),
+      ...(options.tls && tlsPorts ? tlsInputs(dir, options.tls, tlsPorts.port, tlsPorts.mutualPort) : []),
       `template(name="peregrine" type="string" string="${template}")`,
       'if $inputname == "imudp" or $inputname startswith "imtcp" then {',
-      `  action(type="omfile" file="${output}" template="peregrine")`,
+      `  action(type="omfile" file="${join(dir, MESSAGES_FILE)}" template="peregrine")`,
       '}',
-      '',
-    ].join('\n'),
-  );
-  let server: ServerProcess;
-  try {
-    server = await startServerProcess({ command: binary, args: ['-n', '-f', conf, '-i', join(dir.path, 'rsyslogd.pid')], port: tcpPort, cwd: dir.path });
-  } catch (error: unknown) {
-    dir.remove();
-    throw error;
-  }
+    ],
+    args: (configFile, dir) => ['-n', '-f', configFile, '-i', join(dir, 'rsyslogd.pid')],
+    inDirectory: true,
+  });
+  const output = join(server.dir, MESSAGES_FILE);
   // The listeners open together; a TLS one that is missing means its config was refused (rsyslogd says why).
   for (const port of tlsPorts ? [tlsPorts.port, tlsPorts.mutualPort] : []) {
     if (await acceptsConnections(port)) continue;
-    const said = server.output();
+    const said = server.process.output();
     await server.stop();
-    dir.remove();
     throw new Error(`rsyslogd is not listening for TLS on 127.0.0.1:${port}:\n${said}`);
   }
   return {
@@ -170,9 +166,6 @@ export async function startRsyslog(options: { readonly tls?: RsyslogTlsOptions }
             .filter((line) => line !== '')
             .map(parseRecord)
         : [],
-    stop: async () => {
-      await server.stop();
-      dir.remove();
-    },
+    stop: () => server.stop(),
   };
 }
