@@ -1,12 +1,34 @@
 // Lint is where the architecture's import directions are enforced (engine ← outputs ← server;
 // ui only over the wire), so a wrong import fails CI instead of relying on review.
+import { readdirSync } from 'node:fs';
 import js from '@eslint/js';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const infrastructure = ['@nestjs/*', 'typeorm', 'sqlite3', 'pg', 'socket.io', 'socket.io-client', 'fastify'];
 const appImports = ['**/apps/*', '**/apps/**', '@peregrine/server', '@peregrine/server/*', '@peregrine/ui', '@peregrine/ui/*'];
 const nodeIo = ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'http', 'node:http', 'https', 'node:https', 'net', 'node:net', 'child_process', 'node:child_process', 'dgram', 'node:dgram'];
+
+// Files whose import graph is checked for cycles (import-x/no-cycle): add a workspace's glob here.
+const cycleChecked = ['apps/ui/src/**/*.{ts,tsx}'];
+
+// The UI's layers, one way only (bulletproof-react): app → features → components, lib. A feature
+// never imports another one (what several share moves to components/ or lib/), and components/
+// and lib/ import no feature and not the app. Features are read from the folder, so a new one
+// is fenced in without editing this file.
+const ui = `${import.meta.dirname}/apps/ui/src`;
+const uiFeatures = readdirSync(`${ui}/features`, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+const uiLayers = [
+  ...uiFeatures.map((feature) => ({
+    target: `${ui}/features/${feature}`,
+    from: `${ui}/features`,
+    except: [`./${feature}`],
+    message: 'A feature does not import another feature: move what both need to src/components or src/lib.',
+  })),
+  { target: `${ui}/features`, from: `${ui}/app`, message: 'Features do not import the app (app → features → components, lib).' },
+  { target: [`${ui}/components`, `${ui}/lib`], from: [`${ui}/features`, `${ui}/app`], message: 'Shared code (components, lib) imports no feature and not the app.' },
+];
 
 const restrict = (patterns, paths = []) => [
   'error',
@@ -79,5 +101,22 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // Rules that follow imports to their files; `.js` specifiers resolve to the `.ts` source (NodeNext style).
+    files: [...cycleChecked, 'apps/ui/src/**/*.{ts,tsx}'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.tsx', '.js', '.mjs'],
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.d.ts', '.js', '.mjs', '.json'], extensionAlias: { '.js': ['.ts', '.tsx', '.d.ts', '.js'] } })],
+    },
+  },
+  {
+    files: ['apps/ui/src/**/*.{ts,tsx}'],
+    rules: { 'import-x/no-restricted-paths': ['error', { zones: uiLayers }] },
+  },
+  {
+    files: cycleChecked,
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
 );

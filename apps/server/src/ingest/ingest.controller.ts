@@ -24,9 +24,10 @@ export class IngestController {
   /** `{"event": {...}, "outputs": [...]}` as falcosidekick's WebUI output posts it; answers as falcosidekick-ui. */
   @Post(['api/v1/events/add', 'api/v1', '', 'ingest/:token/api/v1/events/add', 'ingest/:token/api/v1', 'ingest/:token'])
   @HttpCode(200)
-  async addEvent(@Body() body: JsonValue, @Req() request: FastifyRequest): Promise<string> {
+  async addEvent(@Body() body: JsonValue, @Req() request: FastifyRequest): Promise<Record<string, never>> {
     await this.ingest.ingestFalcoAlert(eventOf(body), { cluster: ingestClusterOf(this.auth, request), keepUuid: true });
-    return '{}';
+    // An object, so it goes out as application/json (a string went out as text/plain).
+    return {};
   }
 }
 

@@ -13,7 +13,7 @@ interface Operation {
   parameters?: ParameterObject[];
   body?: { schema: Body; required?: boolean; contentType?: string };
   /** Status → description and (JSON) schema; errors are added from `errors`. */
-  ok: Record<string, { description: string; schema?: Body; contentType?: string; headers?: ResponseObject['headers'] }>;
+  ok: Record<string, { description: string; schema?: Body; contentType?: string; otherContent?: Record<string, Body>; headers?: ResponseObject['headers'] }>;
   errors?: number[];
 }
 
@@ -40,6 +40,7 @@ const FILTERS: ParameterObject[] = [
 const ERROR_TEXT: Readonly<Record<number, string>> = {
   400: 'Bad request: the coded error names the parameter or field',
   401: 'No valid session (UNAUTHENTICATED) or wrong credentials (INVALID_CREDENTIALS); on ingest routes with peregrine.ingest.auth on, no ingest token (INGEST_TOKEN_REQUIRED) or one that is not valid (INGEST_TOKEN_INVALID)',
+  403: 'A state change from another site’s page (CROSS_SITE_REQUEST); on routes that take alerts with tlsserver.mutualtls, no verified client certificate (CLIENT_CERTIFICATE_REQUIRED)',
   404: 'Not found',
   405: 'Method not allowed',
   413: 'Body too large',
@@ -56,7 +57,7 @@ const ADD_EVENT_WITH_TOKEN: Operation = {
   tags: ['ingest'],
   parameters: [INGEST_TOKEN],
   body: { schema: ref('AddEvent') },
-  ok: { '200': { description: '`{}` once stored, in the token’s cluster', schema: { type: 'object' } } },
+  ok: { '200': { description: '`{}` once stored, in the token’s cluster', schema: ref('EventAdded') } },
   errors: ALERT_INGEST_ERRORS,
 };
 
@@ -122,6 +123,7 @@ const OPERATIONS: Readonly<Record<string, Partial<Record<Method, Operation>>>> =
         '200': {
           description: 'A JSON array of alerts, or CSV (Content-Disposition: attachment)',
           schema: arrayOf(ref('StoredAlert')),
+          otherContent: { 'text/csv': str('One header line, then one line per alert') },
           headers: { 'Content-Disposition': { description: 'attachment; filename="peregrine-alerts-<time>.json|csv"', schema: { type: 'string' } } },
         },
       },
@@ -153,13 +155,13 @@ const OPERATIONS: Readonly<Record<string, Partial<Record<Method, Operation>>>> =
     },
   },
   '/api/v1/events/add': {
-    post: { summary: 'falcosidekick-ui’s add-event (falcosidekick’s WebUI output)', tags: ['ingest'], body: { schema: ref('AddEvent') }, ok: { '200': { description: '`{}` once stored', schema: { type: 'object' } } }, errors: ALERT_INGEST_ERRORS },
+    post: { summary: 'falcosidekick-ui’s add-event (falcosidekick’s WebUI output)', tags: ['ingest'], body: { schema: ref('AddEvent') }, ok: { '200': { description: '`{}` once stored', schema: ref('EventAdded') } }, errors: ALERT_INGEST_ERRORS },
   },
   '/api/v1': {
-    post: { summary: 'falcosidekick-ui’s add-event, at the path falcosidekick posts to', tags: ['ingest'], body: { schema: ref('AddEvent') }, ok: { '200': { description: '`{}` once stored', schema: { type: 'object' } } }, errors: ALERT_INGEST_ERRORS },
+    post: { summary: 'falcosidekick-ui’s add-event, at the path falcosidekick posts to', tags: ['ingest'], body: { schema: ref('AddEvent') }, ok: { '200': { description: '`{}` once stored', schema: ref('EventAdded') } }, errors: ALERT_INGEST_ERRORS },
   },
   '/': {
-    post: { summary: 'falcosidekick-ui’s add-event at the root (WEBUI_URL=http://peregrine:2802)', tags: ['ingest'], body: { schema: ref('AddEvent') }, ok: { '200': { description: '`{}` once stored', schema: { type: 'object' } } }, errors: ALERT_INGEST_ERRORS },
+    post: { summary: 'falcosidekick-ui’s add-event at the root (WEBUI_URL=http://peregrine:2802)', tags: ['ingest'], body: { schema: ref('AddEvent') }, ok: { '200': { description: '`{}` once stored', schema: ref('EventAdded') } }, errors: ALERT_INGEST_ERRORS },
   },
   '/api/v1/healthz': {
     get: { summary: 'Health, as falcosidekick-ui answers it', tags: ['operations'], ok: { '200': { description: '`{"status": "ok"}`', schema: ref('Health') } } },
@@ -242,7 +244,7 @@ function auditWebhook(summary: string, parameters: ParameterObject[] = []): Part
       description: 'One audit.k8s.io/v1 (or v1beta1) Event or an EventList; answers once the alerts are stored. Also on port 2801 and peregrine.audit.extra_ports.',
       tags: ['ingest'],
       parameters: [...parameters, query('cluster', 'Cluster name (when not in the path)')],
-      body: { schema: { type: 'object', additionalProperties: true, description: 'Event or EventList' } },
+      body: { schema: { type: ['object', 'array'], description: 'An Event or EventList, or a JSON array of them' } },
       ok: { '200': { description: 'Stored', schema: ref('AuditAccepted') }, '400': { description: 'Some items were bad (the good ones are stored)', schema: ref('AuditRejected') } },
       errors: [401, 405, 413, 503],
     },
@@ -263,11 +265,14 @@ function operationObject(path: string, method: Method, operation: Operation): Op
     responses[status] = {
       description: answer.description,
       ...(answer.headers ? { headers: answer.headers } : {}),
-      ...(answer.schema ? { content: { [answer.contentType ?? 'application/json']: { schema: answer.schema } } } : {}),
+      ...(answer.schema
+        ? { content: { [answer.contentType ?? 'application/json']: { schema: answer.schema }, ...Object.fromEntries(Object.entries(answer.otherContent ?? {}).map(([type, schema]) => [type, { schema }])) } }
+        : {}),
     };
   }
   const open = !requiresSession(method, routePatternOf(path));
-  const errors = [...(operation.errors ?? []), ...(open ? [] : [401])];
+  // Every POST is refused from another site's page, or without a client certificate under mutual TLS (web/).
+  const errors = [...(operation.errors ?? []), ...(open ? [] : [401]), ...(method === 'post' ? [403] : [])];
   for (const status of errors) {
     if (responses[String(status)]) continue;
     responses[String(status)] = { description: ERROR_TEXT[status] ?? 'Error', content: { 'application/json': { schema: ref('Error') } } };
@@ -276,7 +281,8 @@ function operationObject(path: string, method: Method, operation: Operation): Op
     summary: operation.summary,
     ...(operation.description ? { description: operation.description } : {}),
     tags: operation.tags,
-    operationId: `${method}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_match, next: string | undefined) => (next ?? '').toUpperCase())}`,
+    // Underscores are kept: /k8s_audit and /k8s-audit are two operations and need two ids.
+    operationId: `${method}${path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9_]+(.)?/g, (_match, next: string | undefined) => (next ?? '').toUpperCase())}`,
     parameters: operation.parameters ?? [],
     ...(operation.body
       ? { requestBody: { required: operation.body.required ?? true, content: { [operation.body.contentType ?? 'application/json']: { schema: operation.body.schema } } } }
@@ -287,7 +293,7 @@ function operationObject(path: string, method: Method, operation: Operation): Op
   };
 }
 
-/** The OpenAPI 3 document served at `/api/docs/openapi.json`; paths are relative to `basePath`. */
+/** The OpenAPI 3.1 document served at `/api/docs/openapi.json`; paths are relative to `basePath`. */
 export function buildApiDocument(version: string, basePath: string): OpenAPIObject {
   const paths: Record<string, PathItemObject> = {};
   for (const [path, methods] of Object.entries(OPERATIONS)) {
@@ -299,7 +305,7 @@ export function buildApiDocument(version: string, basePath: string): OpenAPIObje
     paths[path] = item;
   }
   return {
-    openapi: '3.0.3',
+    openapi: '3.1.0',
     info: {
       title: 'Peregrine',
       version,

@@ -1,15 +1,8 @@
 import { NavLink, Outlet } from 'react-router';
-import { useLiveConnection } from '../features/alerts/api/alerts';
 import { SignOutButton } from '../features/auth';
+import { useLiveConnection } from '../lib/live';
 import { useTheme, type ThemeChoice } from '../lib/theme';
-
-const NAV = [
-  { to: '/', label: 'Overview', end: true },
-  { to: '/events', label: 'Events', end: false },
-  { to: '/rules', label: 'Rules', end: false },
-  { to: '/outputs', label: 'Outputs', end: false },
-  { to: '/about', label: 'About', end: false },
-] as const;
+import { NAV } from './routes';
 
 const THEME_LABEL: Readonly<Record<ThemeChoice, string>> = { system: 'Theme: system', light: 'Theme: light', dark: 'Theme: dark' };
 const THEME_ICON: Readonly<Record<ThemeChoice, string>> = { system: '◐', light: '☀', dark: '☾' };

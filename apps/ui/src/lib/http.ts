@@ -1,3 +1,5 @@
+import type { ApiErrorBody } from './api/types';
+
 /** Every request of the dashboard goes through here: relative URLs (sub-path safe), JSON, coded errors. */
 export class ApiError extends Error {
   constructor(
@@ -48,7 +50,8 @@ async function readJson<T>(response: Response): Promise<T> {
     let code = 'HTTP_ERROR';
     let message = response.statusText;
     try {
-      const body = (await response.json()) as { code?: string; message?: string };
+      // Partial: a proxy in front of the server may answer JSON of its own.
+      const body = (await response.json()) as Partial<ApiErrorBody>;
       code = body.code ?? code;
       message = body.message ?? message;
     } catch {

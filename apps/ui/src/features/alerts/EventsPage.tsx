@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useLocation, useNavigate, useParams } from 'react-router';
-import { exportUrl, useAlertList, type Alert } from './api/alerts';
+import { FilterBar } from '../../components/FilterBar';
+import { filtersToSearch, withValue } from '../../lib/alerts/filters';
+import { useUrlFilters } from '../../lib/alerts/url-filters';
+import type { Alert } from '../../lib/api/types';
+import { useAlertList } from './api/alert-list';
+import { exportUrl } from './api/alerts';
 import { AlertDetail } from './components/AlertDetail';
 import { AlertTable, type FilterTarget } from './components/AlertTable';
-import { FilterBar } from './components/FilterBar';
-import { filtersToSearch, withValue } from './filters';
-import { useUrlFilters } from './url-filters';
 
 /** Scrolled further than this from the top counts as reading older rows. */
 const TOP_SLACK_PX = 8;

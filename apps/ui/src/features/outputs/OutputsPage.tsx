@@ -35,7 +35,7 @@ export function OutputsPage() {
       {outputs && outputs.length > 0 ? (
         <div className="outputs-grid">
           {outputs.map((output) => (
-            <OutputCard key={output.name} output={output} nowMs={nowMs} onChanged={refresh} />
+            <OutputCard key={output.name} output={output} nowMs={nowMs} />
           ))}
         </div>
       ) : null}

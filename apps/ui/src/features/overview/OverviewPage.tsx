@@ -1,9 +1,9 @@
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
-import { PriorityBadge } from '../alerts/components/chips';
-import { FilterBar } from '../alerts/components/FilterBar';
-import { type AlertFilters, filtersToSearch, type ListFilter, PRIORITIES, withValue } from '../alerts/filters';
-import { useUrlFilters } from '../alerts/url-filters';
+import { PriorityBadge } from '../../components/chips';
+import { FilterBar } from '../../components/FilterBar';
+import { type AlertFilters, filtersToSearch, type ListFilter, PRIORITIES, withValue } from '../../lib/alerts/filters';
+import { useUrlFilters } from '../../lib/alerts/url-filters';
 import { useOverview } from './api/stats';
 import { describeBucket, ShareChart, TimelineChart, TopChart } from './components/charts';
 import { priorityColor, seriesColor } from './components/palette';

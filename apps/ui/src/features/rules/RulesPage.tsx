@@ -32,7 +32,7 @@ export function RulesPage() {
         </button>
       </div>
       {error ? <p role="alert">Could not load the rules: {error}</p> : null}
-      {status ? <RulesStatusPanel status={status} onReloaded={reload} /> : loading ? <p>Loading…</p> : null}
+      {status ? <RulesStatusPanel status={status} /> : loading ? <p>Loading…</p> : null}
       <div id="rules-editor-panel" hidden={!editorOpen}>
         {editorMounted ? <RuleEditor /> : null}
       </div>

@@ -1,11 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
+import { FilterChip, fieldText, PriorityBadge } from '../../../components/chips';
+import { namespaceOf } from '../../../lib/alerts/filters';
 import { prettyJsonText } from '../../../lib/json-text';
 import { formatLocalTime } from '../../../lib/time';
 import { useAlertDetail } from '../api/alerts';
 import { useFiredRule } from '../api/rule';
-import { namespaceOf } from '../filters';
 import type { FilterTarget } from './AlertTable';
-import { FilterChip, fieldText, PriorityBadge } from './chips';
 
 /** Alerts Peregrine's own engine raised from Kubernetes audit events. */
 const AUDIT_SOURCES = new Set(['k8s_audit', 'k8saudit']);

@@ -1,10 +1,10 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { type RefObject, useEffect } from 'react';
+import { FilterChip, fieldText, PriorityBadge } from '../../../components/chips';
+import { type ListFilter, namespaceOf } from '../../../lib/alerts/filters';
+import type { Alert } from '../../../lib/api/types';
 import { useMediaQuery } from '../../../lib/media';
 import { formatLocalTime } from '../../../lib/time';
-import type { Alert } from '../api/alerts';
-import { type ListFilter, namespaceOf } from '../filters';
-import { FilterChip, fieldText, PriorityBadge } from './chips';
 
 /** What a clicked chip adds: a list filter, or free text for field values. */
 export type FilterTarget = ListFilter | 'q';

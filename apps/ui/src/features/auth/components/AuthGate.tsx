@@ -1,11 +1,10 @@
 import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { messageOf } from '../../../lib/errors';
 import { ApiError, onSessionEnded } from '../../../lib/http';
-import { fetchIdentity, type Identity, signOut } from '../api/auth';
+import { signOut, useIdentity } from '../api/auth';
 import { AuthContext, type AuthState } from './auth-context';
 import { LoginPage } from './LoginPage';
 import { SignOutButton } from './SignOutButton';
-
-type GateState = { kind: 'checking' } | { kind: 'signed-out'; expired: boolean } | { kind: 'failed'; message: string } | { kind: 'signed-in'; identity: Identity };
 
 /**
  * Shows the dashboard only with a session: asks `api/v1/auth/me`, shows the sign-in form on 401,
@@ -14,39 +13,31 @@ type GateState = { kind: 'checking' } | { kind: 'signed-out'; expired: boolean }
  * (e.g. in the app's header) to the app.
  */
 export function AuthGate({ children, signOutControl = 'corner' }: { children: ReactNode; signOutControl?: 'corner' | 'none' }) {
-  const [state, setState] = useState<GateState>({ kind: 'checking' });
+  const identity = useIdentity();
+  const { refetch } = identity;
+  // Set when a request of the signed-in app is refused: the session ended (expired, or signed out elsewhere).
+  const [sessionEnded, setSessionEnded] = useState(false);
+  const signedIn = identity.isSuccess && !sessionEnded;
+  const signedInRef = useRef(signedIn);
+  signedInRef.current = signedIn;
   // Once the app has run in this page, its live socket and caches belong to the old session.
   const appHasRun = useRef(false);
 
-  const check = useCallback(async (signal?: AbortSignal): Promise<void> => {
-    try {
-      setState({ kind: 'signed-in', identity: await fetchIdentity(signal) });
-    } catch (error) {
-      if (signal?.aborted) return;
-      if (error instanceof ApiError && error.status === 401) setState({ kind: 'signed-out', expired: false });
-      else setState({ kind: 'failed', message: error instanceof Error ? error.message : String(error) });
-    }
-  }, []);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    void check(controller.signal);
-    return () => controller.abort();
-  }, [check]);
-
-  useEffect(() => onSessionEnded(() => setState((current) => (current.kind === 'signed-in' ? { kind: 'signed-out', expired: true } : current))), []);
+  // Only while signed in: without a session, asking who is signed in is refused too, and that ends nothing.
+  useEffect(() => onSessionEnded(() => signedInRef.current && setSessionEnded(true)), []);
 
   const onSignedIn = useCallback(() => {
     if (appHasRun.current) window.location.reload();
-    else void check();
-  }, [check]);
+    else void refetch();
+  }, [refetch]);
 
+  const user = identity.data;
   const auth = useMemo<AuthState | undefined>(
     () =>
-      state.kind === 'signed-in'
+      user
         ? {
-            username: state.identity.username,
-            authEnabled: state.identity.authEnabled,
+            username: user.username,
+            authEnabled: user.authEnabled,
             signOut: async () => {
               await signOut().catch(() => undefined);
               // A clean page: no socket, cache or state of the session that ended.
@@ -54,21 +45,22 @@ export function AuthGate({ children, signOutControl = 'corner' }: { children: Re
             },
           }
         : undefined,
-    [state],
+    [user],
   );
 
-  if (state.kind === 'checking') return <p className="auth-checking">Loading…</p>;
-  if (state.kind === 'failed') {
+  if (identity.isPending) return <p className="auth-checking">Loading…</p>;
+  if (sessionEnded) return <LoginPage onSignedIn={onSignedIn} notice="Your session ended. Sign in again." />;
+  if (identity.isError) {
+    if (identity.error instanceof ApiError && identity.error.status === 401) return <LoginPage onSignedIn={onSignedIn} />;
     return (
       <main className="auth-page">
-        <p role="alert">Could not reach Peregrine: {state.message}</p>
-        <button type="button" onClick={() => void check()}>
+        <p role="alert">Could not reach Peregrine: {messageOf(identity.error)}</p>
+        <button type="button" onClick={() => void refetch()}>
           Try again
         </button>
       </main>
     );
   }
-  if (state.kind === 'signed-out') return <LoginPage onSignedIn={onSignedIn} {...(state.expired ? { notice: 'Your session ended. Sign in again.' } : {})} />;
   appHasRun.current = true;
   return (
     <AuthContext.Provider value={auth}>

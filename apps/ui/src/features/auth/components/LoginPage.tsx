@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react';
-import { signIn } from '../api/auth';
+import { useSignIn } from '../api/auth';
 import { loginFailureMessage } from '../login-message';
 import '../auth.css';
 
@@ -7,27 +7,18 @@ import '../auth.css';
 export function LoginPage({ onSignedIn, notice }: { onSignedIn: () => void; notice?: string }) {
   const [username, setUsername] = useState('admin');
   const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
+  const signIn = useSignIn();
+  const error = signIn.isError ? loginFailureMessage(signIn.error) : undefined;
+  const busy = signIn.isPending;
 
-  const submit = async (event: FormEvent<HTMLFormElement>): Promise<void> => {
+  const submit = (event: FormEvent<HTMLFormElement>): void => {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await signIn(username, password);
-      onSignedIn();
-    } catch (failure) {
-      setError(loginFailureMessage(failure));
-      setPassword('');
-    } finally {
-      setBusy(false);
-    }
+    signIn.mutate({ username, password }, { onSuccess: onSignedIn, onError: () => setPassword('') });
   };
 
   return (
     <main className="auth-page">
-      <form className="auth-form" aria-labelledby="sign-in-heading" onSubmit={(event) => void submit(event)}>
+      <form className="auth-form" aria-labelledby="sign-in-heading" onSubmit={submit}>
         <h1 id="sign-in-heading">Sign in to Peregrine</h1>
         {notice ? <p className="auth-notice">{notice}</p> : null}
         <label>

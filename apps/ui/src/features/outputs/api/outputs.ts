@@ -1,34 +1,11 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError, getJson, postJson } from '../../../lib/http';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { OutputStatus, ReplayResult } from '../../../lib/api/types';
+import { describeError } from '../../../lib/errors';
+import { getJson, postJson } from '../../../lib/http';
 
-/** One output as `GET /api/v1/outputs` shows it; the server has masked every secret already. */
-export interface OutputStatus {
-  name: string;
-  type: string;
-  enabled: boolean;
-  minimumPriority: string | null;
-  /** The `when:` condition, in Falco's condition syntax. */
-  routing: string | null;
-  /** Deliveries waiting in the outbox. */
-  queueDepth: number;
-  /** Dead letters kept now (replayable). */
-  deadLetters: number;
-  inFlight: number;
-  /** Counters since the server started. */
-  delivered: number;
-  failed: number;
-  deadLettered: number;
-  lastSuccessAt: string | null;
-  lastError: { at: string; reason: string } | null;
-  maxConcurrentRequests: number;
-  timeoutMs: number;
-  config: Record<string, unknown>;
-}
+export type { OutputStatus, ReplayResult };
 
-export interface ReplayResult {
-  output: string;
-  replayed: number;
-}
+const outputKeys = { all: ['outputs'] as const };
 
 export function replayDeadLetters(name: string): Promise<ReplayResult> {
   return postJson<ReplayResult>(`api/v1/outputs/${encodeURIComponent(name)}/replay`);
@@ -43,50 +20,34 @@ export interface OutputsState {
 }
 
 /**
- * The outputs' status, refreshed every `intervalMs` while the page is visible. This is status,
- * not alerts: a light poll is enough, and a hidden tab stops asking.
+ * The outputs' status (every secret masked by the server), refreshed every `intervalMs` while
+ * the page is visible and again when it becomes visible. This is status, not alerts: a light
+ * poll is enough, and a hidden tab stops asking.
  */
 export function useOutputs(intervalMs = 5000): OutputsState {
-  const [outputs, setOutputs] = useState<OutputStatus[]>();
-  const [error, setError] = useState<string>();
-  const [updatedAt, setUpdatedAt] = useState<Date>();
-  const inFlight = useRef<AbortController | undefined>(undefined);
-
-  const refresh = useCallback(() => {
+  const query = useQuery({
+    queryKey: outputKeys.all,
+    queryFn: ({ signal }) => getJson<OutputStatus[]>('api/v1/outputs', signal),
+    refetchInterval: intervalMs,
+    refetchIntervalInBackground: false,
+    refetchOnWindowFocus: 'always',
+  });
+  const { refetch } = query;
+  return {
+    outputs: query.data,
+    error: query.error ? describeError(query.error) : undefined,
+    updatedAt: query.dataUpdatedAt > 0 ? new Date(query.dataUpdatedAt) : undefined,
     // A new fetch replaces one still running, so an old answer never overwrites a newer one.
-    inFlight.current?.abort();
-    const controller = new AbortController();
-    inFlight.current = controller;
-    getJson<OutputStatus[]>('api/v1/outputs', controller.signal)
-      .then((list) => {
-        setOutputs(list);
-        setError(undefined);
-        setUpdatedAt(new Date());
-      })
-      .catch((err: unknown) => {
-        if (controller.signal.aborted) return;
-        setError(err instanceof ApiError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err));
-      })
-      .finally(() => {
-        if (inFlight.current === controller) inFlight.current = undefined;
-      });
-  }, []);
+    refresh: () => void refetch(),
+  };
+}
 
-  useEffect(() => {
-    refresh();
-    const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') refresh();
-    }, intervalMs);
-    const onVisibility = (): void => {
-      if (document.visibilityState === 'visible') refresh();
-    };
-    document.addEventListener('visibilitychange', onVisibility);
-    return () => {
-      clearInterval(timer);
-      document.removeEventListener('visibilitychange', onVisibility);
-      inFlight.current?.abort();
-    };
-  }, [refresh, intervalMs]);
-
-  return { outputs, error, updatedAt, refresh };
+/** Requeues an output's dead letters; the outputs' status is fetched again once it is done, whatever the outcome. */
+export function useReplayDeadLetters() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: replayDeadLetters,
+    // Not awaited: the outcome shows at once, the figures follow.
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: outputKeys.all }),
+  });
 }

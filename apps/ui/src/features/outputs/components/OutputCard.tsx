@@ -1,29 +1,17 @@
-import { useState } from 'react';
 import { ApiError } from '../../../lib/http';
-import { type OutputStatus, replayDeadLetters } from '../api/outputs';
+import { type OutputStatus, useReplayDeadLetters } from '../api/outputs';
 import { settingText, timeAgo } from '../format';
 import { outputHealth } from '../health';
 
 const HEALTH_TEXT = { failing: 'Failing', healthy: 'Healthy', idle: 'Idle' } as const;
 
 /** One output: health, queue, counters, last success and error, routing, and the replay button. */
-export function OutputCard({ output, nowMs, onChanged }: { output: OutputStatus; nowMs: number; onChanged: () => void }) {
+export function OutputCard({ output, nowMs }: { output: OutputStatus; nowMs: number }) {
   const health = outputHealth(output);
-  const [replaying, setReplaying] = useState(false);
-  const [outcome, setOutcome] = useState<string>();
+  const replay = useReplayDeadLetters();
+  const replaying = replay.isPending;
+  const outcome = replay.isSuccess ? `Requeued ${replay.data.replayed} dead letter${replay.data.replayed === 1 ? '' : 's'}.` : replay.isError ? `Replay failed: ${replayFailure(replay.error)}` : undefined;
   const headingId = `output-${output.name}-heading`;
-
-  const replay = (): void => {
-    setReplaying(true);
-    setOutcome(undefined);
-    replayDeadLetters(output.name)
-      .then(({ replayed }) => setOutcome(`Requeued ${replayed} dead letter${replayed === 1 ? '' : 's'}.`))
-      .catch((error: unknown) => setOutcome(`Replay failed: ${error instanceof ApiError ? `${error.code}: ${error.message}` : String(error)}`))
-      .finally(() => {
-        setReplaying(false);
-        onChanged();
-      });
-  };
 
   return (
     <article className={`output-card ${health.state}`} aria-labelledby={headingId} data-output={output.name} data-health={health.state}>
@@ -71,7 +59,7 @@ export function OutputCard({ output, nowMs, onChanged }: { output: OutputStatus;
       </dl>
 
       <div className="output-actions">
-        <button type="button" onClick={replay} disabled={replaying || output.deadLetters === 0}>
+        <button type="button" onClick={() => replay.mutate(output.name)} disabled={replaying || output.deadLetters === 0}>
           {replaying ? 'Replaying…' : 'Replay dead letters'}
         </button>
         <span aria-live="polite" data-testid="output-replay-outcome">
@@ -92,6 +80,10 @@ export function OutputCard({ output, nowMs, onChanged }: { output: OutputStatus;
       </details>
     </article>
   );
+}
+
+function replayFailure(error: unknown): string {
+  return error instanceof ApiError ? `${error.code}: ${error.message}` : String(error);
 }
 
 function Figure({ label, value, warn = false }: { label: string; value: number; warn?: boolean }) {

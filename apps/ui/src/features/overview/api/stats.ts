@@ -1,23 +1,10 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { getJson } from '../../../lib/http';
-import { messageOf, useLiveAlerts } from '../../alerts/api/alerts';
-import { type AlertFilters, filtersToSearch } from '../../alerts/filters';
-
-export interface TimelineBucket {
-  start: string;
-  counts: Record<string, number>;
-}
-
-/** `GET /api/v1/alerts/stats` (see README, Endpoints). */
-export interface AlertStats {
-  by: string;
-  results: Record<string, number>;
-  total: number;
-  timeline?: TimelineBucket[];
-  bucketMs?: number;
-  from?: string;
-  until?: string;
-}
+import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
+import { type AlertFilters, filtersToSearch } from '../../../lib/alerts/filters';
+import { fetchAlertStats } from '../../../lib/alerts/stats';
+import type { AlertStats } from '../../../lib/api/types';
+import { messageOf } from '../../../lib/errors';
+import { useLiveAlerts } from '../../../lib/live';
 
 export interface Overview {
   byPriority: AlertStats;
@@ -37,69 +24,56 @@ const TOP = 10;
 const LIVE_REFRESH_MS = 5_000;
 const REFRESH_COST_FACTOR = 10;
 
-function statsUrl(filters: AlertFilters, by: string, extra: Record<string, string>): string {
-  const search = filtersToSearch(filters);
-  search.set('by', by);
-  for (const [key, value] of Object.entries(extra)) search.set(key, value);
-  return `api/v1/alerts/stats?${search.toString()}`;
-}
+const overviewKeys = {
+  all: ['overview'] as const,
+  of: (filters: AlertFilters) => ['overview', filtersToSearch(filters).toString()] as const,
+};
 
 export async function fetchOverview(filters: AlertFilters, signal: AbortSignal): Promise<Overview> {
-  const get = (by: string, extra: Record<string, string>): Promise<AlertStats> => getJson<AlertStats>(statsUrl(filters, by, extra), signal);
+  const top = { top: String(TOP) };
   const [byPriority, bySource, topRules, topNamespaces, topHostnames, topClusters] = await Promise.all([
-    get('priority', { bucket: 'auto' }),
-    get('source', { bucket: 'auto' }),
-    get('rule', { top: String(TOP) }),
-    get('namespace', { top: String(TOP) }),
-    get('hostname', { top: String(TOP) }),
-    get('cluster', { top: String(TOP) }),
+    fetchAlertStats(filters, 'priority', { bucket: 'auto' }, signal),
+    fetchAlertStats(filters, 'source', { bucket: 'auto' }, signal),
+    fetchAlertStats(filters, 'rule', top, signal),
+    fetchAlertStats(filters, 'namespace', top, signal),
+    fetchAlertStats(filters, 'hostname', top, signal),
+    fetchAlertStats(filters, 'cluster', top, signal),
   ]);
   return { byPriority, bySource, topRules, topNamespaces, topHostnames, topClusters };
 }
 
 /**
  * The overview's numbers for a filter, counted and bucketed on the server. Alerts pushed over
- * socket.io trigger a refresh (at most every few seconds), so nothing polls.
+ * socket.io mark it out of date (at most every few seconds), which refetches it, so nothing polls.
  */
 export function useOverview(filters: AlertFilters): { overview: Overview | undefined; error: string | undefined; loading: boolean } {
-  const key = useMemo(() => filtersToSearch(filters).toString(), [filters]);
-  const [overview, setOverview] = useState<Overview>();
-  const [error, setError] = useState<string>();
-  const [loading, setLoading] = useState(true);
-  const [generation, setGeneration] = useState(0);
-  const filtersRef = useRef(filters);
-  filtersRef.current = filters;
-  const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const queryClient = useQueryClient();
   const lastFetchMs = useRef(0);
+  const query = useQuery({
+    queryKey: overviewKeys.of(filters),
+    queryFn: async ({ signal }) => {
+      const started = performance.now();
+      const overview = await fetchOverview(filters, signal);
+      lastFetchMs.current = performance.now() - started;
+      return overview;
+    },
+    // Another filter: the charts shown stay until the new numbers arrive.
+    placeholderData: keepPreviousData,
+  });
 
-  useEffect(() => {
-    const controller = new AbortController();
-    setLoading(true);
-    const started = performance.now();
-    fetchOverview(filtersRef.current, controller.signal)
-      .then((result) => {
-        lastFetchMs.current = performance.now() - started;
-        setOverview(result);
-        setError(undefined);
-      })
-      .catch((err: unknown) => {
-        if (!controller.signal.aborted) setError(messageOf(err));
-      })
-      .finally(() => {
-        if (!controller.signal.aborted) setLoading(false);
-      });
-    return () => controller.abort();
-  }, [key, generation]);
-
+  const refreshTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useLiveAlerts(() => {
-    refreshTimer.current ??= setTimeout(() => {
-      refreshTimer.current = undefined;
-      setGeneration((g) => g + 1);
-    }, Math.max(LIVE_REFRESH_MS, lastFetchMs.current * REFRESH_COST_FACTOR));
+    refreshTimer.current ??= setTimeout(
+      () => {
+        refreshTimer.current = undefined;
+        void queryClient.invalidateQueries({ queryKey: overviewKeys.all });
+      },
+      Math.max(LIVE_REFRESH_MS, lastFetchMs.current * REFRESH_COST_FACTOR),
+    );
   });
   useEffect(() => () => clearTimeout(refreshTimer.current), []);
 
-  return { overview, error, loading };
+  return { overview: query.data, error: query.error ? messageOf(query.error) : undefined, loading: query.isFetching };
 }
 
 /** One point per bucket across the whole range, empty buckets included (zero counts). */

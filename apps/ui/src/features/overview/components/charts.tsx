@@ -1,5 +1,6 @@
 import { Bar, BarChart, CartesianGrid, Cell, Legend, Pie, PieChart, Tooltip, XAxis, YAxis } from 'recharts';
-import { fillTimeline, type AlertStats, type TimelinePoint } from '../api/stats';
+import type { AlertStats } from '../../../lib/api/types';
+import { fillTimeline, type TimelinePoint } from '../api/stats';
 
 const CHART_HEIGHT = 240;
 

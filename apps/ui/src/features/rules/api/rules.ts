@@ -1,114 +1,41 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { describeError } from '../../../lib/errors';
 import { ApiError, getJson, postJson } from '../../../lib/http';
+import type {
+  ProblemExcerpt,
+  RecentAuditEvent,
+  RecentAuditEvents,
+  ReplicaView,
+  RulesList,
+  RulesProblem,
+  RulesStatus as LoadStatus,
+  RulesStatusWithReplicas,
+  RulesTestRequest,
+  RulesTestResult,
+  RuleView,
+  TestAlert,
+} from '../../../lib/api/types';
 
-// The shapes of docs/rules-api.md, declared here because the UI talks to the server over HTTP only.
+// The wire types come from the OpenAPI document (lib/api/types.ts); re-exported for the rules components.
+export type { ProblemExcerpt, RecentAuditEvent, ReplicaView, RulesList, RulesProblem, RulesTestRequest, RulesTestResult, RuleView, TestAlert };
 
-/** A rule of the ruleset in force (`GET /api/v1/rules`). */
-export interface RuleView {
-  name: string;
-  description: string;
-  source: string;
-  priority: string;
-  tags: string[];
-  enabled: boolean;
-  /** False for rules of other sources (e.g. syscall): listed, never evaluated. */
-  evaluated: boolean;
-  condition: string;
-  output: string;
-  file: string;
-  line: number;
-  matches: number;
-}
+/**
+ * The load status as the page shows it: `/rules/status` adds every replica of the store and the
+ * rules it runs (one on SQLite); a reload's answer does not.
+ */
+export type RulesStatus = LoadStatus & Partial<Pick<RulesStatusWithReplicas, 'replicas'>>;
 
-export interface RulesList {
-  generation: number;
-  loadedAt: string | null;
-  rules: RuleView[];
-}
-
-/** The source line a problem is on; `text.slice(start, end)` is the part to underline. */
-export interface ProblemExcerpt {
-  text: string;
-  start: number;
-  end: number;
-}
-
-/** A load error or warning, coded and placed. */
-export interface RulesProblem {
-  code: string;
-  message: string;
-  file: string;
-  item?: { type: string; name?: string };
-  position?: { line: number; column: number; offset?: number; length?: number };
-  excerpt?: ProblemExcerpt;
-}
-
-export interface RulesStatus {
-  ok: boolean;
-  generation: number;
-  /** The rules in force as files, hashed: the same on replicas that read the same files. */
-  fingerprint: string | null;
-  loadedAt: string | null;
-  lastAttemptAt: string | null;
-  files: Array<{ path: string; rules: number }>;
-  errors: RulesProblem[];
-  warnings: RulesProblem[];
-  /** Every replica of the store and the rules it runs (`/rules/status` only; one on SQLite). */
-  replicas?: ReplicaView[];
-}
-
-export interface ReplicaView {
-  id: string;
-  hostname: string;
-  self: boolean;
-  startedAt: string;
-  lastSeen: string;
-  generation: number;
-  fingerprint: string | null;
-  loadedAt: string | null;
-}
-
-/** An alert the engine produced while trying rules (nothing is stored). */
-export interface TestAlert {
-  time: string;
-  rule: string;
-  priority: string;
-  source: string;
-  output: string;
-  output_fields: Record<string, unknown>;
-  tags: string[];
-  hostname: string;
-}
-
-export interface RulesTestRequest {
-  rules?: string;
-  event?: unknown;
-  withStockRules?: boolean;
-}
-
-export interface RulesTestResult {
-  ok: boolean;
-  errors: RulesProblem[];
-  warnings: RulesProblem[];
-  alerts: TestAlert[];
-  eventErrors: Array<{ index: number; code: string; message: string }>;
-  /** Rules that could not be evaluated on the event (a regex or glob past its step limit), by name: they did not match. */
-  evaluationErrors?: Record<string, number>;
-}
-
-/** An audit event as the apiserver sent it, kept by the server for the editor. */
-export interface RecentAuditEvent {
-  receivedAt: string;
-  cluster: string;
-  event: unknown;
-}
+const rulesKeys = {
+  inForce: ['rules', 'in-force'] as const,
+  recentAuditEvents: (limit: number) => ['rules', 'recent-audit-events', limit] as const,
+};
 
 export function testRules(request: RulesTestRequest): Promise<RulesTestResult> {
   return postJson<RulesTestResult>('api/v1/rules/test', request);
 }
 
-export async function fetchRecentAuditEvents(limit: number): Promise<RecentAuditEvent[]> {
-  const { events } = await getJson<{ events: RecentAuditEvent[] }>(`api/v1/audit/recent?limit=${limit}`);
+export async function fetchRecentAuditEvents(limit: number, signal?: AbortSignal): Promise<RecentAuditEvent[]> {
+  const { events } = await getJson<RecentAuditEvents>(`api/v1/audit/recent?limit=${limit}`, signal);
   return events;
 }
 
@@ -118,9 +45,9 @@ export async function fetchRecentAuditEvents(limit: number): Promise<RecentAudit
  */
 export async function reloadRules(): Promise<RulesStatus> {
   try {
-    return await postJson<RulesStatus>('api/v1/rules/reload');
+    return await postJson<LoadStatus>('api/v1/rules/reload');
   } catch (error) {
-    if (error instanceof ApiError && error.status === 422) return getJson<RulesStatus>('api/v1/rules/status');
+    if (error instanceof ApiError && error.status === 422) return getJson<RulesStatusWithReplicas>('api/v1/rules/status');
     throw error;
   }
 }
@@ -139,49 +66,45 @@ export interface RulesState {
  * (and its errors) can happen without anyone pressing a button, and match counts grow.
  */
 export function useRules(intervalMs = 10_000): RulesState {
-  const [list, setList] = useState<RulesList>();
-  const [status, setStatus] = useState<RulesStatus>();
-  const [error, setError] = useState<string>();
-  const [loading, setLoading] = useState(true);
-  const inFlight = useRef<AbortController | undefined>(undefined);
-
-  const reload = useCallback(() => {
+  const query = useQuery({
+    queryKey: rulesKeys.inForce,
+    queryFn: async ({ signal }) => {
+      const [list, status] = await Promise.all([getJson<RulesList>('api/v1/rules', signal), getJson<RulesStatusWithReplicas>('api/v1/rules/status', signal)]);
+      return { list, status };
+    },
+    refetchInterval: intervalMs,
+    refetchIntervalInBackground: false,
+  });
+  const { refetch } = query;
+  return {
+    list: query.data?.list,
+    status: query.data?.status,
+    error: query.error ? describeError(query.error) : undefined,
+    loading: query.isFetching,
     // A new fetch replaces one still running, so an old answer never overwrites a newer one.
-    inFlight.current?.abort();
-    const controller = new AbortController();
-    inFlight.current = controller;
-    setLoading(true);
-    Promise.all([getJson<RulesList>('api/v1/rules', controller.signal), getJson<RulesStatus>('api/v1/rules/status', controller.signal)])
-      .then(([rules, loadStatus]) => {
-        setList(rules);
-        setStatus(loadStatus);
-        setError(undefined);
-      })
-      .catch((err: unknown) => {
-        if (!controller.signal.aborted) setError(describeError(err));
-      })
-      .finally(() => {
-        if (inFlight.current !== controller) return;
-        inFlight.current = undefined;
-        setLoading(false);
-      });
-  }, []);
-
-  useEffect(() => {
-    reload();
-    const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') reload();
-    }, intervalMs);
-    return () => {
-      clearInterval(timer);
-      inFlight.current?.abort();
-    };
-  }, [reload, intervalMs]);
-
-  return { list, status, error, loading, reload };
+    reload: () => void refetch(),
+  };
 }
 
-export function describeError(error: unknown): string {
-  if (error instanceof ApiError) return `${error.code}: ${error.message}`;
-  return error instanceof Error ? error.message : String(error);
+/** Reloads the rules files (see `reloadRules`); the rules and their status are fetched again once it is done, whatever the outcome. */
+export function useReloadRules() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: reloadRules,
+    // Not awaited: the outcome shows at once, the list follows.
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: rulesKeys.inForce }),
+  });
+}
+
+/** Tries a rules text and/or an event on the server's engine; nothing is stored or sent. */
+export function useRulesTest() {
+  return useMutation({ mutationFn: testRules });
+}
+
+/** The last audit events the server received, to pick one for the rule editor. */
+export function useRecentAuditEvents(limit: number) {
+  return useQuery({
+    queryKey: rulesKeys.recentAuditEvents(limit),
+    queryFn: ({ signal }) => fetchRecentAuditEvents(limit, signal),
+  });
 }

@@ -1,5 +1,5 @@
-import { useCallback, useEffect, useState } from 'react';
-import { describeError, fetchRecentAuditEvents, type RecentAuditEvent } from '../api/rules';
+import { describeError } from '../../../lib/errors';
+import { type RecentAuditEvent, useRecentAuditEvents } from '../api/rules';
 import { summarizeAuditEvent } from '../audit-event';
 import { formatTime } from '../format';
 
@@ -7,28 +7,16 @@ const RECENT_LIMIT = 50;
 
 /** The last audit events the server received, to pick one for the editor. */
 export function RecentEvents({ onPick, picked }: { onPick: (entry: RecentAuditEvent) => void; picked: RecentAuditEvent | undefined }) {
-  const [events, setEvents] = useState<RecentAuditEvent[]>();
-  const [error, setError] = useState<string>();
-  const [loading, setLoading] = useState(false);
-
-  const load = useCallback(() => {
-    setLoading(true);
-    fetchRecentAuditEvents(RECENT_LIMIT)
-      .then((list) => {
-        setEvents(list);
-        setError(undefined);
-      })
-      .catch((err: unknown) => setError(describeError(err)))
-      .finally(() => setLoading(false));
-  }, []);
-
-  useEffect(load, [load]);
+  const recent = useRecentAuditEvents(RECENT_LIMIT);
+  const events = recent.data;
+  const error = recent.error ? describeError(recent.error) : undefined;
+  const loading = recent.isFetching;
 
   return (
     <div className="rules-recent">
       <div className="section-head">
         <h4>Recent audit events</h4>
-        <button type="button" onClick={load} disabled={loading}>
+        <button type="button" onClick={() => void recent.refetch()} disabled={loading}>
           {loading ? 'Loading…' : 'Refresh events'}
         </button>
       </div>

@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
-import { describeError, type RecentAuditEvent, type RulesTestResult, testRules } from '../api/rules';
+import { describeError } from '../../../lib/errors';
+import { type RecentAuditEvent, type RulesTestResult, useRulesTest } from '../api/rules';
 import { parseEventText } from '../audit-event';
 import { plural } from '../format';
 import { EXAMPLE_RULES, ruleNamesIn } from '../rules-text';
@@ -22,7 +23,8 @@ export function RuleEditor() {
   const [eventText, setEventText] = useState('');
   const [picked, setPicked] = useState<RecentAuditEvent>();
   const [withStockRules, setWithStockRules] = useState(true);
-  const [running, setRunning] = useState(false);
+  const rulesTest = useRulesTest();
+  const running = rulesTest.isPending;
   const [inputError, setInputError] = useState<string>();
   const [outcome, setOutcome] = useState<Outcome>();
 
@@ -45,14 +47,16 @@ export function RuleEditor() {
       return;
     }
     const request = { ...(rulesText.trim() === '' ? {} : { rules: rulesText }), ...(parsed ? { event: parsed.event } : {}), withStockRules };
-    setRunning(true);
-    testRules(request)
-      .then((result) => setOutcome({ result, testedNames: ruleNamesIn(rulesText), withStockRules, evaluated: parsed !== undefined }))
-      .catch((error: unknown) => {
+    // What was tested is read now: the texts may change while the server answers.
+    const testedNames = ruleNamesIn(rulesText);
+    const evaluated = parsed !== undefined;
+    rulesTest.mutate(request, {
+      onSuccess: (result) => setOutcome({ result, testedNames, withStockRules: request.withStockRules, evaluated }),
+      onError: (error) => {
         setOutcome(undefined);
         setInputError(describeError(error));
-      })
-      .finally(() => setRunning(false));
+      },
+    });
   };
 
   return (

@@ -1,24 +1,13 @@
-import { useState } from 'react';
-import { describeError, reloadRules, type ReplicaView, type RulesStatus } from '../api/rules';
+import { describeError } from '../../../lib/errors';
+import { type ReplicaView, type RulesStatus, useReloadRules } from '../api/rules';
 import { formatTime, plural } from '../format';
 import { ProblemList } from './ProblemList';
 
 /** The last load result, and a button to reload the rules files now. */
-export function RulesStatusPanel({ status, onReloaded }: { status: RulesStatus; onReloaded: () => void }) {
-  const [reloading, setReloading] = useState(false);
-  const [outcome, setOutcome] = useState<string>();
-
-  const reload = (): void => {
-    setReloading(true);
-    setOutcome(undefined);
-    reloadRules()
-      .then((result) => setOutcome(result.ok ? `Reloaded: generation ${result.generation}, ${countRules(result)} rules.` : `Reload failed with ${plural(result.errors.length, 'error')}; the previous rules keep running.`))
-      .catch((error: unknown) => setOutcome(`Reload failed: ${describeError(error)}`))
-      .finally(() => {
-        setReloading(false);
-        onReloaded();
-      });
-  };
+export function RulesStatusPanel({ status }: { status: RulesStatus }) {
+  const reload = useReloadRules();
+  const reloading = reload.isPending;
+  const outcome = reload.isSuccess ? reloadOutcome(reload.data) : reload.isError ? `Reload failed: ${describeError(reload.error)}` : undefined;
 
   return (
     <section aria-labelledby="rules-status-heading" className={`rules-status ${status.ok ? 'ok' : 'failed'}`}>
@@ -27,7 +16,7 @@ export function RulesStatusPanel({ status, onReloaded }: { status: RulesStatus; 
         <span className={status.ok ? 'rules-badge ok' : 'rules-badge failed'} data-testid="rules-load-state">
           {status.ok ? 'OK' : `${plural(status.errors.length, 'error')}`}
         </span>
-        <button type="button" onClick={reload} disabled={reloading}>
+        <button type="button" onClick={() => reload.mutate()} disabled={reloading}>
           {reloading ? 'Reloading…' : 'Reload rules'}
         </button>
         <span className="muted" aria-live="polite" data-testid="rules-reload-outcome">
@@ -50,6 +39,10 @@ export function RulesStatusPanel({ status, onReloaded }: { status: RulesStatus; 
       <ProblemList problems={status.warnings} severity="warning" label="Load warnings" />
     </section>
   );
+}
+
+function reloadOutcome(result: RulesStatus): string {
+  return result.ok ? `Reloaded: generation ${result.generation}, ${countRules(result)} rules.` : `Reload failed with ${plural(result.errors.length, 'error')}; the previous rules keep running.`;
 }
 
 function countRules(status: RulesStatus): number {

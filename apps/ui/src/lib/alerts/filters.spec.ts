@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Alert } from './api/alerts';
+import type { Alert } from '../api/types';
 import { type AlertFilters, filtersFromSearch, filtersToSearch, lowerBoundMs, matchesFilters, NO_FILTERS, withoutValue, withValue } from './filters';
 
 const alert: Alert = {

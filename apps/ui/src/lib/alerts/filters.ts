@@ -1,4 +1,4 @@
-import type { Alert } from './api/alerts';
+import type { Alert } from '../api/types';
 
 /** Falco's priorities, most severe first. */
 export const PRIORITIES = ['Emergency', 'Alert', 'Critical', 'Error', 'Warning', 'Notice', 'Informational', 'Debug'] as const;

@@ -1,7 +1,7 @@
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
-import { getJson } from '../../../lib/http';
-import { fromLocalInput, toLocalInput } from '../../../lib/time';
-import { type AlertFilters, filtersToSearch, hasAnyFilter, LIST_FILTERS, type ListFilter, NO_FILTERS, PRIORITIES, SINCE_PRESETS, withoutValue, withValue } from '../filters';
+import { type AlertFilters, hasAnyFilter, LIST_FILTERS, type ListFilter, NO_FILTERS, PRIORITIES, SINCE_PRESETS, withoutValue, withValue } from '../lib/alerts/filters';
+import { useFieldValueSuggestions } from '../lib/alerts/stats';
+import { fromLocalInput, toLocalInput } from '../lib/time';
 import { priorityClass } from './chips';
 
 const FIELD_LABEL: Readonly<Record<ListFilter, string>> = {
@@ -139,19 +139,8 @@ function SearchBox({ value, onCommit }: { value: string; onCommit: (value: strin
 function FieldValueAdder({ filters, onAdd }: { filters: AlertFilters; onAdd: (field: ListFilter, value: string) => void }) {
   const [field, setField] = useState<ListFilter>('rule');
   const [value, setValue] = useState('');
-  const [suggestions, setSuggestions] = useState<string[]>([]);
+  const suggestions = useFieldValueSuggestions(filters, field);
   const listId = useId();
-  const query = filtersToSearch(filters);
-  query.set('by', field);
-  query.set('top', '50');
-  const statsUrl = `api/v1/alerts/stats?${query.toString()}`;
-  useEffect(() => {
-    const controller = new AbortController();
-    getJson<{ results: Record<string, number> }>(statsUrl, controller.signal)
-      .then((stats) => setSuggestions(Object.keys(stats.results)))
-      .catch(() => setSuggestions([]));
-    return () => controller.abort();
-  }, [statsUrl]);
   const submit = (event: FormEvent): void => {
     event.preventDefault();
     if (value.trim() === '') return;
