@@ -22,6 +22,18 @@ describe('extractEvents', () => {
     expect(list.errors).toEqual([{ index: 1, code: 'INVALID_EVENT_TIME', message: "can't read stageTimestamp" }]);
   });
 
+  it('refuses a stageTimestamp outside 64-bit nanoseconds, which Go parses but no evt.time holds (found by the fuzz suite)', () => {
+    // 0000-12-31T00:00:60-23:59 is 0001-01-01T00:00:00Z; 0000-01-01T00:30:00+01:00 is in the year -1 (it was formatted "00-1-12-31").
+    const outside = ['0000-12-31T00:00:60-23:59', '0000-01-01T00:30:00+01:00', '9999-12-31T23:59:59Z', '1677-09-21T00:12:43.145224191Z', '2262-04-11T23:47:16.854775808Z'];
+    const result = extractEvents(outside.map((stamp) => ({ ...event(stamp), stageTimestamp: stamp })));
+    expect(result.events).toEqual([]);
+    expect(result.errors.map((error) => [error.index, error.code])).toEqual(outside.map((_, index) => [index, 'INVALID_EVENT_TIME']));
+    expect(result.errors[0]?.message).toContain('is outside 1677-09-21T00:12:43.145224192Z to 2262-04-11T23:47:16.854775807Z');
+    const edges = ['1677-09-21T00:12:43.145224192Z', '2262-04-11T23:47:16.854775807Z', '2262-04-12T01:47:16.854775807+02:00'];
+    expect(extractEvents(edges.map((stamp) => ({ ...event(stamp), stageTimestamp: stamp }))).errors).toEqual([]);
+    expect(eventContext({ ...event('x'), stageTimestamp: '9999-12-31T23:59:59Z' }, 'h')).toBeUndefined();
+  });
+
   it('never throws, whatever the body', () => {
     for (const body of [null, undefined, 42, 'x', {}, [], [[[]]], { kind: 'EventList' }, { kind: 'EventList', items: 'no' }]) {
       expect(() => extractEvents(body)).not.toThrow();

@@ -7,7 +7,7 @@
 import { EVENT_ERROR_CODES, type EventErrorCode } from './errors';
 import { EventContext } from './fields/field';
 import { isObject } from './fields/json';
-import { parseRfc3339 } from './fields/time';
+import { isWithinNanosecondRange, NANOSECOND_TIME_RANGE, parseRfc3339 } from './fields/time';
 
 export interface EventError {
   /** Index of the offending element in the body (top-level array index, EventList item index, or 0). */
@@ -56,7 +56,9 @@ function eventProblem(value: unknown): { code: EventErrorCode; message: string }
   if (!isObject(value)) return { code: 'NOT_AN_AUDIT_EVENT', message: EVENT_ERROR_CODES.NOT_AN_AUDIT_EVENT };
   const stamp = value['stageTimestamp'];
   if (typeof stamp !== 'string') return { code: 'INVALID_EVENT_TIME', message: EVENT_ERROR_CODES.INVALID_EVENT_TIME };
-  if (parseRfc3339(stamp) === undefined) return { code: 'INVALID_EVENT_TIME', message: `${EVENT_ERROR_CODES.INVALID_EVENT_TIME}: '${stamp.slice(0, 64)}' is not RFC 3339` };
+  const time = parseRfc3339(stamp);
+  if (time === undefined) return { code: 'INVALID_EVENT_TIME', message: `${EVENT_ERROR_CODES.INVALID_EVENT_TIME}: '${stamp.slice(0, 64)}' is not RFC 3339` };
+  if (!isWithinNanosecondRange(time)) return { code: 'INVALID_EVENT_TIME', message: `${EVENT_ERROR_CODES.INVALID_EVENT_TIME}: '${stamp.slice(0, 64)}' is outside ${NANOSECOND_TIME_RANGE} (64-bit nanoseconds, as Falco's evt.time)` };
   return undefined;
 }
 
@@ -66,5 +68,5 @@ export function eventContext(event: unknown, hostname: string): EventContext | u
   const stamp = event['stageTimestamp'];
   if (typeof stamp !== 'string') return undefined;
   const time = parseRfc3339(stamp);
-  return time === undefined ? undefined : new EventContext(event, time, hostname);
+  return time === undefined || !isWithinNanosecondRange(time) ? undefined : new EventContext(event, time, hostname);
 }

@@ -115,7 +115,7 @@ export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 export function parseKeyValueList(text: string, style: MapTextStyle = 'pairs'): { entries: Record<string, string>; bad: string[] } {
   const entries: Record<string, string> = {};
   const bad: string[] = [];
-  for (const pair of text.split(',')) {
+  for (const [index, pair] of text.split(',').entries()) {
     if (pair.trim() === '') continue;
     if (style === 'labels') {
       const at = pair.indexOf(':');
@@ -128,6 +128,11 @@ export function parseKeyValueList(text: string, style: MapTextStyle = 'pairs'): 
       continue;
     }
     const parts = pair.split(':');
+    // Without a colon the whole pair is the text before one: it may be the secret alone (a token pasted without its header name).
+    if (parts.length === 1) {
+      bad.push(`pair ${index + 1} has no colon: it must be written key:value`);
+      continue;
+    }
     if (parts.length !== 2 || parts[0]!.trim() === '') {
       bad.push(`"${(parts[0] ?? '').trim()}…" must be written key:value with exactly one colon`);
       continue;

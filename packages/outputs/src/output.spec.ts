@@ -86,6 +86,17 @@ describe('createSender', () => {
     expect(first).toEqual({ kind: 'retryable', reason: 'request failed: bad [REDACTED]' });
   });
 
+  it('redacts a sink’s error answer before cutting it: no secret keeps its first characters across the cut', async () => {
+    const token = 'Bearer-T0ken-6a1f9e3d2c8b';
+    // The reason keeps 300 characters of the answer; this one puts the cut 12 characters into the token.
+    const answer = `${'x'.repeat(300 - 'Bearer '.length - 12)}Bearer ${token} and more`;
+    const http = new ScriptedTransport([respond(401, answer)]);
+    const sender = createSender(instanceFrom('webhook', { address: 'http://r/x', customheaders: { Authorization: `Bearer ${token}` } }), { http, clock: fixedClock });
+    const result = await sender.send([referenceAlert()]);
+    expect(result.kind === 'fatal' && result.reason).toMatch(/x\[REDACTED\] and more$/);
+    expect(JSON.stringify(result)).not.toContain(token.slice(0, 8));
+  });
+
   it('closes only a transport it created', async () => {
     const http = new ScriptedTransport([]);
     await createSender(instanceFrom('webhook', { address: 'http://r/x' }), { http }).close();

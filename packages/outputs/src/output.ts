@@ -7,6 +7,7 @@ import {
   type HttpRequestSpec,
   type HttpResponse,
   type HttpTransport,
+  isSuccess,
   type TlsMaterial,
   type TransportOptions,
   type TransportOutcome,
@@ -327,8 +328,14 @@ export function createSender(instance: OutputInstance, deps: SenderDeps = {}): O
   const redact = createRedactor(instance.secrets);
   const definition = instance.definition;
   // An injected transport should never reject, but one that does must not look like a builder bug.
-  const send = async (spec: HttpRequestSpec): Promise<TransportOutcome> =>
-    http.send(spec).catch((error: unknown) => ({ kind: 'failure', failure: 'other', message: `transport error: ${error instanceof Error ? error.message : String(error)}` }) as const);
+  const send = async (spec: HttpRequestSpec): Promise<TransportOutcome> => {
+    const outcome = await http.send(spec).catch((error: unknown) => ({ kind: 'failure', failure: 'other', message: `transport error: ${error instanceof Error ? error.message : String(error)}` }) as const);
+    // A sink's error answer may echo the request (its URL, its headers): redacted as it arrives,
+    // before anything reads or cuts it. A reason keeps the first 300 characters of an answer; cut
+    // first and redacted after, a secret across the cut kept its first characters.
+    if (outcome.kind !== 'response' || isSuccess(outcome.response.status)) return outcome;
+    return { ...outcome, response: { ...outcome.response, body: redact(outcome.response.body) } };
+  };
   let setupDone = definition.setupSteps(instance, clock.now()).length === 0;
 
   async function runSetup(): Promise<string | undefined> {

@@ -74,6 +74,18 @@ describe('sign-in on PostgreSQL, shared by replicas', () => {
     }
   });
 
+  it('counts simultaneous guesses spread over the replicas against one budget', async () => {
+    const guesses = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const replica = replicas[i % replicas.length] as TestServer;
+        const response = await fetch(`${replica.mainUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'spread', password: `guess-${i}` }) });
+        return response.status;
+      }),
+    );
+    expect(guesses.filter((status) => status === 401)).toHaveLength(5);
+    expect(guesses.filter((status) => status === 429)).toHaveLength(7);
+  });
+
   it('keeps refusing a wrong password with the coded 401', async () => {
     const response = await fetch(`${replicas[0]?.mainUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":"admin","password":"nope"}' });
     expect(response.status).toBe(401);

@@ -10,7 +10,6 @@ import { PeregrineError } from '../common/errors';
 import { AdminAccount } from './admin-account';
 import { AuthSessionRecord } from '../store/auth.entity';
 import { AuthService, basicCredentials } from './auth.service';
-import { InMemoryLoginFailures } from '../testing/login-failures';
 import { LoginRateLimiter } from './login-rate-limiter';
 import { PasswordHasher } from './password-hasher';
 import { SecretGenerator, tokenHash } from './secret-generator';
@@ -30,7 +29,8 @@ beforeEach(async () => {
   const secrets = new SecretGenerator();
   const sessions = new AccountsRepository(dataSource, lock);
   await new AdminAccount(sessions, hasher, secrets, pino({ enabled: false }), () => now).ensure({ username: 'admin', configuredPassword: 'right-password' });
-  const limiter = new LoginRateLimiter({ maxFailures: 5, windowMs: 60_000 }, () => now, new InMemoryLoginFailures());
+  // The store's own failure log: simultaneous attempts race through it as in the product.
+  const limiter = new LoginRateLimiter({ maxFailures: 5, windowMs: 60_000 }, () => now, sessions);
   auth = new AuthService(sessions, hasher, secrets, limiter, { enabled: true, sessionTtlMs: 3_600_000 }, () => now);
 });
 
@@ -99,9 +99,18 @@ describe('AuthService', () => {
     expect((await failure(() => auth.login({ username: 'admin', password: 'right-password' }, { address: '10.5.5.5', deviceToken: `${earlier.deviceToken.slice(0, -2)}xx` }))).code).toBe('TOO_MANY_ATTEMPTS');
   });
 
+  it('keeps no username in the store, where a password typed into the wrong box would stay', async () => {
+    await failure(() => auth.login({ username: 'Right-Password', password: 'x' }, { address: '10.7.7.7' }));
+    const rows = await dataSource.query<Array<{ client: string }>>('SELECT client FROM auth_login_failures');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.client).toMatch(/^10\.7\.7\.7 [0-9a-f]{64}$/);
+    expect(JSON.stringify(rows).toLowerCase()).not.toContain('right-password');
+  });
+
   it('refuses a burst of simultaneous guesses past the budget (each attempt counts from its start)', async () => {
     const outcomes = await Promise.all(Array.from({ length: 12 }, (_, i) => failure(() => auth.login({ username: 'admin', password: `burst-${i}` }, { address: '10.6.6.6' }))));
-    expect(outcomes.filter((error) => error.code === 'TOO_MANY_ATTEMPTS').length).toBeGreaterThanOrEqual(7);
+    expect(outcomes.filter((error) => error.code === 'TOO_MANY_ATTEMPTS').length).toBe(7);
+    expect(outcomes.filter((error) => error.code === 'INVALID_CREDENTIALS').length).toBe(5);
   });
 
   it('ends the session on logout', async () => {

@@ -104,9 +104,9 @@ export class AuthService {
   private async verify(credentials: Credentials, client: SignInClient): Promise<{ username: string; passwordHash: string }> {
     const passwordHash = await this.accounts.passwordHashOf(credentials.username);
     const device = trustedDeviceId(client.deviceToken, credentials.username, passwordHash, this.nowMs());
-    const budget = device !== undefined ? `device ${device}` : `${client.address} ${credentials.username.toLowerCase().slice(0, 200)}`;
-    await this.limiter.assertAllowed(budget);
-    await this.limiter.recordFailure(budget);
+    // Kept in the store as hashes: a username field may hold the password typed into the wrong box.
+    const budget = device !== undefined ? `device ${tokenHash(device)}` : `${client.address} ${tokenHash(`username ${credentials.username.toLowerCase()}`)}`;
+    await this.limiter.admit(budget);
     // The decoy keeps "no such user" as slow as "wrong password".
     const valid = await this.hasher.verify(credentials.password, passwordHash ?? (await this.hasher.decoyHash()));
     if (passwordHash === undefined || !valid) throw new PeregrineError('INVALID_CREDENTIALS', 'wrong username or password');

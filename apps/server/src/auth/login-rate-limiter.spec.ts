@@ -32,6 +32,20 @@ describe('LoginRateLimiter', async () => {
     expect(error?.retryAfterSeconds).toBe(55);
   });
 
+  it('admit counts each attempt from its start and refuses past the budget, with how long to wait', async () => {
+    const { limiter, advance } = setup();
+    for (let i = 0; i < 5; i++) {
+      expect(await refusal(() => limiter.admit('10.0.0.1'))).toBeUndefined();
+      advance(1000);
+    }
+    const error = await refusal(() => limiter.admit('10.0.0.1'));
+    expect(error?.code).toBe('TOO_MANY_ATTEMPTS');
+    expect(error?.retryAfterSeconds).toBe(55);
+    // A refused attempt is not counted: the wait does not grow with each refusal.
+    advance(55_001);
+    expect(await refusal(() => limiter.admit('10.0.0.1'))).toBeUndefined();
+  });
+
   it('lets the client in again once its oldest failure leaves the window', async () => {
     const { limiter, advance } = setup();
     for (let i = 0; i < 5; i++) await limiter.recordFailure('10.0.0.1');

@@ -10,7 +10,11 @@ const loginBody = z.object({
 /** `{username, password}`; anything else is a 400 naming the field (never echoing the password). */
 export function parseLoginRequest(body: unknown): Credentials {
   const parsed = loginBody.safeParse(body);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    // No account has one; and PostgreSQL refuses U+0000 in the lookup (it answered 500).
+    if (/\p{Cc}/u.test(parsed.data.username)) throw new PeregrineError('INVALID_FIELD', 'username must not contain control characters');
+    return parsed.data;
+  }
   const issue = parsed.error.issues[0];
   const field = issue?.path.map(String).join('.') ?? '';
   if (field === '') throw new PeregrineError('BODY_NOT_OBJECT', 'body must be {"username": "...", "password": "..."}');

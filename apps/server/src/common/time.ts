@@ -44,6 +44,19 @@ export function parseRfc3339(text: string): Instant | undefined {
   return { ns, text: canonical };
 }
 
+/**
+ * Event times are stored as signed 64-bit nanoseconds since the epoch, as Falco's `evt.time`
+ * (an int64 column in SQLite and PostgreSQL). Go parses years 0000-9999; an alert outside this
+ * range is refused at ingest, since PostgreSQL would refuse to index it (and every alert after it).
+ */
+export const MIN_EVENT_NS = -(2n ** 63n);
+export const MAX_EVENT_NS = 2n ** 63n - 1n;
+export const EVENT_TIME_RANGE = '1677-09-21T00:12:43.145224192Z to 2262-04-11T23:47:16.854775807Z';
+
+export function isStorableEventTime(instant: Instant): boolean {
+  return instant.ns >= MIN_EVENT_NS && instant.ns <= MAX_EVENT_NS;
+}
+
 /** Go's zero time.Time, which falcosidekick's check treats as "no time". */
 const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
 

@@ -62,6 +62,12 @@ describe('configuration: YAML file overridden by env, falcosidekick names', () =
     expect(problemsOf(() => loadConfig({ file: file('- a\n- b\n'), env: {} }))[0]).toContain('must be a YAML mapping');
   });
 
+  it('reports an alias to no anchor and an alias bomb as problems of the file, not as exceptions (found by the fuzz suite)', () => {
+    expect(problemsOf(() => loadConfig({ file: file('slack:\n  webhookurl: *nowhere\n'), env: {} }))).toEqual([expect.stringMatching(/config\.yaml: Unresolved alias/)]);
+    const laughs = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...['b', 'c', 'd', 'e'].map((name, i) => `${name}: &${name} [${new Array<string>(10).fill(`*${'abcd'[i]}`).join(', ')}]`)].join('\n');
+    expect(problemsOf(() => loadConfig({ file: file(`${laughs}\n`), env: {} }))).toEqual([expect.stringMatching(/config\.yaml: Excessive alias count/)]);
+  });
+
   it('warns about keys it does not know (e.g. a falcosidekick output Peregrine lacks)', () => {
     const { warnings } = loadConfig({ file: file('kafka:\n  hostport: k:9092\n'), env: {} });
     expect(warnings).toEqual(['unknown key kafka ignored']);

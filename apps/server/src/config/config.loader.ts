@@ -108,7 +108,8 @@ function readYaml(file: string, problems: string[], origins: Map<string, string>
     return undefined;
   }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  // logLevel 'error': the library would print its warnings (a mapping used as a key) to stderr, outside our logs; such a key is reported as unknown anyway.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, logLevel: 'error' });
   if (doc.errors.length > 0) {
     for (const error of doc.errors) {
       const pos = lineCounter.linePos(error.pos[0]);
@@ -116,7 +117,15 @@ function readYaml(file: string, problems: string[], origins: Map<string, string>
     }
     return undefined;
   }
-  const value: unknown = doc.toJS();
+  let value: unknown;
+  try {
+    // Parsing accepts what building the values refuses: an alias to no anchor, or aliases that
+    // expand past the yaml library's limit (a "billion laughs" file). Those are problems too.
+    value = doc.toJS();
+  } catch (error) {
+    problems.push(`config file ${file}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    return undefined;
+  }
   if (value === null || value === undefined) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     problems.push(`config file ${file}: must be a YAML mapping of keys to values`);

@@ -5,6 +5,7 @@ import { type Instant, nowInstant } from '../common/time';
 import type { Clock } from '../common/clock';
 import type { Metrics } from '../metrics/metrics';
 import type { Alert } from '../model/alert';
+import { columnProblem } from '../store/alert-row';
 import type { AlertWriter } from './alert-writer';
 import { type EnrichmentSettings, enrichAlert, TEST_RULE } from './enrichment';
 import { decodeFalcoAlert, type ReceivedAlert } from './falco-alert';
@@ -85,6 +86,12 @@ export class IngestPipeline {
   private async accept(received: ReceivedAlert, context: IngestContext): Promise<Alert> {
     const alert = enrichAlert(received, this.settings.enrichment);
     const cluster = context.cluster && context.cluster !== '' ? context.cluster : this.settings.defaultCluster;
+    // Refused before the acknowledgement: a row the table refuses afterwards would stop the indexing of every later alert.
+    const tooLong = columnProblem({ rule: alert.rule, source: alert.source, hostname: alert.hostname, cluster });
+    if (tooLong !== undefined) {
+      this.metrics.countRejection('INVALID_FIELD');
+      throw new PeregrineError('INVALID_FIELD', tooLong);
+    }
     const routes = this.router.routesFor({ ...alert, cluster });
     try {
       await this.writer.write({ alert, cluster, receivedAt: this.clock.nowMs(), routes });

@@ -1,7 +1,8 @@
 /**
  * Label values that come from alerts (host names, rules, namespaces, clusters) are chosen by
  * whoever can post to the unauthenticated ingest ports. Unbounded, one forged alert with a
- * 3 MB host name or a stream of random ones would grow `/metrics` without end. So each value is
+ * 3 MB namespace (ingest bounds only the columns the store indexes: a host name to 255 bytes)
+ * or a stream of random host names would grow `/metrics` without end. So each value is
  * cut to `maxValueLength` characters, and once a metric holds `maxSeries` label combinations a
  * new combination is counted under one overflow series whose every label is {@link OVERFLOW}.
  */

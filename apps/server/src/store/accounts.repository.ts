@@ -1,6 +1,7 @@
 import { DataSource, LessThanOrEqual } from 'typeorm';
 import { AuthSessionRecord, AuthUserRecord } from './auth.entity';
 import type { LoginFailureLog } from '../auth/login-rate-limiter';
+import { inSqliteTransaction } from './database';
 import type { StoreLock } from './store-lock';
 
 export interface StoredSession {
@@ -43,6 +44,30 @@ export class AccountsRepository implements LoginFailureLog {
       await this.dataSource.query(`DELETE FROM auth_login_failures WHERE failed_at < ${p(1)}`, [forgetBeforeMs]);
       await this.dataSource.query(`INSERT INTO auth_login_failures (client, failed_at) VALUES (${p(1)}, ${p(2)})`, [client, atMs]);
     });
+  }
+
+  /**
+   * Checks and records an attempt in one step (LoginFailureLog.admitAttempt): under the store
+   * lock (one process's writes one at a time) and, on PostgreSQL, in a transaction holding an
+   * advisory lock on the client, so that replicas take the same client's attempts in turn.
+   */
+  async admitAttempt(client: string, atMs: number, sinceMs: number, maxFailures: number): Promise<number[] | undefined> {
+    const p = (n: number): string => (this.postgres ? `$${n}` : '?');
+    const attempt = async (query: (sql: string, parameters: unknown[]) => Promise<Array<{ failed_at: number | string }>>): Promise<number[] | undefined> => {
+      const recent = (await query(`SELECT failed_at FROM auth_login_failures WHERE client = ${p(1)} AND failed_at > ${p(2)} ORDER BY failed_at`, [client, sinceMs])).map((row) => Number(row.failed_at));
+      if (recent.length >= maxFailures) return recent;
+      await query(`DELETE FROM auth_login_failures WHERE failed_at < ${p(1)}`, [sinceMs]);
+      await query(`INSERT INTO auth_login_failures (client, failed_at) VALUES (${p(1)}, ${p(2)})`, [client, atMs]);
+      return undefined;
+    };
+    return this.lock.run(() =>
+      this.postgres
+        ? this.dataSource.transaction(async (manager) => {
+            await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`peregrine sign-in ${client}`]);
+            return attempt((sql, parameters) => manager.query(sql, parameters));
+          })
+        : inSqliteTransaction(this.dataSource, () => attempt((sql, parameters) => this.dataSource.query(sql, parameters))),
+    );
   }
 
   async forgetFailures(client: string): Promise<void> {

@@ -53,6 +53,7 @@ const COLUMN_OF: Readonly<Record<Exclude<GroupBy, 'tags'>, string>> = {
 };
 
 export const MAX_PAGE = 1000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Beyond this many bucket × value counts a timeline is grouped instead of probed. */
 const MAX_TIMELINE_PROBES = 20_000;
 
@@ -106,7 +107,8 @@ export class AlertQueries {
 
   /** One alert, indexed yet or not (the dashboard opens live-pushed alerts at once). */
   async byUuid(uuid: string): Promise<StoredAlert> {
-    const alert = await this.alerts.findByUuid(uuid.toLowerCase());
+    // Every stored uuid has this shape (assigned here, or checked at ingest): anything else is not one, and never reaches the store.
+    const alert = UUID.test(uuid) ? await this.alerts.findByUuid(uuid.toLowerCase()) : undefined;
     if (!alert) throw new PeregrineError('NOT_FOUND', `no alert with uuid ${uuid}`);
     return alert;
   }
@@ -282,8 +284,10 @@ export class AlertQueries {
     const query = this.dataSource.getRepository(AlertRecord).createQueryBuilder('a');
     const priorities = allowedPriorityValues(filter);
     if (priorities) query.andWhere('a.priority_value IN (:...priorities)', { priorities: priorities.length > 0 ? priorities : [0] });
+    // PostgreSQL refuses U+0000 in a parameter, and stores it as U+FFFD (AlertsRepository.append): compare with that.
+    const text = this.dataSource.options.type === 'postgres' ? (value: string): string => value.replaceAll('\u0000', '\uFFFD') : (value: string): string => value;
     const inList = (column: string, name: string, values: string[] | undefined): void => {
-      if (values) query.andWhere(`${column} IN (:...${name})`, { [name]: values });
+      if (values) query.andWhere(`${column} IN (:...${name})`, { [name]: values.map(text) });
     };
     inList('a.rule', 'rules', filter.rules);
     inList('a.source', 'sources', filter.sources);
@@ -295,7 +299,7 @@ export class AlertQueries {
       query.andWhere(`(${clauses.join(' OR ')})`, Object.fromEntries(filter.tags.map((tag, i) => [`tag${i}`, `%${likeEscape(JSON.stringify(tag))}%`])));
     }
     if (filter.text) {
-      query.andWhere(`(LOWER(a.output) LIKE :text ESCAPE '\\' OR LOWER(a.output_fields) LIKE :text ESCAPE '\\' OR LOWER(a.rule) LIKE :text ESCAPE '\\')`, { text: `%${likeEscape(filter.text.toLowerCase())}%` });
+      query.andWhere(`(LOWER(a.output) LIKE :text ESCAPE '\\' OR LOWER(a.output_fields) LIKE :text ESCAPE '\\' OR LOWER(a.rule) LIKE :text ESCAPE '\\')`, { text: `%${likeEscape(text(filter.text).toLowerCase())}%` });
     }
     if (filter.fromNs !== undefined) query.andWhere('a.time_ns >= :fromNs', { fromNs: filter.fromNs.toString() });
     if (filter.untilNs !== undefined) query.andWhere('a.time_ns <= :untilNs', { untilNs: filter.untilNs.toString() });

@@ -80,9 +80,40 @@ export function fromRow(row: AlertRecord): StoredAlert {
   };
 }
 
+/**
+ * What the alerts table keeps of the columns it indexes, in characters (PostgreSQL's varchar)
+ * and in UTF-8 bytes (together they must fit one PostgreSQL index entry, about 2.7 kB, since
+ * every dimension index holds all of them). PostgreSQL refuses a row beyond these, and a row
+ * refused after the acknowledgement would hold up the indexing of every alert behind it; so
+ * ingest refuses such an alert up front, in either store.
+ */
+export const COLUMN_LIMITS = {
+  rule: { characters: 512, bytes: 1024 },
+  source: { characters: 128, bytes: 256 },
+  hostname: { characters: 255, bytes: 255 },
+  cluster: { characters: 255, bytes: 255 },
+} as const;
+
+/** Namespace and pod are read from output fields: longer than any Kubernetes name, they are not indexed. */
+const DERIVED_LIMIT = COLUMN_LIMITS.hostname;
+
+/** Why an alert's indexed columns do not fit the table (`rule is longer than …`), or undefined. */
+export function columnProblem(values: Readonly<Record<keyof typeof COLUMN_LIMITS, string>>): string | undefined {
+  for (const [column, limit] of Object.entries(COLUMN_LIMITS) as Array<[keyof typeof COLUMN_LIMITS, { characters: number; bytes: number }]>) {
+    if (!fits(values[column], limit)) return `${column} is longer than the store keeps (${limit.characters} characters, ${limit.bytes} bytes of UTF-8)`;
+  }
+  return undefined;
+}
+
+function fits(text: string, limit: { characters: number; bytes: number }): boolean {
+  // Most values are short ASCII: decided by their length alone.
+  if (text.length <= limit.characters && text.length * 3 <= limit.bytes) return true;
+  return Buffer.byteLength(text, 'utf8') <= limit.bytes && [...text].length <= limit.characters;
+}
+
 function stringField(fields: Record<string, JsonValue>, key: string): string | null {
   const value = fields[key];
-  return typeof value === 'string' && value !== '' ? value : null;
+  return typeof value === 'string' && value !== '' && fits(value, DERIVED_LIMIT) ? value : null;
 }
 
 function podOfAuditAlert(fields: Record<string, JsonValue>): string | null {

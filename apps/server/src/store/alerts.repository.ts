@@ -64,7 +64,7 @@ export class AlertsRepository {
    */
   async append(alerts: readonly AcceptedAlert[]): Promise<void> {
     if (this.inbox) return this.inbox.append(alerts);
-    const entries = JSON.stringify(alerts.map(inboxEntry));
+    const entries = postgresText(JSON.stringify(alerts.map(inboxEntry)));
     await this.dataSource.query('INSERT INTO alert_inbox (entry) SELECT value FROM json_array_elements_text($1::json)', [entries]);
   }
 
@@ -128,8 +128,11 @@ export class AlertsRepository {
     if (row) return fromRow(row);
     if (this.inbox) return undefined;
     const entry = await this.postgresInboxEntry(uuid);
-    if (!entry) return undefined;
-    return fromRow(recordOf(entry));
+    if (entry) return fromRow(recordOf(entry));
+    // PostgreSQL's inbox is a table, read second (the fast path is the indexed one): an entry
+    // indexed between the two reads is in the alerts table now (one transaction moves it).
+    const moved = await this.dataSource.getRepository(AlertRecord).findOne({ where: { uuid } });
+    return moved ? fromRow(moved) : undefined;
   }
 
   private async postgresInboxEntry(uuid: string): Promise<unknown[] | undefined> {
@@ -273,6 +276,16 @@ WITH moved AS (
 )
 SELECT (SELECT COUNT(*) FROM moved) AS moved,
        (SELECT json_agg(json_build_array(i.uuid, (SELECT m.e -> ${ROUTES_INDEX} FROM moved m WHERE m.e ->> 0 = i.uuid ORDER BY m.id LIMIT 1))) FROM inserted i) AS stored`;
+
+/**
+ * PostgreSQL text cannot hold U+0000 nor a lone UTF-16 surrogate, and refuses a statement
+ * carrying either (JSON.stringify writes both as `\u` escapes): each becomes U+FFFD, as a
+ * decoder shows bytes it cannot read. An escaped backslash before `u0000` is text, not an escape.
+ */
+export function postgresText(json: string): string {
+  if (!json.includes('\\u')) return json;
+  return json.replace(/(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/gi, '$1\\ufffd');
+}
 
 /** The routes of each newly stored uuid, once per uuid (its first entry), in inbox order. */
 function newlyStoredRoutes(stored: ReadonlyArray<{ uuid: string }>, routed: ReadonlyArray<{ uuid: string; routes: string }>): Array<{ uuid: string; outputs: string[] }> {

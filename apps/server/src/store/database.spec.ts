@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AlertRecord } from './alert.entity';
-import { openDatabase, refreshPlannerStatistics } from './database';
+import { inSqliteTransaction, openDatabase, refreshPlannerStatistics } from './database';
 
 describe('openDatabase', () => {
   it('migrates to exactly the schema the entities describe (no drift between the two)', async () => {
@@ -58,6 +58,38 @@ describe('openDatabase', () => {
       await reopened.destroy();
     } finally {
       if (dataSource.isInitialized) await dataSource.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a transaction SQLite rolled back by itself (as a full disk may) leaves the connection usable: the next one begins and commits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'peregrine-rollback-'));
+    const dataSource = await openDatabase({ driver: 'sqlite', path: join(dir, 'p.db'), synchronous: 'NORMAL', busyTimeoutMs: 1000 });
+    try {
+      await dataSource.query('CREATE TABLE probe (value TEXT)');
+      // RAISE(ROLLBACK) ends the whole transaction from inside a statement, as SQLITE_FULL can.
+      await dataSource.query("CREATE TRIGGER probe_full BEFORE INSERT ON probe WHEN NEW.value = 'full' BEGIN SELECT RAISE(ROLLBACK, 'database or disk is full'); END");
+      const failing = inSqliteTransaction(dataSource, async () => {
+        await dataSource.query("INSERT INTO probe VALUES ('first')");
+        await dataSource.query("INSERT INTO probe VALUES ('full')");
+      });
+      await expect(failing).rejects.toThrow('database or disk is full');
+      expect(await inSqliteTransaction(dataSource, async () => {
+        await dataSource.query("INSERT INTO probe VALUES ('after')");
+        return 'committed';
+      })).toBe('committed');
+      // No transaction was left open: a new one begins, and what was committed is there.
+      await dataSource.query('BEGIN IMMEDIATE');
+      await dataSource.query('COMMIT');
+      expect(await dataSource.query('SELECT value FROM probe')).toEqual([{ value: 'after' }]);
+      // A statement that fails while the transaction stays open is rolled back with it.
+      await expect(inSqliteTransaction(dataSource, async () => {
+        await dataSource.query("INSERT INTO probe VALUES ('undone')");
+        await dataSource.query('INSERT INTO no_such_table VALUES (1)');
+      })).rejects.toThrow('no such table');
+      expect(await dataSource.query('SELECT value FROM probe')).toEqual([{ value: 'after' }]);
+    } finally {
+      await dataSource.destroy();
       rmSync(dir, { recursive: true, force: true });
     }
   });

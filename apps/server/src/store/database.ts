@@ -90,6 +90,31 @@ export async function refreshPlannerStatistics(dataSource: DataSource): Promise<
 
 const STATISTICS_DRIFT = 0.1;
 
+/**
+ * Runs `work` between `BEGIN IMMEDIATE` and `COMMIT` on SQLite's one connection (the work's
+ * statements, through any repository, run on it too), and `ROLLBACK` on failure, whatever state
+ * SQLite was left in. Not TypeORM's `transaction()`: when a statement fails with SQLITE_FULL,
+ * SQLite may already have rolled the transaction back; TypeORM's own ROLLBACK then fails, and
+ * its query runner keeps believing a transaction is open, so every later `transaction()` is a
+ * SAVEPOINT, and the next failed one is undone with ROLLBACK TO, which leaves SQLite's
+ * transaction open. After a full disk the connection stayed inside that transaction for good:
+ * nothing committed again, and the indexer could not begin (deliveries.repository.spec.ts,
+ * apps/server/src/app/store-outage.int.spec.ts).
+ */
+export async function inSqliteTransaction<T>(dataSource: DataSource, work: () => Promise<T>): Promise<T> {
+  await dataSource.query('BEGIN IMMEDIATE');
+  let result: T;
+  try {
+    result = await work();
+    await dataSource.query('COMMIT');
+  } catch (error) {
+    // "no transaction is active" when SQLite rolled back already: nothing more to undo.
+    await dataSource.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+  return result;
+}
+
 /** How many alerts the last ANALYZE saw (the first number of an index's stat1 row), if any did. */
 async function analyzedAlertRows(dataSource: DataSource): Promise<number | undefined> {
   const [table] = await dataSource.query<Array<{ name: string }>>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'");

@@ -1,4 +1,5 @@
-import { type DataSource, In } from 'typeorm';
+import { type DataSource, In, type Repository } from 'typeorm';
+import { inSqliteTransaction } from './database';
 import { DeliveryRecord } from './delivery.entity';
 import type { StoreLock } from './store-lock';
 
@@ -113,8 +114,7 @@ export class DeliveriesRepository {
     const { delivered, dead, retries, released } = outcomes;
     if (delivered.length === 0 && dead.length === 0 && retries.length === 0 && (released?.ids.length ?? 0) === 0) return;
     await this.lock.run(() =>
-      this.dataSource.transaction(async (manager) => {
-        const repository = manager.getRepository(DeliveryRecord);
+      this.inTransaction(async (repository) => {
         if (delivered.length > 0) await repository.delete({ id: In([...delivered]) });
         // Each outcome also ends the claim (PostgreSQL).
         if (released && released.ids.length > 0) await repository.update({ id: In([...released.ids]), state: 'pending' }, { nextAttemptAt: released.at, claimedBy: null });
@@ -122,6 +122,12 @@ export class DeliveriesRepository {
         for (const { id, attempts, next, reason } of retries) await repository.update({ id }, { attempts, nextAttemptAt: next, lastError: reason === '' ? null : reason, claimedBy: null });
       }),
     );
+  }
+
+  /** Runs `work` in one transaction: PostgreSQL's through TypeORM, SQLite's on its one connection (inSqliteTransaction). */
+  private inTransaction(work: (repository: Repository<DeliveryRecord>) => Promise<void>): Promise<void> {
+    if (this.postgres) return this.dataSource.transaction((manager) => work(manager.getRepository(DeliveryRecord)));
+    return inSqliteTransaction(this.dataSource, () => work(this.dataSource.getRepository(DeliveryRecord)));
   }
 
   /** Outbox rows per output and state. */

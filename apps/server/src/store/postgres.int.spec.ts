@@ -73,4 +73,21 @@ describe('PostgreSQL store', () => {
     const metrics = await (await fetch(`${server.mainUrl}/metrics`)).text();
     expect(metrics).toMatch(/peregrine_store_size_bytes [1-9]/);
   });
+
+  // Found by the fuzz suites: each of these was acknowledged and then refused by PostgreSQL
+  // (holding up the indexing of every later alert), answered 503 for its whole batch, or 500.
+  it('refuses up front what the table cannot hold, stores U+0000 as U+FFFD, and reads any parameter', async () => {
+    const post = (changes: Record<string, JsonValue>): Promise<Response> =>
+      fetch(`${server.compatUrl}/?cluster=pg-odd`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stringifyJson({ ...(parseJson(alertText) as Record<string, JsonValue>), ...changes }) });
+    const refused = await post({ rule: 'r'.repeat(513) });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('INVALID_FIELD: rule is longer than the store keeps (512 characters, 1024 bytes of UTF-8)');
+    expect((await post({ time: '9999-12-31T23:59:59Z' })).status).toBe(400);
+    expect((await post({ rule: 'nul\u0000rule', output: 'out\u0000put \uD800', hostname: 'h\u0000' })).status).toBe(200);
+    const page = (await (await fetch(`${server.mainUrl}/api/v1/alerts?cluster=pg-odd&rule=${encodeURIComponent('nul\u0000rule')}`)).json()) as { total: number; results: Array<{ rule: string; output: string; hostname: string }> };
+    expect(page.total).toBe(1);
+    expect(page.results[0]).toMatchObject({ rule: 'nul\uFFFDrule', output: 'out\uFFFDput \uFFFD', hostname: 'h\uFFFD' });
+    expect((await fetch(`${server.mainUrl}/api/v1/alerts/export?q=${encodeURIComponent('\u0000')}`)).status).toBe(200);
+    expect((await fetch(`${server.mainUrl}/api/v1/alerts/%00`)).status).toBe(404);
+  });
 });

@@ -6,7 +6,8 @@ import { type DatabaseSettings, openDatabase } from './database';
 import { DeliveriesRepository } from './deliveries.repository';
 import { ReplicasRepository } from './replicas.repository';
 import { type IndexerObserver, type IndexerSettings, StoreIndexer } from './store-indexer';
-import { StoreLock } from './store-lock';
+import { isLockedByAnotherProcess } from './store-errors';
+import { type LockedOutPolicy, StoreLock } from './store-lock';
 
 /**
  * The store, opened once: the database (schema migrated) and one repository per table family.
@@ -28,7 +29,7 @@ export class Store {
 
   static async open(settings: DatabaseSettings, indexing: { settings: IndexerSettings; observer: IndexerObserver; clock: { nowMs(): number; monotonicSeconds(): number } }): Promise<Store> {
     const dataSource = await openDatabase(settings);
-    const lock = new StoreLock();
+    const lock = settings.driver === 'sqlite' ? new StoreLock(sqliteLockedOutPolicy(dataSource, settings.busyTimeoutMs, indexing.clock)) : new StoreLock();
     const deliveries = new DeliveriesRepository(dataSource, lock);
     const alerts = await AlertsRepository.open(dataSource, deliveries, lock, settings.driver === 'sqlite' ? { sqlitePath: settings.path, synchronous: settings.synchronous, busyTimeoutMs: settings.busyTimeoutMs } : {});
     const indexer = new StoreIndexer(alerts, indexing.clock, indexing.settings, indexing.observer);
@@ -41,4 +42,20 @@ export class Store {
     this.alerts.close();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
+}
+
+/** While another process holds the write lock, a probe waits this long for it instead of the whole busy timeout. */
+const PROBE_BUSY_TIMEOUT_MS = 100;
+
+/** SQLite: a write that waited the busy timeout in vain makes later writes fail at once, one probe a second (StoreLock). */
+function sqliteLockedOutPolicy(dataSource: DataSource, busyTimeoutMs: number, clock: { nowMs(): number }): LockedOutPolicy {
+  return {
+    isLockedOut: isLockedByAnotherProcess,
+    probeIntervalMs: 1000,
+    // Reads share the connection and its busy timeout; in WAL mode they do not need the write lock.
+    changed: async (lockedOut) => {
+      await dataSource.query(`PRAGMA busy_timeout = ${lockedOut ? Math.min(PROBE_BUSY_TIMEOUT_MS, busyTimeoutMs) : busyTimeoutMs}`);
+    },
+    nowMs: () => clock.nowMs(),
+  };
 }

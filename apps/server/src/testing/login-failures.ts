@@ -13,6 +13,13 @@ export class InMemoryLoginFailures implements LoginFailureLog {
     this.failures.set(client, [...(this.failures.get(client) ?? []), atMs]);
   }
 
+  async admitAttempt(client: string, atMs: number, sinceMs: number, maxFailures: number): Promise<number[] | undefined> {
+    const recent = await this.failuresSince(client, sinceMs);
+    if (recent.length >= maxFailures) return recent;
+    await this.recordFailure(client, atMs, sinceMs);
+    return undefined;
+  }
+
   async forgetFailures(client: string): Promise<void> {
     this.failures.delete(client);
   }

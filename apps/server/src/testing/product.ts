@@ -43,8 +43,12 @@ export interface Product {
   output: () => string;
 }
 
-/** Same as bench/processes.ts's startPeregrine, but keeps the child's output instead of inheriting stderr. */
-export async function startPeregrine(env: Readonly<Record<string, string>>, timeoutMs = 20_000): Promise<Product> {
+/**
+ * Same as bench/processes.ts's startPeregrine, but keeps the child's output instead of inheriting
+ * stderr: its last 64 KiB, or with `keepAllOutput` every byte of stdout and stderr (a test that
+ * reads every log line).
+ */
+export async function startPeregrine(env: Readonly<Record<string, string>>, timeoutMs = 20_000, options: { keepAllOutput?: boolean } = {}): Promise<Product> {
   const child = spawn(process.execPath, [join(root, 'apps/server/bin/peregrine.js'), 'serve'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: productEnv(env),
@@ -52,7 +56,7 @@ export async function startPeregrine(env: Readonly<Record<string, string>>, time
   // The last 64 KiB of output: enough to explain a failure, bounded under load.
   let output = '';
   const keep = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-65_536);
+    output = options.keepAllOutput ? output + chunk.toString('utf8') : (output + chunk.toString('utf8')).slice(-65_536);
   };
   child.stderr?.on('data', keep);
   const lines = createInterface({ input: child.stdout });
@@ -97,12 +101,18 @@ export class Sink {
   readonly bodies: string[] = [];
   private server: Server | undefined;
   port = 0;
+  /** Set to answer this status instead (a sink that is down); bodies it refuses are not recorded. */
+  failWith: number | undefined;
 
   async start(): Promise<void> {
     this.server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
+        if (this.failWith !== undefined) {
+          response.writeHead(this.failWith).end();
+          return;
+        }
         this.bodies.push(Buffer.concat(chunks).toString('utf8'));
         response.writeHead(200).end();
       });
@@ -172,20 +182,20 @@ export interface AlertPageBody {
   nextCursor: string | null;
 }
 
-export async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url);
+export async function getJson<T>(url: string, headers: Readonly<Record<string, string>> = {}): Promise<T> {
+  const response = await fetch(url, { headers });
   const text = await response.text();
   if (response.status !== 200) throw new Error(`GET ${url}: ${response.status} ${text}`);
   return JSON.parse(text) as T;
 }
 
-/** Every stored alert's seq, paging newest first with the cursor (bounded). */
-export async function storedSeqs(mainUrl: string): Promise<{ seqs: string[]; total: number }> {
+/** Every stored alert's seq, paging newest first with the cursor (bounded); `headers` e.g. a session cookie. */
+export async function storedSeqs(mainUrl: string, headers: Readonly<Record<string, string>> = {}): Promise<{ seqs: string[]; total: number }> {
   const seqs: string[] = [];
   let cursor: string | null = null;
   let total = 0;
   for (let pages = 0; pages < 1_000; pages++) {
-    const page: AlertPageBody = await getJson<AlertPageBody>(`${mainUrl}/api/v1/alerts?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const page: AlertPageBody = await getJson<AlertPageBody>(`${mainUrl}/api/v1/alerts?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, headers);
     total = page.total;
     for (const alert of page.results) {
       const seq = seqOf(alert);

@@ -34,6 +34,8 @@ export function sendError(reply: FastifyReply, exception: unknown, logger: AppLo
   const coded = toPeregrineError(exception);
   if (coded) {
     const { status, retryAfterSeconds } = replyFor(coded);
+    // A driver's error answered as STORE_UNAVAILABLE: keep its cause in the log.
+    if (coded !== exception && status >= 500) logger.warn({ code: coded.code, err: exception }, coded.message);
     if (retryAfterSeconds) reply.header('Retry-After', String(retryAfterSeconds));
     return reply.code(status).type('application/json').send({ statusCode: status, code: coded.code, message: coded.message } satisfies ErrorBody);
   }

@@ -1,4 +1,5 @@
 import { httpStatusOf, PeregrineError } from '../common/errors';
+import { isLockedByAnotherProcess, isStoreUnavailable } from '../store/store-errors';
 
 interface FastifyLikeError {
   code?: string;
@@ -20,8 +21,20 @@ export function toPeregrineError(error: unknown): PeregrineError | undefined {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new PeregrineError('BODY_NOT_JSON', 'Content-Length does not match the body');
     default:
-      return undefined;
+      return storeUnavailable(error);
   }
+}
+
+/**
+ * A statement the store could not run for now (locked by another process, its disk full, its
+ * server unreachable) is a 503 the client retries, never a 500: nothing was done, and the
+ * request was not at fault.
+ */
+function storeUnavailable(error: unknown): PeregrineError | undefined {
+  if (!isStoreUnavailable(error)) return undefined;
+  return isLockedByAnotherProcess(error)
+    ? new PeregrineError('STORE_UNAVAILABLE', 'the store is locked by another process; retry shortly', 1)
+    : new PeregrineError('STORE_UNAVAILABLE', 'the store cannot be written or read right now (disk full or unreachable); retry shortly', 5);
 }
 
 export interface ErrorReply {

@@ -86,6 +86,19 @@ export function parseRfc3339(text: string): EventTime | undefined {
   return { seconds, nanos };
 }
 
+/**
+ * Falco's event times are 64-bit nanoseconds since the epoch, and so are Peregrine's stored
+ * ones: 1677-09-21T00:12:43.145224192Z to 2262-04-11T23:47:16.854775807Z. Go parses years
+ * 0000-9999, but a time outside this range has no evt.time (and formats as a negative year).
+ */
+export const NANOSECOND_TIME_RANGE = '1677-09-21T00:12:43.145224192Z to 2262-04-11T23:47:16.854775807Z';
+
+export function isWithinNanosecondRange(time: EventTime): boolean {
+  // -2^63 ns = -9223372037 s + 145224192 ns; 2^63 - 1 ns = 9223372036 s + 854775807 ns (exact as numbers).
+  if (time.seconds < -9_223_372_037 || (time.seconds === -9_223_372_037 && time.nanos < 145_224_192)) return false;
+  return time.seconds < 9_223_372_036 || (time.seconds === 9_223_372_036 && time.nanos <= 854_775_807);
+}
+
 function pad(value: number, width: number): string {
   return String(value).padStart(width, '0');
 }

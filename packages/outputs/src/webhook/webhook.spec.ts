@@ -71,6 +71,12 @@ describe('webhook config', () => {
     expect(problems).toEqual(['webhook.customheaders (env WEBHOOK_CUSTOMHEADERS): "Authorization…" must be written key:value with exactly one colon']);
   });
 
+  it('names a pair without a colon by its place, since all of it may be the secret (found by the config fuzz suite)', () => {
+    const problems = [...parseOutputsConfig({}, { WEBHOOK_ADDRESS: URL, WEBHOOK_CUSTOMHEADERS: 'X-Team:core,Bearer s3cret-token' }).problems, ...parseOutputsConfig({ webhook: { address: URL, customheaders: 's3cret-token' } }, {}).problems];
+    expect(problems).toEqual(['webhook.customheaders (env WEBHOOK_CUSTOMHEADERS): pair 2 has no colon: it must be written key:value', 'webhook.customheaders: pair 1 has no colon: it must be written key:value']);
+    expect(problems.join('\n')).not.toContain('s3cret');
+  });
+
   it('refuses methods other than POST and PUT', () => {
     expect(parseOutputsConfig({ webhook: { address: URL, method: 'PATCH' } }, {}).problems).toEqual(['webhook.method: must be one of post, put']);
   });
