@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { expect, type Page, test } from '@playwright/test';
-import { urls, webhookPort } from '../playwright.config';
+import { subPathUrls, urls, webhookPort } from '../playwright.config';
 
 /**
  * The receiver the product's webhook output points at (WEBHOOK_ADDRESS in playwright.config.ts):
@@ -99,6 +99,50 @@ test('the Outputs page shows a failing webhook with its dead letter, and replayi
   await expect(card.getByTestId('output-last-success')).not.toHaveText('never');
   await expect(card.getByRole('button', { name: 'Replay dead letters' })).toBeDisabled();
   await attachScreenshot(page, 'outputs-page-replayed');
+});
+
+test.describe('adding an output', () => {
+  test.use({ permissions: ['clipboard-read', 'clipboard-write'] });
+
+  test('with no output configured, the Outputs page shows a minimal example of each type, to copy as env variables or YAML', async ({ page }) => {
+    // The sub-path server (playwright.config.ts) has no output.
+    await page.goto(`${subPathUrls.main}/peregrine/outputs`);
+    await expect(page.getByRole('heading', { name: 'Outputs', exact: true })).toBeVisible();
+    await expect(page.getByTestId('outputs-summary')).toHaveText('0 outputs');
+    await expect(page.getByRole('heading', { name: 'Add an output' })).toBeVisible();
+    const types = page.getByRole('group', { name: 'Output types' });
+    await expect(types.getByRole('button', { name: 'Slack', exact: true })).toHaveAttribute('aria-pressed', 'true');
+    const env = page.getByRole('figure', { name: 'Environment variables' });
+    const yaml = page.getByRole('figure', { name: 'YAML (config file)' });
+    await expect(env.locator('pre')).toHaveText('SLACK_WEBHOOKURL=https://hooks.slack.com/services/XXX');
+    await expect(yaml.locator('pre')).toHaveText('slack:\n  webhookurl: https://hooks.slack.com/services/XXX\n');
+    await expect(page.getByText('SLACK_WEBHOOKURL is a secret')).toBeVisible();
+
+    await types.getByRole('button', { name: 'AWS SQS', exact: true }).click();
+    await expect(types.getByRole('button', { name: 'AWS SQS', exact: true })).toHaveAttribute('aria-pressed', 'true');
+    await expect(env.locator('pre')).toHaveText('AWS_SQS_URL=https://sqs.us-east-1.amazonaws.com/123456789012/falco-alerts');
+    await expect(yaml.locator('pre')).toHaveText('aws:\n  sqs:\n    url: https://sqs.us-east-1.amazonaws.com/123456789012/falco-alerts\n');
+    await expect(page.getByText('packages/outputs/README.md#aws-sqs')).toBeVisible();
+
+    await types.getByRole('button', { name: 'SMTP (e-mail)', exact: true }).click();
+    await yaml.getByRole('button', { name: 'Copy YAML (config file)' }).click();
+    await expect(yaml.getByRole('status')).toHaveText('Copied');
+    expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe('smtp:\n  hostport: smtp.example.com:587\n  from: falco@example.com\n  to: security@example.com\n');
+    await env.getByRole('button', { name: 'Copy Environment variables' }).click();
+    await expect(env.getByRole('status')).toHaveText('Copied');
+    expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe('SMTP_HOSTPORT=smtp.example.com:587\nSMTP_FROM=falco@example.com\nSMTP_TO=security@example.com');
+    await attachScreenshot(page, 'outputs-page-none-configured');
+  });
+
+  test('with outputs configured, the same examples are folded under the cards', async ({ page }) => {
+    await page.goto('outputs');
+    await expect(page.getByRole('article', { name: 'webhook' })).toBeVisible();
+    const fold = page.getByText('Add an output', { exact: true });
+    await expect(page.getByRole('group', { name: 'Output types' })).toHaveCount(0);
+    await fold.click();
+    await page.getByRole('group', { name: 'Output types' }).getByRole('button', { name: 'Grafana Loki', exact: true }).click();
+    await expect(page.getByRole('figure', { name: 'Environment variables' }).locator('pre')).toHaveText('LOKI_HOSTPORT=http://loki:3100');
+  });
 });
 
 /** The value of one of the webhook card's figures (queue depth, delivered, dead letters, ...). */

@@ -59,7 +59,8 @@ test('the Rules page lists the rules in force; a broken rules file shows its err
   await expect(fixtureRow).toContainText('k8s_audit');
   await expect(fixtureRow).toContainText('Notice');
   await expect(fixtureRow).toContainText('e2e');
-  await expect(fixtureRow).toContainText(`${join(rulesDir, 'e2e_rules.yaml')}:4`);
+  // The file's base name and line; the full path is the tooltip (it is the same folder on every row).
+  await expect(fixtureRow.getByTitle(`${join(rulesDir, 'e2e_rules.yaml')}:4`, { exact: true })).toHaveText('e2e_rules.yaml:4');
   await expect(table.getByRole('row').filter({ hasText: 'Create Privileged Pod' })).toBeVisible();
   await expect(page.getByTestId('rules-load-state')).toHaveText('OK');
 
@@ -145,6 +146,36 @@ test('the rule editor finds a match on a recent audit event, and underlines the 
   await expect(result).toContainText('The rules do not load (1 error); the event was not evaluated.');
   await expect(result.getByRole('list', { name: 'Test errors' })).toContainText('UNKNOWN_FIELD');
   await expect(result.getByTestId('problem-span')).toHaveText('ka.target.subresourcee');
+});
+
+test('a rule unfolds across the whole table; the editor’s Test button is on screen with its text boxes at 1280×720', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.goto('rules');
+  const table = page.getByRole('table', { name: 'Rules' });
+  const toggle = table.getByRole('button', { name: FIXTURE_RULE, exact: true });
+  await expect(toggle).toHaveAttribute('aria-expanded', 'false');
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-expanded', 'true');
+  const detail = page.locator(`[id="${await toggle.getAttribute('aria-controls')}"]`);
+  await expect(detail).toContainText('Description');
+  await expect(detail).toContainText('Condition');
+  await expect(detail).toContainText('Output');
+  await expect(detail).toContainText(`${join(rulesDir, 'e2e_rules.yaml')}:4`);
+  // One cell over all the columns, as wide as the table, not squeezed into the Name column.
+  await expect(detail.getByRole('cell')).toHaveAttribute('colspan', String(await table.getByRole('columnheader').count()));
+  const tableBox = await table.boundingBox();
+  const detailBox = await detail.getByRole('cell').boundingBox();
+  expect(detailBox?.width).toBeGreaterThan((tableBox?.width ?? 0) * 0.95);
+  await expect(detail.locator('pre').first()).toHaveCSS('white-space', 'pre-wrap');
+  await toggle.click();
+  await expect(detail).toHaveCount(0);
+
+  await page.getByRole('button', { name: 'Open the rule editor' }).click();
+  const editor = page.getByRole('region', { name: 'Try a rule' });
+  await expect(editor.getByLabel('Rules (YAML)')).toBeInViewport();
+  await expect(editor.getByLabel('Audit event (JSON)')).toBeInViewport();
+  await expect(editor.getByRole('button', { name: 'Test', exact: true })).toBeInViewport();
+  await attachScreenshot(page, 'rules-editor-1280x720');
 });
 
 async function fixtureRuleMatches(page: Page): Promise<number> {

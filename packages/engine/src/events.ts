@@ -7,7 +7,7 @@
 import { EVENT_ERROR_CODES, type EventErrorCode } from './errors';
 import { EventContext } from './fields/field';
 import { isObject } from './fields/json';
-import { isWithinNanosecondRange, NANOSECOND_TIME_RANGE, parseRfc3339 } from './fields/time';
+import { isWithinNanosecondRange, NANOSECOND_TIME_RANGE, parseRfc3339 } from './time';
 
 export interface EventError {
   /** Index of the offending element in the body (top-level array index, EventList item index, or 0). */

@@ -1,4 +1,21 @@
 export * from './priority';
+export {
+  parseRfc3339,
+  formatRfc3339Nano,
+  formatOffset,
+  civilTime,
+  formatCivil,
+  trimmedFraction,
+  unixNanosOf,
+  unixTimeFromNanos,
+  isWithinNanosecondRange,
+  NANOSECOND_TIME_RANGE,
+  MIN_UNIX_NANOS,
+  MAX_UNIX_NANOS,
+  type UnixTime,
+  type Rfc3339Time,
+  type CivilTime,
+} from './time';
 export type { FalcoAlert, EngineAlert, OutputFieldValue } from './alert';
 export { loadRules, DEFAULT_LOAD_LIMITS, type LoadOptions, type LoadResult, type RulesFile } from './load';
 export { Ruleset, type RuleInfo, type EvaluateOptions, type RulesetStats } from './ruleset';

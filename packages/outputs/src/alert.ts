@@ -1,7 +1,7 @@
 import type { FalcoAlert, Priority } from '@peregrine/engine';
 import { priorityValue } from '@peregrine/engine';
 import { compareGoStrings, type GoStruct, goSortStrings, goStruct } from './go/json';
-import { goRfc3339Nano, parseRfc3339 } from './go/time';
+import { goRfc3339Nano, parseAlertTime } from './go/time';
 
 /**
  * What the dispatcher hands to an output: the stored, enriched Falco alert (uuid, sorted tags,
@@ -35,7 +35,7 @@ export function passesMinimumPriority(alert: Pick<FalcoAlert, 'priority' | 'rule
 
 /** The alert time as Go marshals a `time.Time` decoded from it (RFC 3339, trimmed nanoseconds). */
 export function goAlertTime(alert: Pick<FalcoAlert, 'time'>): string {
-  return goRfc3339Nano(parseRfc3339(alert.time));
+  return goRfc3339Nano(parseAlertTime(alert.time));
 }
 
 /**

@@ -38,6 +38,12 @@ export interface ConfigKey<T = unknown> {
   readonly values?: readonly string[];
   /** A Peregrine addition falcosidekick does not have (README marks these). */
   readonly peregrine?: boolean;
+  /**
+   * A placeholder value for the copyable examples (the dashboard's Outputs page): it shows the
+   * form a value takes and is never a real secret (secret keys' placeholders carry `XXX`).
+   * Set on the keys an output's minimal example needs (`enabledBy` and `requires`).
+   */
+  readonly example?: string;
 }
 
 export type ConfigKeys = Readonly<Record<string, ConfigKey>>;
@@ -50,6 +56,7 @@ interface KeyOptions<T> {
   readonly default?: T;
   readonly secret?: SecretKind;
   readonly peregrine?: boolean;
+  readonly example?: string;
 }
 
 const isAbsent = (v: unknown): boolean => v === undefined || v === null;
@@ -73,6 +80,7 @@ function makeKey<T>(kind: ConfigKeyKind, schema: z.ZodType<T>, options: KeyOptio
     description: options.description,
     defaultValue: options.default,
     ...(options.peregrine ? { peregrine: true } : {}),
+    ...(options.example !== undefined ? { example: options.example } : {}),
     ...extra,
   };
 }

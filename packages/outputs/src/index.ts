@@ -2,6 +2,7 @@
 // sample alerts) are in `src/testing/index.ts`, kept out of this entry so production code never
 // loads vitest or the fake servers.
 export { type OutputAlert, passesMinimumPriority, TEST_RULE, falcoPayload } from './alert';
+export { type CompiledTemplate, compileGoTemplate, compileOutputFieldsTemplate, TemplateError } from './go/template';
 export {
   type Clock,
   type GlobalSettings,
@@ -25,6 +26,7 @@ export {
 export { type ConfigKey, type ConfigKeys, commonKeys, envName, key } from './config';
 export { type Env, type OutputsConfigResult, maskedConfig } from './instances';
 export { OUTPUTS, outputDefinition, parseOutputsConfig } from './registry';
+export { type ExampleKey, type OutputExample, outputExample, outputExamples } from './examples';
 export {
   type HttpRequestSpec,
   type HttpResponse,

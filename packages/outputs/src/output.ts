@@ -96,6 +96,14 @@ export interface OutputSpec<K extends ConfigKeys, P> {
   /** Setting this key enables an instance (falcosidekick's rule). */
   readonly enabledBy: keyof K & string;
   /**
+   * Keys besides `enabledBy` without which an enabled instance is refused at start-up (its
+   * `prepare` or the key's schema says so): with `enabledBy` they make the minimal example the
+   * dashboard shows. A test drops each one from that example and expects the refusal.
+   */
+  readonly requires?: ReadonlyArray<keyof K & string>;
+  /** The heading of this output's section in packages/outputs/README.md, when it is not `title`. */
+  readonly readmeHeading?: string;
+  /**
    * falcosidekick runs most outputs' `minimumpriority` through its `checkPriority`, which makes
    * `info` mean "no minimum"; for the few it skips (Discord) `info` is Informational. Default false.
    */
@@ -197,6 +205,10 @@ export interface OutputDefinition {
   /** Keys read from the parent section (`aws.region`), shared with sibling outputs; empty for top-level sections. */
   readonly sharedKeys: ConfigKeys;
   readonly enabledBy: string;
+  /** Keys besides `enabledBy` an enabled instance cannot start without (see {@link OutputSpec}). */
+  readonly requires: readonly string[];
+  /** The heading of its section in packages/outputs/README.md. */
+  readonly readmeHeading: string;
   /** `minimumpriority: info` means Informational, not "no minimum" (see {@link OutputSpec}). */
   readonly infoMinimumIsInformational?: boolean;
   prepare(
@@ -232,6 +244,9 @@ export function defineOutput<K extends ConfigKeys, P = undefined>(spec: OutputSp
   if (Object.keys(sharedKeys).length > 0 && !section.includes('.')) throw new Error(`output ${spec.type}: shared keys need a nested section (provider.service)`);
   const clash = Object.keys(sharedKeys).find((name) => name in spec.keys || name in commonKeys);
   if (clash !== undefined) throw new Error(`output ${spec.type}: shared key ${clash} is also one of its own keys`);
+  const requires: readonly string[] = spec.requires ?? [];
+  const misplaced = requires.find((name) => name === spec.enabledBy || !(name in spec.keys));
+  if (misplaced !== undefined) throw new Error(`output ${spec.type}: required key ${misplaced} must be one of its own keys other than enabledBy`);
   const keys: ConfigKeys = { ...spec.keys, ...commonKeys, ...sharedKeys };
   // The instance's config was parsed from exactly these keys, and `prepared` was produced by
   // `spec.prepare` for it, so these casts only restore types the registry erased.
@@ -250,6 +265,8 @@ export function defineOutput<K extends ConfigKeys, P = undefined>(spec: OutputSp
     ownKeys: spec.keys,
     sharedKeys,
     enabledBy: spec.enabledBy,
+    requires,
+    readmeHeading: spec.readmeHeading ?? spec.title,
     ...(spec.infoMinimumIsInformational ? { infoMinimumIsInformational: true } : {}),
     prepare: (config, globals) => (spec.prepare ? spec.prepare(config as FullConfig<K>, globals) : { prepared: undefined, issues: [] }),
     maxBatch: (config, prepared) => Math.max(1, Math.floor(spec.maxBatch(config as FullConfig<K>, prepared as P))),

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commonKeys, envName } from './config';
+import { headingAnchor, outputExample } from './examples';
 import { OUTPUTS } from './registry';
 
 // The README's key tables are written from the registry; this keeps them from drifting.
@@ -19,6 +20,14 @@ describe('README', () => {
       if (typeof spec.defaultValue === 'string' && spec.defaultValue !== '') expect(row).toContain(spec.defaultValue);
       if (spec.peregrine) expect(row).toContain('★');
     }
+  });
+
+  it.each(OUTPUTS.map((o) => [o.type, o]))('has the section %s’s examples link to', (_type, output) => {
+    const anchors = readme
+      .split('\n')
+      .filter((line) => /^#{2,3} /.test(line))
+      .map((line) => headingAnchor(line.replace(/^#+ /, '')));
+    expect(anchors).toContain(outputExample(output).docs.split('#')[1]);
   });
 
   it('documents every common key', () => {

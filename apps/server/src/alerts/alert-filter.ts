@@ -1,6 +1,6 @@
-import { parsePriority, type Priority, priorityValue } from '@peregrine/engine';
+import { MAX_UNIX_NANOS, parsePriority, type Priority, priorityValue } from '@peregrine/engine';
 import { PeregrineError } from '../common/errors';
-import { parseRfc3339 } from '../common/time';
+import { instantFromRfc3339 } from '../common/time';
 
 /** What a list, count or export of alerts is restricted to. Every part is optional; parts AND together. */
 export interface AlertFilter {
@@ -116,13 +116,11 @@ function relativeSeconds(text: string): number {
 const MAX_RELATIVE_SECONDS = 100 * 365 * 86_400;
 
 /** Times are stored as signed 64-bit nanoseconds (up to the year 2262): a later bound is no bound. */
-const MAX_TIME_NS = 2n ** 63n - 1n;
-
 function absoluteNs(name: string, text: string): bigint {
-  if (/^\d+$/.test(text)) return minBigInt(BigInt(text) * 1_000_000n, MAX_TIME_NS);
-  const instant = parseRfc3339(text);
+  if (/^\d+$/.test(text)) return minBigInt(BigInt(text) * 1_000_000n, MAX_UNIX_NANOS);
+  const instant = instantFromRfc3339(text);
   if (!instant) throw invalid(name, `"${text.slice(0, 64)}" is neither an RFC 3339 time nor milliseconds since the epoch`);
-  return instant.ns < 0n ? 0n : minBigInt(instant.ns, MAX_TIME_NS);
+  return instant.ns < 0n ? 0n : minBigInt(instant.ns, MAX_UNIX_NANOS);
 }
 
 function minBigInt(a: bigint, b: bigint): bigint {

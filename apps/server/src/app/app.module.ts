@@ -18,7 +18,7 @@ import type { AppLogger } from '../logging/logger';
 import { Metrics } from '../metrics/metrics';
 import { MetricsController } from '../metrics/metrics.controller';
 import { ErrorFilter } from '../web/error.filter';
-import { createSender, type OutputInstance, transportOptionsFor } from '@peregrine/outputs';
+import { createSender, OUTPUTS, type OutputInstance, transportOptionsFor } from '@peregrine/outputs';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -27,6 +27,7 @@ import { HttpThread, httpThreadWorkerFile } from '../delivery/http-thread';
 import { RoutingTable } from '../delivery/routing';
 import { OutputsController } from '../delivery/outputs.controller';
 import { DeliveryMetrics, OutputsService } from '../delivery/outputs.service';
+import { OutputsCatalogService } from '../delivery/outputs-catalog.service';
 import { HealthController } from '../web/health.controller';
 import { auditSettings, databaseSettings, enrichmentSettings, indexerSettings, metricsSettings, outputTlsMaterial, retentionSettings, retrySettings, rulesSettings, rulesTestLimits } from './settings';
 import { AuditController } from '../audit/audit.controller';
@@ -46,7 +47,7 @@ import { AuthController } from '../auth/auth.controller';
 import { authProviders } from '../auth/auth.providers';
 import { AboutController } from '../about/about.controller';
 import { AboutService } from '../about/about.service';
-import { VERSION } from '../cli/program';
+import { VERSION } from '../version';
 import { listenerTimeoutsOf } from '../web/listener-timeouts';
 import type { IngestAuthenticator } from '../ingest/ingest-auth';
 import { INGEST_AUTH, ingestAuthProviders } from '../ingest/ingest-auth.providers';
@@ -186,6 +187,7 @@ export class AppModule {
           useFactory: (store: Store, dispatcher: Dispatcher, clock: Clock) => new OutputsService(store.deliveries, outputs, dispatcher, clock),
           inject: [Store, Dispatcher, Clock],
         },
+        { provide: OutputsCatalogService, useFactory: () => new OutputsCatalogService(OUTPUTS) },
         {
           provide: IngestPipeline,
           useFactory: (writer: AlertWriter, store: Store, live: LiveGateway, metrics: Metrics, clock: Clock) =>

@@ -26,7 +26,7 @@ import { registerClientCertificateGate } from '../web/client-certificate-gate';
 import { recordRoutes } from '../openapi/route-catalog';
 import { type IngestAuthenticator, registerMainPortIngestAuth, urlForLog } from '../ingest/ingest-auth';
 import { INGEST_AUTH } from '../ingest/ingest-auth.providers';
-import { VERSION } from '../cli/program';
+import { VERSION } from '../version';
 
 export interface RunningServer {
   readonly app: NestFastifyApplication;

@@ -7,7 +7,7 @@ import type { DatabaseSettings } from '../store/database';
 import type { IndexerSettings } from '../store/store-indexer';
 import type { EnrichmentSettings } from '../ingest/enrichment';
 import type { MetricsSettings } from '../metrics/metrics';
-import { compileTemplatedFields } from '../ingest/go-template';
+import { compileTemplatedFields } from '../ingest/templated-fields';
 import { DEFAULT_RETRY, type RetrySettings } from '../delivery/retry-policy';
 import { type LoadOptions, parsePriority } from '@peregrine/engine';
 import type { AuditIngestSettings } from '../audit/audit-ingest.service';

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { type EngineAlert, EVENT_ERROR_CODES, extractEvents } from '@peregrine/engine';
 import { jsonTextDepth, MAX_EVENT_DEPTH, nestsDeeperThan } from './event-depth';
 import type { Clock } from '../common/clock';
-import { PeregrineError } from '../common/errors';
-import { parseRfc3339 } from '../common/time';
+import { type AuditItemErrorCode, PeregrineError } from '../common/errors';
+import { instantFromRfc3339 } from '../common/time';
 import type { IngestPipeline } from '../ingest/ingest-pipeline';
 import type { RulesService } from '../rules/rules.service';
 import type { AuditMetrics } from './audit-metrics';
@@ -17,9 +17,12 @@ export interface AuditIngestSettings {
 }
 
 /** One item of the body that was not stored, by its index in `items` (0 for a single Event). */
-export interface AuditItemError {
+export interface AuditItemError extends AuditItemProblem {
   index: number;
-  code: string;
+}
+
+interface AuditItemProblem {
+  code: AuditItemErrorCode;
   message: string;
 }
 
@@ -98,7 +101,7 @@ export class AuditIngestService {
   }
 
   private async store(alert: EngineAlert, cluster: string, auditId: string, stage: string): Promise<void> {
-    const time = parseRfc3339(alert.time);
+    const time = instantFromRfc3339(alert.time);
     if (time === undefined) throw new Error(`engine produced an unreadable time ${alert.time}`);
     await this.alerts.ingestProduced(
       {
@@ -154,13 +157,13 @@ export class AuditIngestService {
   }
 }
 
-const DEPTH_PROBLEM = { code: 'EVENT_TOO_DEEP', message: `audit event nests objects more than ${MAX_EVENT_DEPTH} levels deep` };
+const DEPTH_PROBLEM: AuditItemProblem = { code: 'EVENT_TOO_DEEP', message: `audit event nests objects more than ${MAX_EVENT_DEPTH} levels deep` };
 
-function sizeProblem(bytes: number, maxBytes: number): { code: string; message: string } | undefined {
+function sizeProblem(bytes: number, maxBytes: number): AuditItemProblem | undefined {
   return bytes > maxBytes ? { code: 'EVENT_TOO_LARGE', message: `audit event is ${bytes} bytes, more than the limit of ${maxBytes} (peregrine.audit.max_event_bytes)` } : undefined;
 }
 
-function itemProblem(item: unknown): { code: string; message: string } | undefined {
+function itemProblem(item: unknown): AuditItemProblem | undefined {
   if (!isObject(item) || item['kind'] !== 'Event') return { code: 'NOT_AN_AUDIT_EVENT', message: `${EVENT_ERROR_CODES.NOT_AN_AUDIT_EVENT}: the item is not an Event (kind ${describeKind(item)})` };
   const missing = REQUIRED_STRINGS.filter((key) => typeof item[key] !== 'string' || item[key] === '');
   if (missing.length > 0) return { code: 'MISSING_FIELD', message: `audit event lacks ${missing.join(', ')}` };

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { PeregrineError } from '../common/errors';
+import { type ErrorCode, PeregrineError } from '../common/errors';
 import { clusterOf } from '../ingest/cluster';
 import { type IngestAuthenticator, ingestAuthHook, ingestClusterOf } from '../ingest/ingest-auth';
 import type { AppLogger } from '../logging/logger';
-import { replyFor, toPeregrineError } from '../web/http-errors';
+import { type ErrorBody, replyWithError } from '../web/error-responder';
 import type { AuditIngestService } from './audit-ingest.service';
 import type { AuditMetrics } from './audit-metrics';
 
@@ -29,27 +29,35 @@ export async function registerAuditRoutes(fastify: FastifyInstance, audit: Audit
   await fastify.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.maxBodyBytes }, (_request, body, done) => done(null, body));
-    scope.setErrorHandler((error, _request, reply) => replyError(reply, error, metrics, logger, options.maxBodyBytes));
+    const replyError = (reply: FastifyReply, error: unknown): FastifyReply =>
+      replyWithError(reply, error, {
+        logger,
+        listener: 'the audit webhook',
+        warnOnEveryServerError: true,
+        countRejection: (code) => metrics.eventsRejected.inc({ reason: code }),
+        explain: (coded) => (coded.code === 'BODY_TOO_LARGE' ? new PeregrineError('BODY_TOO_LARGE', `request body is larger than ${options.maxBodyBytes} bytes (peregrine.audit.max_body_bytes); lower --audit-webhook-batch-max-size`) : coded),
+      });
+    scope.setErrorHandler((error, _request, reply) => replyError(reply, error));
     // Every route of this scope is the webhook; registered only when on, so with it off no hook runs.
-    if (options.auth) scope.addHook('onRequest', ingestAuthHook(options.auth, () => true, (reply, error) => replyError(reply, error, metrics, logger, options.maxBodyBytes)));
+    if (options.auth) scope.addHook('onRequest', ingestAuthHook(options.auth, () => true, replyError));
 
     const handle = async (request: FastifyRequest<{ Params: { cluster?: string } }>, reply: FastifyReply): Promise<FastifyReply> => {
       if (request.method !== 'POST') {
         metrics.eventsRejected.inc({ reason: 'METHOD_NOT_ALLOWED' });
-        return reply.code(405).header('Allow', 'POST').send({ statusCode: 405, code: 'METHOD_NOT_ALLOWED', message: `${request.method} is not allowed: the audit webhook takes POST` });
+        return reply.code(405).header('Allow', 'POST').send({ statusCode: 405, code: 'METHOD_NOT_ALLOWED', message: `${request.method} is not allowed: the audit webhook takes POST` } satisfies ErrorBody);
       }
       const contentType = request.headers['content-type'] ?? '';
       // The k8saudit plugin's rule: the type must mention application/json, else 400.
       if (!contentType.toLowerCase().includes('application/json')) {
         metrics.eventsRejected.inc({ reason: 'UNSUPPORTED_CONTENT_TYPE' });
-        return reply.code(400).send({ statusCode: 400, code: 'UNSUPPORTED_CONTENT_TYPE', message: `Content-Type must be application/json, not "${contentType.slice(0, 100)}"` });
+        return reply.code(400).send({ statusCode: 400, code: 'UNSUPPORTED_CONTENT_TYPE', message: `Content-Type must be application/json, not "${contentType.slice(0, 100)}"` } satisfies ErrorBody);
       }
       const result = await audit.ingest(Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0), ingestClusterOf(options.auth, request, clusterFrom));
       if (result.errors.length === 0) return reply.code(200).send({ cluster: result.cluster, received: result.received, alerts: result.alerts });
       const rejected = result.errors.length;
       return reply.code(400).send({
         statusCode: 400,
-        code: 'INVALID_AUDIT_EVENTS',
+        code: 'INVALID_AUDIT_EVENTS' satisfies ErrorCode,
         message: `${rejected} of ${result.received} audit event${result.received === 1 ? '' : 's'} rejected (first: item ${result.errors[0]?.index}: ${result.errors[0]?.message}); the other ${result.evaluated} were evaluated and their ${result.alerts} alert${result.alerts === 1 ? '' : 's'} stored`,
         cluster: result.cluster,
         received: result.received,
@@ -77,18 +85,4 @@ function clusterFrom(request: FastifyRequest<{ Params: { cluster?: string } }>):
     return fromPath;
   }
   return clusterOf(request);
-}
-
-function replyError(reply: FastifyReply, raw: unknown, metrics: AuditMetrics, logger: AppLogger, maxBodyBytes: number): FastifyReply {
-  const error = toPeregrineError(raw);
-  if (!error) {
-    logger.error({ err: raw }, 'unexpected error on the audit webhook');
-    return reply.code(500).send({ statusCode: 500, code: 'INTERNAL', message: 'internal error' });
-  }
-  const shown = error.code === 'BODY_TOO_LARGE' ? new PeregrineError('BODY_TOO_LARGE', `request body is larger than ${maxBodyBytes} bytes (peregrine.audit.max_body_bytes); lower --audit-webhook-batch-max-size`) : error;
-  if (!(raw instanceof PeregrineError)) metrics.eventsRejected.inc({ reason: shown.code });
-  const { status, retryAfterSeconds } = replyFor(shown);
-  if (retryAfterSeconds) reply.header('Retry-After', String(retryAfterSeconds));
-  if (status >= 500) logger.warn({ code: shown.code }, shown.message);
-  return reply.code(status).send({ statusCode: status, code: shown.code, message: shown.message });
 }

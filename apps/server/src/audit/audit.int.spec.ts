@@ -151,7 +151,8 @@ describe('POST /k8s-audit with the shipped rules', () => {
 
   it('refuses by index an event whose stageTimestamp 64-bit nanoseconds do not hold, instead of answering 500 (found by the fuzz suite)', async () => {
     // The first became the year -1, the second Go's zero time: both made an alert time the store could not read.
-    const stamps = ['0000-01-01T00:30:00+01:00', '0000-12-31T00:00:60-23:59', '9999-12-31T23:59:59Z'];
+    // (The fuzz suite found the second as 0000-12-31T00:00:60-23:59; Go refuses a leap second, and so does the parser now.)
+    const stamps = ['0000-01-01T00:30:00+01:00', '0000-12-31T00:01:00-23:59', '9999-12-31T23:59:59Z'];
     const answer = await postAudit(`${server.mainUrl}/k8s-audit/far-times`, eventList([...stamps.map((stamp) => ({ ...privilegedPod(), auditID: `far-${stamp}`, stageTimestamp: stamp })), { ...privilegedPod(), auditID: 'near' }]));
     expect(answer.status).toBe(400);
     expect(answer.body).toMatchObject({ code: 'INVALID_AUDIT_EVENTS', received: 4, alerts: 1, errors: stamps.map((_, index) => ({ index, code: 'INVALID_EVENT_TIME', message: expect.stringContaining('is outside 1677-09-21T00:12:43.145224192Z to 2262-04-11T23:47:16.854775807Z') as unknown })) });

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import { PeregrineError } from '../common/errors';
 import type { AppLogger } from '../logging/logger';
-import { sendError } from '../web/error.filter';
+import { replyWithError } from '../web/error-responder';
 import { requiresSession } from './access-policy';
 import type { AuthService } from './auth.service';
 import type { LiveSessions, LiveSocket } from './live-sessions';
@@ -27,17 +27,17 @@ export function registerAccessControl(fastify: FastifyInstance, auth: AuthServic
       if ((await auth.authenticate(sessionTokensOf(request.headers))) !== undefined) return;
     } catch (error) {
       logger.error({ code: 'STORE_UNAVAILABLE', err: error }, 'session check failed');
-      return sendError(reply, new PeregrineError('STORE_UNAVAILABLE', 'sessions cannot be checked right now', 1), logger);
+      return replyWithError(reply, new PeregrineError('STORE_UNAVAILABLE', 'sessions cannot be checked right now', 1), { logger });
     }
     if (request.headers.authorization !== undefined) {
       try {
         if ((await auth.authenticateBasic(request.headers.authorization, request.ip)) !== undefined) return;
       } catch (error) {
         // INVALID_CREDENTIALS or TOO_MANY_ATTEMPTS; no WWW-Authenticate, so browsers never pop a password dialog.
-        return sendError(reply, error, logger);
+        return replyWithError(reply, error, { logger });
       }
     }
-    return sendError(reply, new PeregrineError('UNAUTHENTICATED', 'sign in first (POST api/v1/auth/login, or HTTP Basic for scripts)'), logger);
+    return replyWithError(reply, new PeregrineError('UNAUTHENTICATED', 'sign in first (POST api/v1/auth/login, or HTTP Basic for scripts)'), { logger });
   });
 }
 

@@ -4,8 +4,8 @@ import { ConfigError, loadConfig } from '../config/config.loader';
 import { createLogger, prettyDestination, prettyLogs } from '../logging/logger';
 import { maskedEffectiveConfig } from '../about/masked-config';
 import { outputsSection } from '../app/settings-outputs';
+import { VERSION } from '../version';
 
-export const VERSION = '0.1.0';
 
 /** What the program needs from the process, so tests can run it without touching the real one. */
 export interface ProcessPorts {

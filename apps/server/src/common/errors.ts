@@ -1,3 +1,5 @@
+import type { EventErrorCode } from '@peregrine/engine';
+
 /**
  * Every error Peregrine reports has a stable `code` (for logs, metrics, API clients and tests)
  * and a human message. The HTTP layer maps codes to statuses; nothing else knows about HTTP.
@@ -77,3 +79,20 @@ const statusByCode: Record<ErrorCode, number> = {
 export function httpStatusOf(error: PeregrineError): number {
   return statusByCode[error.code];
 }
+
+/**
+ * Codes an error answer carries for what is not a PeregrineError: a refusal by the framework
+ * with its own 4xx status (BAD_REQUEST; Nest's HTTP_ERROR, or NOT_FOUND for its 404), or a bug,
+ * always answered 500 with nothing of it shown (INTERNAL).
+ */
+export type FallbackErrorCode = 'BAD_REQUEST' | 'HTTP_ERROR' | 'INTERNAL';
+
+/** Every `code` an error answer of any listener can carry. */
+export type AnsweredErrorCode = ErrorCode | FallbackErrorCode;
+
+/**
+ * Why one item of an audit batch was not evaluated. Each is reported by index inside a 400
+ * INVALID_AUDIT_EVENTS answer (the other items are stored), so none has a status of its own;
+ * they are also the `reason` label of peregrine_audit_events_rejected_total.
+ */
+export type AuditItemErrorCode = Extract<ErrorCode, 'NOT_AN_AUDIT_EVENT' | 'MISSING_FIELD'> | 'EVENT_TOO_LARGE' | 'EVENT_TOO_DEEP' | EventErrorCode;

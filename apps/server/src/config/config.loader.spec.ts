@@ -53,7 +53,7 @@ describe('configuration: YAML file overridden by env, falcosidekick names', () =
     expect(problems.join('\n')).toMatch(/peregrine\.port \(env PEREGRINE_PORT\)/);
     expect(problems.join('\n')).toMatch(/listenaddress \(env LISTENADDRESS\): must be an IP/);
     expect(problems.join('\n')).toContain('peregrine.retention.max_age (env PEREGRINE_RETENTION_MAX_AGE): must be a duration');
-    expect(problems.join('\n')).toContain('templatedfields.x: function "printf" is not supported');
+    expect(problems.join('\n')).toContain('templatedfields.x: unsupported template action "printf"');
   });
 
   it('reports a broken YAML file with line and column, and a missing one', () => {

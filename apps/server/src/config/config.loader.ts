@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { templateProblems } from '../ingest/go-template';
+import { templateProblems } from '../ingest/templated-fields';
 import { type AppConfig, configSchema, ENV_ALIASES, SECRET_KEYS } from './config.schema';
 import { NAMES_LIST } from './names-list';
 

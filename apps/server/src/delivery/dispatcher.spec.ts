@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import type { OutputAlert, OutputInstance, OutputSender, SendResult } from '@peregrine/outputs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Clock } from '../common/clock';
-import { parseRfc3339 } from '../common/time';
+import { instantFromRfc3339 } from '../common/time';
 import { enrichAlert } from '../ingest/enrichment';
 import { createLogger } from '../logging/logger';
 import { Store } from '../store/store';
 import { type DeliveryObserver, Dispatcher } from './dispatcher';
 import { DEFAULT_RETRY } from './retry-policy';
 
-const time = parseRfc3339('2026-12-02T12:00:00.000000000Z');
+const time = instantFromRfc3339('2026-12-02T12:00:00.000000000Z');
 
 /** A webhook-like output: one alert per request, one request at a time. */
 const instance = { name: 'hook', type: 'webhook', maxBatch: 1, maxConcurrentRequests: 1, timeoutMs: 1_000, lingerMs: 0 } as unknown as OutputInstance;

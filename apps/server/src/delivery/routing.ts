@@ -1,6 +1,5 @@
 import { compileAlertCondition, type AlertCondition, type RoutableAlert } from '@peregrine/engine';
-import { type OutputInstance, passesMinimumPriority } from '@peregrine/outputs';
-import { TEST_RULE } from '../ingest/enrichment';
+import { type OutputInstance, passesMinimumPriority, TEST_RULE } from '@peregrine/outputs';
 
 /** Where a `when:` condition is wrong, for the start-up error. */
 export interface RoutingProblem {

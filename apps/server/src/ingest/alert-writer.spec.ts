@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Clock } from '../common/clock';
 import type { PeregrineError } from '../common/errors';
 import { LosslessNumber } from '../common/json';
-import { type Instant, parseRfc3339 } from '../common/time';
+import { type Instant, instantFromRfc3339 } from '../common/time';
 import { enrichAlert } from './enrichment';
 import { type AlertAppender, AlertWriter, type WriterObserver } from './alert-writer';
 import type { AcceptedAlert } from '../model/alert';
@@ -95,7 +95,7 @@ describe('AlertWriter (group commit into the store inbox)', () => {
 });
 
 function mustParse(text: string): Instant {
-  const instant = parseRfc3339(text);
+  const instant = instantFromRfc3339(text);
   if (!instant) throw new Error(`bad fixture time ${text}`);
   return instant;
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { LosslessNumber, stringifyJson } from '../common/json';
-import { type Instant, parseRfc3339 } from '../common/time';
+import { type Instant, instantFromRfc3339 } from '../common/time';
 import { enrichAlert, type EnrichmentSettings } from './enrichment';
 import type { ReceivedAlert } from './falco-alert';
-import { compileTemplatedFields } from './go-template';
+import { compileTemplatedFields } from './templated-fields';
 
 const none: EnrichmentSettings = { customFields: {}, customTags: [], templatedFields: [], bracketReplacer: '', outputFieldFormat: '' };
 const time = mustParse('2026-11-23T14:05:27.146981532Z');
@@ -67,7 +67,7 @@ describe("enrichment in falcosidekick's order", () => {
 });
 
 function mustParse(text: string): Instant {
-  const instant = parseRfc3339(text);
+  const instant = instantFromRfc3339(text);
   if (!instant) throw new Error(`bad fixture time ${text}`);
   return instant;
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { TEST_RULE } from '@peregrine/outputs';
 import { type JsonValue, stringifyJson } from '../common/json';
 import type { Alert } from '../model/alert';
 import type { ReceivedAlert } from './falco-alert';
-import type { TemplatedField } from './go-template';
+import type { TemplatedField } from './templated-fields';
 
 export interface EnrichmentSettings {
   customFields: Readonly<Record<string, string>>;
@@ -12,7 +13,6 @@ export interface EnrichmentSettings {
   outputFieldFormat: string;
 }
 
-export const TEST_RULE = 'Test rule';
 const TRUNCATE_WHEN_LARGER_THAN = 4096;
 const TRUNCATE_FIELDS_LONGER_THAN = 512;
 const TRUNCATED_LENGTH = 507;

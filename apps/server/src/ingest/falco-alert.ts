@@ -1,7 +1,7 @@
-import { type Priority, parsePriority } from '@peregrine/engine';
+import { isWithinNanosecondRange, NANOSECOND_TIME_RANGE, parseRfc3339, type Priority, parsePriority } from '@peregrine/engine';
 import { PeregrineError } from '../common/errors';
 import type { JsonValue, LosslessNumber } from '../common/json';
-import { EVENT_TIME_RANGE, type Instant, isStorableEventTime, parseRfc3339 } from '../common/time';
+import { type Instant, toInstant } from '../common/time';
 
 /** A Falco alert as received, validated, before enrichment. */
 export interface ReceivedAlert {
@@ -54,7 +54,7 @@ export function decodeFalcoAlert(body: JsonValue, options: DecodeOptions): Recei
   if (timeText === undefined || timeText === '') throw missing('time');
   const time = parseRfc3339(timeText);
   if (!time) throw new PeregrineError('INVALID_FIELD', `time "${truncate(timeText)}" is not an RFC 3339 date-time`);
-  if (!isStorableEventTime(time)) throw new PeregrineError('INVALID_FIELD', `time "${truncate(timeText)}" is outside ${EVENT_TIME_RANGE} (64-bit nanoseconds, as Falco's evt.time)`);
+  if (!isWithinNanosecondRange(time)) throw new PeregrineError('INVALID_FIELD', `time "${truncate(timeText)}" is outside ${NANOSECOND_TIME_RANGE} (64-bit nanoseconds, as Falco's evt.time)`);
 
   const outputFields = optionalObject(fields, 'output_fields') ?? {};
   if (!options.allowEmptyOutputFields && Object.keys(outputFields).length === 0) {
@@ -66,7 +66,7 @@ export function decodeFalcoAlert(body: JsonValue, options: DecodeOptions): Recei
     output: optionalString(fields, 'output') ?? '',
     priority,
     rule,
-    time,
+    time: toInstant(time),
     output_fields: outputFields,
     source: optionalString(fields, 'source') ?? '',
     tags: optionalStringArray(fields, 'tags'),

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { PeregrineError } from '../common/errors';
 import type { AppLogger } from '../logging/logger';
 import type { Metrics } from '../metrics/metrics';
-import { replyFor, toPeregrineError } from '../web/http-errors';
+import { replyWithError, sendFalcosidekickText } from '../web/error-responder';
 import type { IngestPipeline } from './ingest-pipeline';
 import { COMPAT_INGEST_ROUTES, type IngestAuthenticator, ingestAuthHook, ingestClusterOf, urlForLog } from './ingest-auth';
 import { type ListenerTimeouts, timedServerFactory } from '../web/listener-timeouts';
@@ -38,7 +38,6 @@ export function plainHttpPaths(paths: readonly string[]): { served: SidekickPath
 }
 
 const POST_ONLY = 'Please send with post http method';
-const INVALID_BODY = 'Please send a valid request body';
 
 /**
  * falcosidekick's listener, drop-in: every path not listed below is ingest, and the texts of
@@ -152,26 +151,18 @@ export class FalcoCompatServer {
 
   private rejectMethod(reply: FastifyReply): FastifyReply {
     this.metrics.countRejection('METHOD_NOT_ALLOWED');
-    return sendText(reply, 400, `${POST_ONLY}\n`);
+    return sendFalcosidekickText(reply, 400, `${POST_ONLY}\n`);
   }
 
   private replyError(reply: FastifyReply, raw: unknown): FastifyReply {
-    const error = toPeregrineError(raw);
-    if (!error) {
-      this.logger.error({ err: raw }, 'unexpected error on the Falco-compatible listener');
-      return sendText(reply, 500, 'Internal error\n');
-    }
-    if (!(raw instanceof PeregrineError)) this.metrics.countRejection(error.code);
-    const { status, retryAfterSeconds } = replyFor(error);
-    if (retryAfterSeconds) reply.header('Retry-After', String(retryAfterSeconds));
-    if (status >= 500) this.logger.warn({ code: error.code }, error.message);
-    const headline = status === 400 ? INVALID_BODY : status === 503 ? 'Alert not stored, retry later' : status === 401 ? 'Unauthorized' : error.message;
-    return sendText(reply, status, `${headline}\n${error.code}: ${error.message}\n`);
+    return replyWithError(reply, raw, {
+      logger: this.logger,
+      body: 'falcosidekick-text',
+      listener: 'the Falco-compatible listener',
+      warnOnEveryServerError: true,
+      countRejection: (code) => this.metrics.countRejection(code),
+    });
   }
-}
-
-function sendText(reply: FastifyReply, status: number, text: string): FastifyReply {
-  return reply.code(status).header('X-Content-Type-Options', 'nosniff').type('text/plain; charset=utf-8').send(text);
 }
 
 /** Content types that can carry a JSON body as senders actually send it. */

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { PeregrineError } from '../common/errors';
 import type { AppLogger } from '../logging/logger';
-import { sendError } from '../web/error.filter';
+import { replyWithError } from '../web/error-responder';
 import { INGEST_TOKEN_PREFIX, PUBLIC_API_ROUTES } from '../auth/access-policy';
 import { clusterOf } from './cluster';
 import type { IngestTokenSet } from './ingest-tokens';
@@ -141,7 +141,7 @@ export function isMainPortIngestRoute(method: string, route: string, basePath = 
 /** Puts the main port's Falco ingest routes behind tokens; does nothing (adds no hook) when they are off. */
 export function registerMainPortIngestAuth(fastify: FastifyInstance, auth: IngestAuthenticator | undefined, logger: AppLogger, basePath: string): void {
   if (auth === undefined) return;
-  fastify.addHook('onRequest', ingestAuthHook(auth, (method, route) => isMainPortIngestRoute(method, route, basePath), (reply, error) => sendError(reply, error, logger)));
+  fastify.addHook('onRequest', ingestAuthHook(auth, (method, route) => isMainPortIngestRoute(method, route, basePath), (reply, error) => replyWithError(reply, error, { logger })));
 }
 
 /** A request's URL fit for a log line: the segment a `:token` route takes is masked. */

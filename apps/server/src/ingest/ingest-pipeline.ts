@@ -1,4 +1,5 @@
 import type { RoutableAlert } from '@peregrine/engine';
+import { TEST_RULE } from '@peregrine/outputs';
 import { PeregrineError } from '../common/errors';
 import { type JsonValue, parseJson } from '../common/json';
 import { type Instant, nowInstant } from '../common/time';
@@ -7,7 +8,7 @@ import type { Metrics } from '../metrics/metrics';
 import type { Alert } from '../model/alert';
 import { columnProblem } from '../store/alert-row';
 import type { AlertWriter } from './alert-writer';
-import { type EnrichmentSettings, enrichAlert, TEST_RULE } from './enrichment';
+import { type EnrichmentSettings, enrichAlert } from './enrichment';
 import { decodeFalcoAlert, type ReceivedAlert } from './falco-alert';
 
 export interface IngestSettings {

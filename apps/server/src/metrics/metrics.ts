@@ -1,5 +1,6 @@
 import { priorityValue } from '@peregrine/engine';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { ErrorCode } from '../common/errors';
 import type { JsonValue } from '../common/json';
 import type { Alert } from '../model/alert';
 import { BoundedLabels, type LabelBounds } from './bounded-labels';
@@ -79,7 +80,7 @@ export class Metrics {
     this.legacyInputs?.inc({ source, status });
   }
 
-  countRejection(code: string): void {
+  countRejection(code: ErrorCode): void {
     this.countInput('rejected');
     this.rejectedByCode.inc({ code });
   }

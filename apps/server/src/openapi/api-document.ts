@@ -169,6 +169,13 @@ const OPERATIONS: Readonly<Record<string, Partial<Record<Method, Operation>>>> =
   '/api/v1/outputs': {
     get: { summary: 'Every output with its queue, counters, last error and masked config', tags: ['outputs'], ok: { '200': { description: 'The outputs', schema: arrayOf(ref('OutputStatus')) } } },
   },
+  '/api/v1/outputs/catalog': {
+    get: {
+      summary: 'Every output type with a minimal configuration to copy, as env variables and YAML (placeholders, no secret)',
+      tags: ['outputs'],
+      ok: { '200': { description: 'The output types, in the registry’s order', schema: arrayOf(ref('OutputCatalogEntry')) } },
+    },
+  },
   '/api/v1/outputs/{name}/replay': {
     post: { summary: 'Put an output’s dead letters back in its queue', tags: ['outputs'], parameters: [pathParam('name', 'Output name')], ok: { '200': { description: 'How many', schema: ref('Replayed') } }, errors: [404] },
   },

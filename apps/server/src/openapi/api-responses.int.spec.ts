@@ -322,6 +322,10 @@ describe('every documented operation answers as the OpenAPI document says', () =
     const replayed = await exchange({ method: 'POST', path: '/api/v1/outputs/{name}/replay', url: '/api/v1/outputs/webhook/replay', status: 200 });
     expect(replayed.json).toMatchObject({ output: 'webhook', replayed: expect.any(Number) as unknown });
     await exchange({ method: 'POST', path: '/api/v1/outputs/{name}/replay', url: '/api/v1/outputs/nowhere/replay', status: 404 });
+    // The catalog of every output type: the same answer whatever is configured.
+    const catalog = await exchange({ method: 'GET', path: '/api/v1/outputs/catalog', status: 200 });
+    expect((catalog.json as Array<{ type: string }>).map((entry) => entry.type)).toEqual(expect.arrayContaining(['slack', 'webhook', 'awssqs']));
+    await exchange({ method: 'GET', path: '/api/v1/outputs/catalog', signedIn: false, status: 401 });
     await until(async () => {
       const outputs = (await exchange({ method: 'GET', path: '/api/v1/outputs', status: 200 })).json as Array<{ name: string; minimumPriority: string | null; lastSuccessAt: string | null; lastError: unknown }>;
       const webhook = outputs.find((output) => output.name === 'webhook');

@@ -143,6 +143,26 @@ export const SCHEMAS = {
     config: openObject('Secrets masked'),
   }),
   Replayed: object({ output: str(), replayed: int('Dead letters put back in the queue') }),
+  OutputExampleKey: object({
+    path: str('Full YAML path, e.g. slack.webhookurl or aws.sqs.url'),
+    env: str('The environment variable, e.g. SLACK_WEBHOOKURL'),
+    description: str(),
+    secret: bool('The real value is a secret (webhook URL, API key)'),
+    example: str('A placeholder, never a real secret'),
+  }),
+  OutputCatalogEntry: object(
+    {
+      type: str('slack, teams, loki, …: the output type (and metrics destination label)'),
+      title: str(),
+      description: str(),
+      docs: str('Where every key is documented, relative to the repository root: packages/outputs/README.md#<section>'),
+      keys: { ...arrayOf(ref('OutputExampleKey')), description: 'The keys of the minimal example: the one that enables the output, then those it is refused without' },
+      env: str('The minimal example as NAME=value lines (quoted for a POSIX shell where needed)'),
+      yaml: str('The same as a YAML config file fragment'),
+    },
+    undefined,
+    { description: 'One output type and a minimal configuration to copy (placeholders only)' },
+  ),
   RuleView: object({
     name: str(),
     description: str(),

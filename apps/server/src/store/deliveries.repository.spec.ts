@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Clock } from '../common/clock';
-import { parseRfc3339 } from '../common/time';
+import { instantFromRfc3339 } from '../common/time';
 import { enrichAlert } from '../ingest/enrichment';
 import type { AcceptedAlert } from '../model/alert';
 import { Store } from './store';
 
-const time = parseRfc3339('2026-11-23T14:05:27.146981532Z');
+const time = instantFromRfc3339('2026-11-23T14:05:27.146981532Z');
 
 function routedAlert(rule: string): AcceptedAlert {
   if (!time) throw new Error('bad fixture time');

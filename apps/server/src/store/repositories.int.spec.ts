@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Clock } from '../common/clock';
 import { LosslessNumber, stringifyJson } from '../common/json';
-import { parseRfc3339 } from '../common/time';
+import { instantFromRfc3339 } from '../common/time';
 import { enrichAlert } from '../ingest/enrichment';
 import type { AcceptedAlert } from '../model/alert';
 import { startPostgres, type TestPostgres } from '../testing/postgres';
 import type { DatabaseSettings } from './database';
 import { Store } from './store';
 
-const time = parseRfc3339('2026-11-23T14:05:27.146981532Z');
+const time = instantFromRfc3339('2026-11-23T14:05:27.146981532Z');
 const NOW = 1_800_000_000_000;
 
 function accepted(rule: string, routes: string[], uuid?: string): AcceptedAlert {

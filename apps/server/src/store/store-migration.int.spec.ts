@@ -6,14 +6,14 @@ import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Clock } from '../common/clock';
 import { LosslessNumber, stringifyJson } from '../common/json';
-import { parseRfc3339 } from '../common/time';
+import { instantFromRfc3339 } from '../common/time';
 import { enrichAlert } from '../ingest/enrichment';
 import type { AcceptedAlert } from '../model/alert';
 import { startPostgres, type TestPostgres } from '../testing/postgres';
 import { Store } from './store';
 import { StoreMigration } from './store-migration';
 
-const time = parseRfc3339('2026-11-23T14:05:27.146981532Z');
+const time = instantFromRfc3339('2026-11-23T14:05:27.146981532Z');
 const indexing = { settings: { maxBatch: 5000, intervalMs: 60_000, backlogSeconds: 0.5, maxUnindexed: 100_000 }, observer: { indexed: () => undefined, failed: () => undefined }, clock: new Clock() };
 
 function accepted(n: number): AcceptedAlert {

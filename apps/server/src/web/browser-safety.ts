@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PeregrineError } from '../common/errors';
 import type { AppLogger } from '../logging/logger';
-import { sendError } from './error.filter';
+import { replyWithError } from './error-responder';
 
 /**
  * What a browser must and must not do with the main port's answers: run only the dashboard's
@@ -71,6 +71,6 @@ export function registerBrowserSafety(fastify: FastifyInstance, logger: AppLogge
     if (isIngest(request.method, routePath)) return;
     const reason = crossSiteReason(request.headers);
     if (reason === undefined) return;
-    return sendError(reply, new PeregrineError('CROSS_SITE_REQUEST', `refused a ${request.method} from another site's page (${reason}): use the dashboard itself`), logger);
+    return replyWithError(reply, new PeregrineError('CROSS_SITE_REQUEST', `refused a ${request.method} from another site's page (${reason}): use the dashboard itself`), { logger });
   });
 }

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isIngestRoute } from '../auth/access-policy';
 import { PeregrineError } from '../common/errors';
 import type { AppLogger } from '../logging/logger';
-import { sendError } from './error.filter';
+import { replyWithError } from './error-responder';
 
 /**
  * Mutual TLS on the dashboard port. Its listener asks every client for a certificate but does not
@@ -17,7 +17,7 @@ export function registerClientCertificateGate(fastify: FastifyInstance, logger: 
     // The matched pattern, not the raw URL: Fastify decodes `%6b8s-audit` before routing.
     const routePath = request.is404 || request.routeOptions.url === undefined ? (request.url.split('?')[0] ?? '/') : request.routeOptions.url;
     if (!takesAlerts(request.method, routePath, basePath) || hasVerifiedClientCertificate(request.raw.socket)) return;
-    return sendError(reply, new PeregrineError('CLIENT_CERTIFICATE_REQUIRED', 'alerts are accepted only with a client certificate signed by tlsserver.cacertfile (mutual TLS)'), logger);
+    return replyWithError(reply, new PeregrineError('CLIENT_CERTIFICATE_REQUIRED', 'alerts are accepted only with a client certificate signed by tlsserver.cacertfile (mutual TLS)'), { logger });
   });
 }
 

@@ -1,4 +1,5 @@
-import { httpStatusOf, PeregrineError } from '../common/errors';
+import { HttpException } from '@nestjs/common';
+import { type AnsweredErrorCode, httpStatusOf, PeregrineError } from '../common/errors';
 import { isLockedByAnotherProcess, isStoreUnavailable } from '../store/store-errors';
 
 interface FastifyLikeError {
@@ -21,9 +22,18 @@ export function toPeregrineError(error: unknown): PeregrineError | undefined {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new PeregrineError('BODY_NOT_JSON', 'Content-Length does not match the body');
     default:
-      return storeUnavailable(error);
+      return fromNestHttpException(error) ?? storeUnavailable(error);
   }
 }
+
+/** Nest turns Fastify's body errors into HttpExceptions (on the main port): give them our codes back. */
+function fromNestHttpException(error: unknown): PeregrineError | undefined {
+  if (!(error instanceof HttpException)) return undefined;
+  const fastifyCode = FASTIFY_CODE_BY_STATUS[error.getStatus()];
+  return fastifyCode === undefined ? undefined : toPeregrineError({ code: fastifyCode, message: error.message });
+}
+
+const FASTIFY_CODE_BY_STATUS: Readonly<Record<number, string>> = { 413: 'FST_ERR_CTP_BODY_TOO_LARGE', 415: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' };
 
 /**
  * A statement the store could not run for now (locked by another process, its disk full, its
@@ -37,12 +47,32 @@ function storeUnavailable(error: unknown): PeregrineError | undefined {
     : new PeregrineError('STORE_UNAVAILABLE', 'the store cannot be written or read right now (disk full or unreachable); retry shortly', 5);
 }
 
-export interface ErrorReply {
-  status: number;
-  retryAfterSeconds?: number;
-  error: PeregrineError;
+/** What any listener answers for an error, before it is written as JSON or as falcosidekick's text. */
+export interface ErrorAnswer {
+  readonly status: number;
+  readonly code: AnsweredErrorCode;
+  /** Safe to show: an INTERNAL answer never carries the error's own message. */
+  readonly message: string;
+  /** `Retry-After` (seconds) on a transient refusal: STORE_UNAVAILABLE, STORE_OVERLOADED, RULES_TEST_BUSY. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The coded error answered; undefined for a framework refusal or a bug. */
+  readonly error?: PeregrineError;
 }
 
-export function replyFor(error: PeregrineError): ErrorReply {
-  return { status: httpStatusOf(error), error, ...(error.retryAfterSeconds ? { retryAfterSeconds: error.retryAfterSeconds } : {}) };
+/** The one mapping from a thrown value to status, code, message and headers, for every listener. */
+export function errorAnswerFor(raw: unknown): ErrorAnswer {
+  const coded = toPeregrineError(raw);
+  if (coded) return answerFor(coded);
+  if (raw instanceof HttpException) {
+    const status = raw.getStatus();
+    return { status, code: status === 404 ? 'NOT_FOUND' : 'HTTP_ERROR', message: raw.message, headers: {} };
+  }
+  // Fastify's own refusals (a malformed request) carry their 4xx status.
+  const status = (raw as { statusCode?: unknown } | null | undefined)?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return { status, code: 'BAD_REQUEST', message: (raw as Error).message, headers: {} };
+  return { status: 500, code: 'INTERNAL', message: 'internal error', headers: {} };
+}
+
+export function answerFor(error: PeregrineError): ErrorAnswer {
+  return { status: httpStatusOf(error), code: error.code, message: error.message, headers: error.retryAfterSeconds ? { 'Retry-After': String(error.retryAfterSeconds) } : {}, error };
 }

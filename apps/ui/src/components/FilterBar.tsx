@@ -1,6 +1,7 @@
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { type AlertFilters, hasAnyFilter, LIST_FILTERS, type ListFilter, NO_FILTERS, PRIORITIES, SINCE_PRESETS, withoutValue, withValue } from '../lib/alerts/filters';
 import { useFieldValueSuggestions } from '../lib/alerts/stats';
+import { ALL_TIME_CHOICE, ALL_TIME_SINCE, CUSTOM_CHOICE, rangeChoice, withDefaultRange, withoutRange, withRangeChoice } from '../lib/alerts/time-range';
 import { fromLocalInput, toLocalInput } from '../lib/time';
 import { priorityClass } from './chips';
 
@@ -14,17 +15,24 @@ const FIELD_LABEL: Readonly<Record<ListFilter, string>> = {
   tags: 'Tag',
 };
 const FREE_FIELDS = LIST_FILTERS.filter((f) => f !== 'priority');
-const CUSTOM = 'custom';
+
+interface FilterBarProps {
+  /** The filters of the page URL. */
+  filters: AlertFilters;
+  onChange: (next: AlertFilters) => void;
+  /** The window the page shows when the URL names none (e.g. `24h`); without it, all time. */
+  defaultSince?: string;
+}
 
 /**
  * Time window (relative presets or absolute from/to), priorities, any field value, and free
  * text. Every change goes straight to `onChange`, which puts it in the URL.
  */
-export function FilterBar({ filters, onChange }: { filters: AlertFilters; onChange: (next: AlertFilters) => void }) {
+export function FilterBar({ filters, onChange, defaultSince }: FilterBarProps) {
   return (
     <div className="filter-bar">
       <div className="filter-row">
-        <TimeFilter filters={filters} onChange={onChange} />
+        <TimeFilter filters={filters} onChange={onChange} defaultSince={defaultSince} />
         <SearchBox value={filters.q ?? ''} onCommit={(q) => onChange({ ...filters, q: q === '' ? undefined : q })} />
       </div>
       <div className="filter-row">
@@ -44,19 +52,20 @@ export function FilterBar({ filters, onChange }: { filters: AlertFilters; onChan
             );
           })}
         </div>
-        <FieldValueAdder filters={filters} onAdd={(field, value) => onChange(withValue(filters, field, value))} />
+        <FieldValueAdder filters={withDefaultRange(filters, defaultSince)} onAdd={(field, value) => onChange(withValue(filters, field, value))} />
       </div>
       <ActiveFilters filters={filters} onChange={onChange} />
     </div>
   );
 }
 
-function TimeFilter({ filters, onChange }: { filters: AlertFilters; onChange: (next: AlertFilters) => void }) {
+function TimeFilter({ filters, onChange, defaultSince }: { filters: AlertFilters; onChange: (next: AlertFilters) => void; defaultSince: string | undefined }) {
   const absolute = filters.from !== undefined || filters.until !== undefined;
   const [custom, setCustom] = useState(absolute);
   useEffect(() => setCustom(absolute), [absolute]);
-  const selected = custom ? CUSTOM : (filters.since ?? '');
-  const { since: _since, from: _from, until: _until, ...rest } = filters;
+  const selected = custom ? CUSTOM_CHOICE : rangeChoice(filters, defaultSince);
+  const rest = withoutRange(filters);
+  const unlisted = filters.since !== undefined && filters.since !== ALL_TIME_SINCE && !SINCE_PRESETS.some((p) => p.value === filters.since);
   return (
     <div className="time-filter">
       <select
@@ -64,25 +73,25 @@ function TimeFilter({ filters, onChange }: { filters: AlertFilters; onChange: (n
         value={selected}
         onChange={(event) => {
           const value = event.target.value;
-          if (value === CUSTOM) {
+          if (value === CUSTOM_CHOICE) {
             setCustom(true);
             // Start the custom range from the relative one, so switching loses nothing.
             const hour = new Date(Date.now() - 3_600_000).toISOString();
             onChange({ ...rest, from: filters.from ?? hour });
           } else {
             setCustom(false);
-            onChange(value === '' ? rest : { ...rest, since: value });
+            onChange(withRangeChoice(filters, value, defaultSince));
           }
         }}
       >
-        <option value="">All time</option>
+        <option value={ALL_TIME_CHOICE}>All time</option>
         {SINCE_PRESETS.map((preset) => (
           <option key={preset.value} value={preset.value}>
             {preset.label}
           </option>
         ))}
-        {filters.since && !SINCE_PRESETS.some((p) => p.value === filters.since) ? <option value={filters.since}>Last {filters.since}</option> : null}
-        <option value={CUSTOM}>Custom range…</option>
+        {unlisted ? <option value={filters.since}>Last {filters.since}</option> : null}
+        <option value={CUSTOM_CHOICE}>Custom range…</option>
       </select>
       {custom ? (
         <>
@@ -174,15 +183,15 @@ function ActiveFilters({ filters, onChange }: { filters: AlertFilters; onChange:
     for (const value of filters[field]) chips.push({ key: `${field}:${value}`, label: `${FIELD_LABEL[field]}: ${value}`, remove: withoutValue(filters, field, value) });
   }
   if (filters.q) chips.push({ key: 'q', label: `Text: ${filters.q}`, remove: { ...filters, q: undefined } });
-  if (filters.since) chips.push({ key: 'since', label: `Last ${filters.since}`, remove: { ...filters, since: undefined } });
+  if (filters.since) chips.push({ key: 'since', label: filters.since === ALL_TIME_SINCE ? 'All time' : `Last ${filters.since}`, remove: { ...filters, since: undefined } });
   if (filters.from) chips.push({ key: 'from', label: `From ${new Date(filters.from).toLocaleString()}`, remove: { ...filters, from: undefined } });
   if (filters.until) chips.push({ key: 'until', label: `To ${new Date(filters.until).toLocaleString()}`, remove: { ...filters, until: undefined } });
   return (
     <ul className="active-filters" aria-label="Active filters">
       {chips.map((chip) => (
         <li key={chip.key}>
-          <span className="chip active">
-            {chip.label}
+          <span className="chip active" title={chip.label}>
+            <span className="chip-text">{chip.label}</span>
             <button type="button" className="chip-remove" aria-label={`Remove filter ${chip.label}`} onClick={() => onChange(chip.remove)}>
               ×
             </button>

@@ -26,10 +26,13 @@ export function PriorityBadge({ priority, onClick }: { priority: string; onClick
   );
 }
 
-/** A value that adds itself to the filters when clicked. */
-export function FilterChip({ label, title, onClick, children }: { label: string; title: string; onClick: () => void; children?: ReactNode }) {
+/**
+ * A value that adds itself to the filters when clicked. Its text ellipsizes within the chip's
+ * max width (the border stays); `title` must name the full value, which the chip may not show.
+ */
+export function FilterChip({ label, title, onClick, className, children }: { label: string; title: string; onClick: () => void; className?: string; children?: ReactNode }) {
   return (
-    <button type="button" className="chip" title={title} onClick={stop(onClick)}>
+    <button type="button" className={className ? `chip ${className}` : 'chip'} title={title} onClick={stop(onClick)}>
       {children ?? <span className="chip-text">{label}</span>}
     </button>
   );

@@ -1,4 +1,4 @@
-import type { EventTime } from './time';
+import type { UnixTime } from '../time';
 import { formatRawTime, formatTime, type TimeTexts } from './time';
 
 /**
@@ -19,7 +19,7 @@ export class EventContext {
   constructor(
     /** The audit Event object (already parsed JSON). */
     readonly raw: Record<string, unknown>,
-    readonly time: EventTime,
+    readonly time: UnixTime,
     readonly hostname: string,
   ) {}
 

@@ -16,7 +16,7 @@ import { DEFAULT_HEADERS, defineOutput, type FullConfig, withHeaders } from '../
 export const DEFAULT_DROP_THRESHOLDS = '10000:critical, 1000:critical, 100:critical, 10:warning, 1:warning';
 
 export const alertmanagerKeys = {
-  hostport: key.list({ description: 'AlertManager base URL(s): YAML list or comma-separated; each receives every alert. Enables the output.' }),
+  hostport: key.list({ description: 'AlertManager base URL(s): YAML list or comma-separated; each receives every alert. Enables the output.', example: 'http://alertmanager:9093' }),
   endpoint: key.string({ default: '/api/v2/alerts', description: 'Path appended to each hostport (`/api/v1/alerts` for very old AlertManagers).' }),
   expiresafter: key.integer({ default: 0, min: 0, description: 'Seconds after the alert time at which it resolves (`endsAt`); 0 = AlertManager\'s resolve_timeout.' }),
   extralabels: key.map({ style: 'labels', description: 'Labels added last (override the rest); env `name:value,name2:value2`.' }),
@@ -161,6 +161,7 @@ export const alertmanager = defineOutput<typeof alertmanagerKeys, AlertmanagerPr
   description: 'AlertManager v2 API; every host gets every alert; several alerts per POST.',
   keys: alertmanagerKeys,
   enabledBy: 'hostport',
+  readmeHeading: 'AlertManager',
   prepare(config) {
     const issues: ConfigIssue[] = [];
     for (const [i, host] of config.hostport.entries()) {

@@ -15,7 +15,7 @@ import { type ItemResult, retryable } from '../result';
  */
 
 export const awsLambdaKeys = {
-  functionname: key.string({ description: 'Function name, `name:alias`, or ARN; enables the output.' }),
+  functionname: key.string({ description: 'Function name, `name:alias`, or ARN; enables the output.', example: 'falco-alerts' }),
   invocationtype: key.string({
     default: 'RequestResponse',
     description: 'RequestResponse = wait for the function (its error is retried); Event = queue it (Lambda runs it later); DryRun = only check permissions. Case-insensitive; empty = RequestResponse.',

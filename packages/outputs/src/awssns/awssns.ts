@@ -17,7 +17,7 @@ import { defineOutput, type FullConfig } from '../output';
  */
 
 export const awsSnsKeys = {
-  topicarn: key.string({ description: 'Topic ARN (`arn:aws:sns:<region>:<account>:<topic>`); enables the output.' }),
+  topicarn: key.string({ description: 'Topic ARN (`arn:aws:sns:<region>:<account>:<topic>`); enables the output.', example: 'arn:aws:sns:us-east-1:123456789012:falco-alerts' }),
   rawjson: key.boolean({ default: false, description: 'true = the message is the alert as JSON; false = the output line, with the alert as message attributes.' }),
   endpoint: key.url({ peregrine: true, description: 'SNS API endpoint used instead of AWS’s (a VPC endpoint, LocalStack, a local server in tests); empty = AWS’s for the region.' }),
 } as const;

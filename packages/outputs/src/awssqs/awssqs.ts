@@ -13,7 +13,7 @@ import { defineOutput, type FullConfig } from '../output';
  */
 
 export const awsSqsKeys = {
-  url: key.url({ description: 'Queue URL (`https://sqs.<region>.amazonaws.com/<account>/<queue>`); enables the output.' }),
+  url: key.url({ description: 'Queue URL (`https://sqs.<region>.amazonaws.com/<account>/<queue>`); enables the output.', example: 'https://sqs.us-east-1.amazonaws.com/123456789012/falco-alerts' }),
   endpoint: key.url({ peregrine: true, description: 'SQS API endpoint used instead of AWS’s (a VPC endpoint, LocalStack, a local server in tests); empty = the queue URL’s host.' }),
 } as const;
 

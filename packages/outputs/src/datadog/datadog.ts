@@ -16,7 +16,7 @@ export const DATADOG_EVENTS_PATH = '/api/v1/events';
 export const DATADOG_API_KEY_HEADER = 'DD-API-KEY';
 
 export const datadogKeys = {
-  apikey: key.string({ secret: true, description: 'Datadog API key, sent as the `DD-API-KEY` header; enables the output.' }),
+  apikey: key.string({ secret: true, description: 'Datadog API key, sent as the `DD-API-KEY` header; enables the output.', example: 'XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX' }),
   host: key.url({ default: DATADOG_DEFAULT_HOST, description: 'Datadog API site (e.g. `https://api.datadoghq.eu`, `https://api.us5.datadoghq.com`); `/api/v1/events` is appended; empty = the default.' }),
 } as const;
 

@@ -17,7 +17,7 @@ import { FALCOSIDEKICK_DEFAULT_ICON, occurrences, SLACK_DEFAULT_ICON } from '../
  */
 
 export const discordKeys = {
-  webhookurl: key.url({ secret: true, description: 'Webhook URL (`https://discord.com/api/webhooks/<id>/<token>`); enables the output.' }),
+  webhookurl: key.url({ secret: true, description: 'Webhook URL (`https://discord.com/api/webhooks/<id>/<token>`); enables the output.', example: 'https://discord.com/api/webhooks/XXX/XXX' }),
   icon: key.string({ default: SLACK_DEFAULT_ICON, description: 'Avatar URL (`avatar_url`); empty = falcosidekick\'s grey icon (never omitted).' }),
 } as const;
 

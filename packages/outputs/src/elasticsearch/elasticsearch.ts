@@ -14,7 +14,7 @@ import { fatal, type ItemResult, ok, retryable, summarize } from '../result';
  */
 
 export const elasticsearchKeys = {
-  hostport: key.url({ description: 'Elasticsearch base URL; enables the output.' }),
+  hostport: key.url({ description: 'Elasticsearch base URL; enables the output.', example: 'http://elasticsearch:9200' }),
   index: key.string({ default: 'falco', description: 'Index base name.' }),
   type: key.string({ default: '_doc', description: 'Path segment after the index (single-document mode).' }),
   suffix: key.enum(['daily', 'monthly', 'annually', 'none'], { default: 'daily', description: 'Date suffix of the index (from the local clock, as falcosidekick).' }),

@@ -4,139 +4,318 @@ import { compareGoStrings } from './json';
 import { goTimeString } from './time';
 
 /**
- * The part of Go's `text/template` that falcosidekick users write in `slack.messageformat`
- * (templates receive the alert): literal text, `{{ .Field }}`, `{{ index .OutputFields "key" }}`,
- * comments `{{/* … *\/}}` and the `{{-`/`-}}` whitespace trimmers. Anything else is reported
- * when the config is loaded instead of producing a half-rendered message at 3 a.m.
+ * The part of Go's `text/template` that falcosidekick users write, in its two places:
  *
- * Values print as Go's `fmt.Print` would: a missing or null output field is `<no value>`, tags
- * are `[a b]`, the time is Go's `Time.String()`, maps are `map[k:v …]` with sorted keys.
+ * - `slack.messageformat` (and the other chat outputs'), executed with the alert as `.`:
+ *   `{{ .Rule }}`, `{{ index .OutputFields "k8s.ns.name" }}`;
+ * - `templatedfields`, executed with the output-fields map as `.`: `{{ .key }}`,
+ *   `{{ index . "k8s.ns.labels.team" }}`.
+ *
+ * Both take literal text, `"strings"` and `` `raw strings` ``, `(…)`, `or` (its first non-empty
+ * argument, else its last), comments `{{/* … *\/}}` and the `{{- ` / ` -}}` whitespace trimmers.
+ * A full template engine would run arbitrary user logic on every alert; anything else is
+ * refused when the configuration is loaded, with its offset, instead of producing a
+ * half-rendered message at 3 a.m.
+ *
+ * Values print as Go's `fmt.Print` would for JSON decoded by falcosidekick (`UseNumber`): a
+ * missing or null value is `<no value>`, numbers verbatim, lists `[a b]`, maps `map[k:v …]` with
+ * sorted keys, the alert time as Go's `Time.String()`.
  */
 
-const ALERT_FIELDS = ['UUID', 'Output', 'Priority', 'Rule', 'Time', 'OutputFields', 'Source', 'Tags', 'Hostname'] as const;
-type AlertField = (typeof ALERT_FIELDS)[number];
-
-type Node =
-  | { readonly kind: 'text'; readonly text: string }
-  | { readonly kind: 'field'; readonly field: AlertField }
-  | { readonly kind: 'index'; readonly key: string };
-
-export interface CompiledTemplate {
-  readonly source: string;
-  render(alert: FalcoAlert): string;
-}
-
+/** Why a template was refused, and where: the offset into its source. */
 export class TemplateError extends Error {
+  readonly code = 'TEMPLATE_INVALID';
   constructor(
-    message: string,
+    /** What is wrong, without the position. */
+    readonly reason: string,
+    /** Offset (0-based, UTF-16 units) into the template source. */
     readonly position: number,
   ) {
-    super(`${message} at offset ${position}`);
+    super(`${reason} at offset ${position}`);
     this.name = 'TemplateError';
   }
 }
 
-const FIELD_ACTION = /^\.([A-Za-z]+)$/;
-const INDEX_ACTION = /^index\s+\.OutputFields\s+("(?:[^"\\]|\\.)*"|`[^`]*`)$/;
+export interface CompiledTemplate<Data = FalcoAlert> {
+  readonly source: string;
+  render(data: Data): string;
+}
 
+/** Compiles a chat output's `messageformat`: `.` is the alert, with falcosidekick's Go field names. */
 export function compileGoTemplate(source: string): CompiledTemplate {
-  const nodes: Node[] = [];
+  return compile(source, ALERT_DOT);
+}
+
+/** Compiles a `templatedfields` entry: `.` is the alert's output-fields map. */
+export function compileOutputFieldsTemplate(source: string): CompiledTemplate<Readonly<Record<string, unknown>>> {
+  return compile(source, OUTPUT_FIELDS_DOT);
+}
+
+/**
+ * A decoded JSON value as a template action prints it (`{{ $value }}`): `fmt.Print`, with a
+ * nil at top level printed `<no value>`. The SMTP and syslog bodies print output fields this way.
+ */
+export function goTemplateValue(value: unknown): string {
+  return printValue(value, true);
+}
+
+/** What `.` is, so field names and `index` are checked when the template is compiled. */
+interface Dot<Data> {
+  /** `.Name`: how to read it, or undefined when `.` has no such field (refused at compile time). */
+  field(name: string): Reader<Data> | undefined;
+  /** The map `index <target> "key"` reads, for `.` itself (`target` undefined) or one of its fields; undefined when that is not a map. */
+  indexable(target: string | undefined): ((data: Data) => unknown) | undefined;
+  /** The forms that work with this `.`, for error messages. */
+  readonly supported: string;
+}
+
+type Reader<Data> = (data: Data) => unknown;
+
+/** falcosidekick's `types.FalcoPayload`, as Go templates see it. */
+const ALERT_FIELDS: Readonly<Record<string, Reader<FalcoAlert>>> = {
+  UUID: (alert) => alert.uuid,
+  Output: (alert) => alert.output,
+  Priority: (alert) => alert.priority,
+  Rule: (alert) => alert.rule,
+  // A time.Time prints as its String(); no template here calls its methods.
+  Time: (alert) => goTimeString(alert.time),
+  OutputFields: (alert) => alert.output_fields,
+  Source: (alert) => alert.source,
+  Tags: (alert) => alert.tags,
+  Hostname: (alert) => alert.hostname,
+};
+
+const ALERT_DOT: Dot<FalcoAlert> = {
+  field: (name) => (Object.prototype.hasOwnProperty.call(ALERT_FIELDS, name) ? ALERT_FIELDS[name] : undefined),
+  indexable: (target) => (target === 'OutputFields' ? (alert) => alert.output_fields : undefined),
+  supported: `{{ .Field }} (${Object.keys(ALERT_FIELDS)
+    .map((name) => `.${name}`)
+    .join(', ')}), {{ index .OutputFields "key" }}, {{ or A B }}, "text"`,
+};
+
+const OUTPUT_FIELDS_DOT: Dot<Readonly<Record<string, unknown>>> = {
+  // A Go map has every key: a missing one reads as nil (printed `<no value>`).
+  field: (name) => (fields) => ownValue(fields, name),
+  indexable: (target) => (target === undefined ? (fields) => fields : undefined),
+  supported: '{{ .key }}, {{ index . "key" }}, {{ or A B }}, "text"',
+};
+
+type Piece<Data> = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'action'; readonly evaluate: Reader<Data> };
+
+/** Go's trim markers are a dash next to the delimiter with one of these on its other side. */
+const GO_SPACE = /[ \t\r\n]/;
+const LEADING_GO_SPACE = /^[ \t\r\n]+/;
+const TRAILING_GO_SPACE = /[ \t\r\n]+$/;
+
+function compile<Data>(source: string, dot: Dot<Data>): CompiledTemplate<Data> {
+  const pieces: Piece<Data>[] = [];
   let cursor = 0;
   let trimNextText = false;
   while (cursor < source.length) {
     const open = source.indexOf('{{', cursor);
     let text = source.slice(cursor, open === -1 ? source.length : open);
-    if (trimNextText) text = text.replace(/^\s+/, '');
+    if (trimNextText) text = text.replace(LEADING_GO_SPACE, '');
     trimNextText = false;
     if (open === -1) {
-      pushText(nodes, text);
+      pushText(pieces, text);
       break;
     }
-    const close = source.indexOf('}}', open + 2);
-    if (close === -1) throw new TemplateError('unclosed action', open);
-    let inner = source.slice(open + 2, close);
-    // `{{- ` trims the preceding text, ` -}}` the following (the dash needs a space next to it).
-    if (/^-\s/.test(inner)) {
-      text = text.replace(/\s+$/, '');
-      inner = inner.slice(1);
+    if (source.indexOf('}}', open + 2) === -1) throw new TemplateError('unclosed action "{{"', open);
+    let start = open + 2;
+    if (source[start] === '-' && GO_SPACE.test(source[start + 1] ?? '')) {
+      text = text.replace(TRAILING_GO_SPACE, '');
+      start += 1;
     }
-    if (/\s-$/.test(inner)) {
-      trimNextText = true;
-      inner = inner.slice(0, -1);
-    }
-    pushText(nodes, text);
-    nodes.push(...parseAction(inner.trim(), open));
-    cursor = close + 2;
+    pushText(pieces, text);
+    const action = new ActionParser(source, open, start, dot);
+    const evaluate = action.parse();
+    if (evaluate) pieces.push({ kind: 'action', evaluate });
+    trimNextText = action.trimsNextText;
+    cursor = action.end;
   }
   return {
     source,
-    render: (alert) => nodes.map((node) => renderNode(node, alert)).join(''),
+    render: (data) => pieces.map((piece) => (piece.kind === 'text' ? piece.text : printValue(piece.evaluate(data), true))).join(''),
   };
 }
 
-function pushText(nodes: Node[], text: string): void {
-  if (text !== '') nodes.push({ kind: 'text', text });
-}
-
-function parseAction(action: string, position: number): Node[] {
-  if (action.startsWith('/*') && action.endsWith('*/')) return [];
-  const field = FIELD_ACTION.exec(action);
-  if (field) {
-    const name = field[1] as AlertField;
-    if (!ALERT_FIELDS.includes(name)) {
-      throw new TemplateError(`unknown field .${field[1]} (known: ${ALERT_FIELDS.map((f) => `.${f}`).join(', ')})`, position);
-    }
-    return [{ kind: 'field', field: name }];
-  }
-  const index = INDEX_ACTION.exec(action);
-  if (index) {
-    const literal = index[1]!;
-    const key = literal.startsWith('`') ? literal.slice(1, -1) : (JSON.parse(literal) as string);
-    return [{ kind: 'index', key }];
-  }
-  throw new TemplateError(`unsupported template action {{${action}}} (supported: {{ .Field }}, {{ index .OutputFields "key" }})`, position);
-}
-
-function renderNode(node: Node, alert: FalcoAlert): string {
-  switch (node.kind) {
-    case 'text':
-      return node.text;
-    case 'index':
-      return Object.prototype.hasOwnProperty.call(alert.output_fields, node.key) ? printValue(alert.output_fields[node.key], true) : '<no value>';
-    case 'field':
-      return renderField(node.field, alert);
-  }
-}
-
-function renderField(field: AlertField, alert: FalcoAlert): string {
-  switch (field) {
-    case 'UUID':
-      return alert.uuid;
-    case 'Output':
-      return alert.output;
-    case 'Priority':
-      return alert.priority;
-    case 'Rule':
-      return alert.rule;
-    case 'Time':
-      return goTimeString(alert.time);
-    case 'OutputFields':
-      return printValue(alert.output_fields, true);
-    case 'Source':
-      return alert.source;
-    case 'Tags':
-      return printValue(alert.tags, true);
-    case 'Hostname':
-      return alert.hostname;
-  }
+function pushText<Data>(pieces: Piece<Data>[], text: string): void {
+  if (text !== '') pieces.push({ kind: 'text', text });
 }
 
 /**
- * A decoded JSON value as a template action prints it (`{{ $value }}`): `fmt.Print`, with a
- * nil at top level printed `<no value>`. The SMTP body templates print output fields this way.
+ * One action, from after `{{` (and its trim marker) to `}}`, read by recursive descent over the
+ * whole source, so a `}}` inside a quoted string does not end the action:
+ *
+ *   action  := comment | command
+ *   command := 'or' operand+ | 'index' target string | operand
+ *   operand := '(' command ')' | string | '.' identifier
+ *   target  := '.' | '.' identifier        (a map: see Dot.indexable)
  */
-export function goTemplateValue(value: unknown): string {
-  return printValue(value, true);
+class ActionParser<Data> {
+  /** Where the action's `}}` ends, once parsed. */
+  end = 0;
+  /** Whether the action closed with ` -}}`. */
+  trimsNextText = false;
+  private position: number;
+
+  constructor(
+    private readonly source: string,
+    /** Where the action's `{{` is. */
+    private readonly open: number,
+    start: number,
+    private readonly dot: Dot<Data>,
+  ) {
+    this.position = start;
+  }
+
+  /** The action's evaluation, or undefined for a comment. */
+  parse(): Reader<Data> | undefined {
+    this.skipSpace();
+    if (this.source.startsWith('/*', this.position)) {
+      const close = this.source.indexOf('*/', this.position + 2);
+      if (close === -1) this.fail('unclosed comment');
+      this.position = close + 2;
+      this.close();
+      return undefined;
+    }
+    const command = this.parseCommand();
+    this.close();
+    return command;
+  }
+
+  /** ` -}}` or `}}`, after optional space. */
+  private close(): void {
+    const spaceStart = this.position;
+    this.skipSpace();
+    if (this.position > spaceStart && this.source.startsWith('-}}', this.position)) {
+      this.trimsNextText = true;
+      this.position += 1;
+    }
+    if (this.position >= this.source.length) this.fail('unclosed action "{{"', this.open);
+    if (!this.source.startsWith('}}', this.position)) this.fail(`unexpected "${this.source.slice(this.position, this.position + 10)}" in action`);
+    this.end = this.position + 2;
+  }
+
+  private parseCommand(): Reader<Data> {
+    this.skipSpace();
+    const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(this.source.slice(this.position, this.position + 64))?.[0];
+    if (word === 'or') {
+      this.position += word.length;
+      const args: Reader<Data>[] = [];
+      for (;;) {
+        this.skipSpace();
+        if (this.atActionEnd() || this.peek() === ')') break;
+        args.push(this.parseOperand());
+      }
+      if (args.length === 0) this.fail('"or" needs at least one argument');
+      return (data) => goOr(args.map((arg) => () => arg(data)));
+    }
+    if (word === 'index') {
+      this.position += word.length;
+      this.skipSpace();
+      const targetAt = this.position;
+      if (this.peek() !== '.') this.fail(`"index" takes a map and a quoted key: ${this.dot.supported}`);
+      this.position++;
+      const field = this.identifier();
+      const map = this.dot.indexable(field);
+      if (!map) this.fail(field === undefined ? '"." is not a map here' : `.${field} is not a map`, targetAt);
+      this.skipSpace();
+      const key = this.parseString();
+      return (data) => ownValue(map(data), key);
+    }
+    if (word !== undefined) this.fail(`unsupported template action "${word}" (supported: ${this.dot.supported})`);
+    return this.parseOperand();
+  }
+
+  private parseOperand(): Reader<Data> {
+    this.skipSpace();
+    const c = this.peek();
+    if (c === '(') {
+      this.position++;
+      const inner = this.parseCommand();
+      this.skipSpace();
+      if (this.peek() !== ')') this.fail('expected ")"');
+      this.position++;
+      return inner;
+    }
+    if (c === '"' || c === '`') {
+      const value = this.parseString();
+      return () => value;
+    }
+    if (c === '.') {
+      const at = this.position;
+      this.position++;
+      const name = this.identifier();
+      if (name === undefined) this.fail(`expected a field name after "." (supported: ${this.dot.supported})`, at);
+      const read = this.dot.field(name);
+      if (!read) this.fail(`unknown field .${name} (supported: ${this.dot.supported})`, at);
+      return read;
+    }
+    return this.fail(this.atActionEnd() ? 'expected a value' : `unexpected "${c ?? ''}"`);
+  }
+
+  private identifier(): string | undefined {
+    const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(this.source.slice(this.position, this.position + 256))?.[0];
+    if (name !== undefined) this.position += name.length;
+    return name;
+  }
+
+  private parseString(): string {
+    const match = /^"((?:[^"\\\n]|\\.)*)"|^`([^`]*)`/.exec(this.source.slice(this.position));
+    if (!match) this.fail('expected a quoted string');
+    const at = this.position;
+    this.position += match[0].length;
+    if (match[2] !== undefined) return match[2];
+    try {
+      // Go's escapes that JSON shares (\" \\ \n \t \uXXXX …); the rarer ones (\x41, \a) are refused.
+      return JSON.parse(`"${match[1] ?? ''}"`) as string;
+    } catch {
+      return this.fail('invalid escape in string', at);
+    }
+  }
+
+  private atActionEnd(): boolean {
+    return this.position >= this.source.length || this.source.startsWith('}}', this.position) || this.source.startsWith('-}}', this.position);
+  }
+
+  private peek(): string | undefined {
+    return this.source[this.position];
+  }
+
+  private skipSpace(): void {
+    while (this.position < this.source.length && GO_SPACE.test(this.source[this.position] ?? '')) this.position++;
+  }
+
+  private fail(reason: string, at = this.position): never {
+    throw new TemplateError(reason, at);
+  }
+}
+
+function ownValue(map: unknown, key: string): unknown {
+  return typeof map === 'object' && map !== null && Object.prototype.hasOwnProperty.call(map, key) ? (map as Record<string, unknown>)[key] : undefined;
+}
+
+/** Go's `or`: the first argument that is true in Go's sense, else the last; evaluated lazily, as Go 1.18+ does. */
+function goOr(args: ReadonlyArray<() => unknown>): unknown {
+  let last: unknown;
+  for (const arg of args) {
+    last = arg();
+    if (isGoTrue(last)) return last;
+  }
+  return last;
+}
+
+/**
+ * Go's template truth for JSON decoded with `UseNumber` (as falcosidekick decodes alerts): nil,
+ * false and empty strings, lists and maps are false. A number is a `json.Number`, a non-empty
+ * string, so even `0` is true.
+ */
+function isGoTrue(value: unknown): boolean {
+  if (value === undefined || value === null || value === false || value === '') return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object' && !isLosslessNumber(value)) return Object.keys(value).length > 0;
+  return true;
 }
 
 /** `fmt.Print` of a decoded JSON value. A nil interface at top level prints `<no value>` in templates. */

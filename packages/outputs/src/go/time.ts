@@ -1,85 +1,18 @@
 /**
  * The few Go `time.Time` renderings falcosidekick puts on the wire, computed from the alert's
- * RFC 3339 text with integer arithmetic so nanoseconds are never rounded through a float.
+ * RFC 3339 text (read by the engine's one parser) with integer arithmetic, so nanoseconds are
+ * never rounded through a float.
  */
+import { civilTime, formatCivil, formatOffset, formatRfc3339Nano, parseRfc3339, type Rfc3339Time, trimmedFraction, unixNanosOf } from '@peregrine/engine';
 
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|z|[+-]\d{2}:\d{2})$/;
-
-export interface GoTime {
-  /** Nanoseconds since the Unix epoch (UTC). */
-  readonly unixNanos: bigint;
-  /** Offset of the zone the time was written in, in minutes; `undefined` for `Z` (Go's UTC location). */
-  readonly offsetMinutes: number | undefined;
-}
-
-const NANOS_PER_SECOND = 1_000_000_000n;
-
-export function parseRfc3339(text: string): GoTime {
-  const m = RFC3339.exec(text);
-  if (!m) throw new Error(`not an RFC 3339 time: ${JSON.stringify(text)}`);
-  const [, y, mo, d, h, mi, s, frac = '', zone = 'Z'] = m;
-  const wallSeconds = BigInt(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) / 1000);
-  // Date.UTC maps years 0–99 to 1900+; Go's zero time is year 1, so correct those explicitly.
-  const yearFix = Number(y) < 100 ? BigInt(yearShiftSeconds(Number(y))) : 0n;
-  let offsetMinutes: number | undefined;
-  if (zone !== 'Z' && zone !== 'z') {
-    const sign = zone.startsWith('-') ? -1 : 1;
-    offsetMinutes = sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
-  }
-  const nanos = BigInt(frac.padEnd(9, '0') || '0');
-  const utcSeconds = wallSeconds + yearFix - BigInt((offsetMinutes ?? 0) * 60);
-  return { unixNanos: utcSeconds * NANOS_PER_SECOND + nanos, offsetMinutes };
-}
-
-function yearShiftSeconds(year: number): number {
-  const viaDateUtc = Date.UTC(year, 0, 1) / 1000;
-  const date = new Date(0);
-  date.setUTCFullYear(year, 0, 1);
-  date.setUTCHours(0, 0, 0, 0);
-  return date.getTime() / 1000 - viaDateUtc;
-}
-
-interface Civil {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-  nanos: bigint;
-}
-
-function civil(t: GoTime): Civil {
-  const local = t.unixNanos + BigInt((t.offsetMinutes ?? 0) * 60) * NANOS_PER_SECOND;
-  let seconds = local / NANOS_PER_SECOND;
-  let nanos = local % NANOS_PER_SECOND;
-  if (nanos < 0n) {
-    nanos += NANOS_PER_SECOND;
-    seconds -= 1n;
-  }
-  const date = new Date(Number(seconds) * 1000);
-  return {
-    year: date.getUTCFullYear(),
-    month: date.getUTCMonth() + 1,
-    day: date.getUTCDate(),
-    hour: date.getUTCHours(),
-    minute: date.getUTCMinutes(),
-    second: date.getUTCSeconds(),
-    nanos,
-  };
-}
-
-const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
-
-function trimmedFraction(nanos: bigint): string {
-  if (nanos === 0n) return '';
-  return `.${nanos.toString().padStart(9, '0').replace(/0+$/, '')}`;
-}
-
-function offsetText(offsetMinutes: number, withColon: boolean): string {
-  const sign = offsetMinutes < 0 ? '-' : '+';
-  const abs = Math.abs(offsetMinutes);
-  return `${sign}${pad(Math.floor(abs / 60))}${withColon ? ':' : ''}${pad(abs % 60)}`;
+/**
+ * The alert's time. The server stored it only after the same parser accepted it, so a text it
+ * refuses here is a programming error, not bad input: throw rather than render a made-up time.
+ */
+export function parseAlertTime(text: string): Rfc3339Time {
+  const time = parseRfc3339(text);
+  if (!time) throw new Error(`not an RFC 3339 time: ${JSON.stringify(text)}`);
+  return time;
 }
 
 /**
@@ -88,28 +21,29 @@ function offsetText(offsetMinutes: number, withColon: boolean): string {
  * zone, which Go prints as the offset twice (`+0200 +0200`).
  */
 export function goTimeString(text: string): string {
-  const t = parseRfc3339(text);
-  const c = civil(t);
-  const zone = t.offsetMinutes === undefined ? '+0000 UTC' : `${offsetText(t.offsetMinutes, false)} ${offsetText(t.offsetMinutes, false)}`;
-  return `${pad(c.year, 4)}-${pad(c.month)}-${pad(c.day)} ${pad(c.hour)}:${pad(c.minute)}:${pad(c.second)}${trimmedFraction(c.nanos)} ${zone}`;
+  const time = parseAlertTime(text);
+  const { date, clock } = formatCivil(civilTime(time, time.offsetMinutes ?? 0));
+  const zone = time.offsetMinutes === undefined ? '+0000 UTC' : `${formatOffset(time.offsetMinutes, false)} ${formatOffset(time.offsetMinutes, false)}`;
+  return `${date} ${clock}${trimmedFraction(time.nanos)} ${zone}`;
 }
 
 /** Go's `Time.MarshalJSON` text (RFC 3339 with trimmed nanoseconds). */
-export function goRfc3339Nano(t: GoTime): string {
-  const c = civil(t);
-  const zone = t.offsetMinutes === undefined ? 'Z' : offsetText(t.offsetMinutes, true);
-  return `${pad(c.year, 4)}-${pad(c.month)}-${pad(c.day)}T${pad(c.hour)}:${pad(c.minute)}:${pad(c.second)}${trimmedFraction(c.nanos)}${zone}`;
+export const goRfc3339Nano = formatRfc3339Nano;
+
+/** `Time.UnixNano()`. */
+export function alertUnixNanos(text: string): bigint {
+  return unixNanosOf(parseAlertTime(text));
 }
 
 /** `Time.UnixNano()` as decimal text. */
 export function unixNanoText(text: string): string {
-  return parseRfc3339(text).unixNanos.toString();
+  return alertUnixNanos(text).toString();
 }
 
 /** `t.Add(seconds)` rendered as Go marshals a time. */
 export function addSeconds(text: string, seconds: number): string {
-  const t = parseRfc3339(text);
-  return goRfc3339Nano({ unixNanos: t.unixNanos + BigInt(seconds) * NANOS_PER_SECOND, offsetMinutes: t.offsetMinutes });
+  const time = parseAlertTime(text);
+  return goRfc3339Nano({ ...time, seconds: time.seconds + seconds });
 }
 
 /** Go's zero `time.Time` as it marshals (AlertManager treats it as "unset"). */

@@ -14,7 +14,7 @@ import { type MessageFormatPrepared, occurrences, prepareMessageFormat } from '.
  */
 
 export const googlechatKeys = {
-  webhookurl: key.url({ secret: true, description: 'Incoming webhook URL, with its `key` and `token`; enables the output.' }),
+  webhookurl: key.url({ secret: true, description: 'Incoming webhook URL, with its `key` and `token`; enables the output.', example: 'https://chat.googleapis.com/v1/spaces/XXX/messages?key=XXX&token=XXX' }),
   outputformat: key.enum(['all', 'text'], { default: 'all', description: 'all = text and a card of fields, text = the text only.' }),
   messageformat: key.string({ description: 'Go template rendered into `text`, above the card (e.g. `Alert {{ .Rule }} on {{ .Hostname }}`).' }),
   format: key.enum(['cards', 'cardsv2'], { default: 'cards', peregrine: true, description: 'cards = falcosidekick\'s v1 card; cardsv2 = a Cards v2 card.' }),

@@ -1,7 +1,7 @@
 import type { OutputAlert } from '../alert';
 import { type ConfigIssue, key } from '../config';
 import { compareGoStrings } from '../go/json';
-import { parseRfc3339 } from '../go/time';
+import { alertUnixNanos } from '../go/time';
 import { DEFAULT_HEADERS, defineOutput, type FullConfig, withHeaders } from '../output';
 
 /**
@@ -17,7 +17,7 @@ import { DEFAULT_HEADERS, defineOutput, type FullConfig, withHeaders } from '../
  */
 
 export const influxdbKeys = {
-  hostport: key.url({ description: 'InfluxDB base URL `http(s)://host:port`; enables the output.' }),
+  hostport: key.url({ description: 'InfluxDB base URL `http(s)://host:port`; enables the output.', example: 'http://influxdb:8086' }),
   database: key.string({ default: 'falco', description: 'Database of the v1 API (`/write?db=`), used unless organization and bucket are both set.' }),
   organization: key.string({ description: 'Organization of the v2 API; with bucket set, alerts go to `/api/v2/write`.' }),
   bucket: key.string({ default: 'falco', description: 'Bucket of the v2 API (used only with organization).' }),
@@ -125,7 +125,7 @@ export function influxdbLine(alert: OutputAlert, config: Pick<InfluxdbConfig, 'e
   if (alert.tags.length > 0) addTag('tags', alert.tags.join('_'));
   const line = `events,${tags.join(',')} value=${lineProtocolString(alert.output)}`;
   if (!config.eventtime) return line;
-  const nanos = parseRfc3339(alert.time).unixNanos;
+  const nanos = alertUnixNanos(alert.time);
   return `${line} ${(nanos / (NANOS_PER_UNIT[config.precision] ?? 1n)).toString()}`;
 }
 

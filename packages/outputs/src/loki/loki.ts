@@ -11,7 +11,7 @@ import { basicAuthHeader, DEFAULT_HEADERS, defineOutput, type FullConfig, type G
  */
 
 export const lokiKeys = {
-  hostport: key.url({ description: 'Loki base URL `http(s)://host:port`; enables the output.' }),
+  hostport: key.url({ description: 'Loki base URL `http(s)://host:port`; enables the output.', example: 'http://loki:3100' }),
   endpoint: key.string({ default: '/loki/api/v1/push', description: 'Path appended to hostport.' }),
   user: key.string({ description: 'Basic-auth user (with apikey; Grafana Cloud).' }),
   apikey: key.string({ secret: true, description: 'Basic-auth password / API key (used only with user).' }),

@@ -20,7 +20,7 @@ import {
  */
 
 export const mattermostKeys = {
-  webhookurl: key.url({ secret: true, description: 'Incoming webhook URL (`https://<server>/hooks/<id>`); enables the output.' }),
+  webhookurl: key.url({ secret: true, description: 'Incoming webhook URL (`https://<server>/hooks/<id>`); enables the output.', example: 'https://mattermost.example.com/hooks/XXX' }),
   footer: key.string({ default: SLACK_DEFAULT_FOOTER, description: 'Attachment footer (all/fields formats); empty = the default.' }),
   icon: key.string({ default: SLACK_DEFAULT_ICON, description: 'Avatar URL (`icon_url`); empty = falcosidekick\'s grey icon (never omitted).' }),
   username: key.string({ default: 'Falcosidekick', description: 'Sender name; empty = the webhook default.' }),

@@ -24,7 +24,7 @@ const BROKER_SCHEMES = ['tcp:', 'mqtt:', 'ssl:', 'tls:', 'mqtts:', 'ws:', 'wss:'
 const KEEPALIVE_SECONDS = 30;
 
 export const mqttKeys = {
-  broker: key.string({ description: 'Broker URL, e.g. `tcp://mosquitto:1883`, `ssl://broker:8883`, `ws://…`; enables the output.' }),
+  broker: key.string({ description: 'Broker URL, e.g. `tcp://mosquitto:1883`, `ssl://broker:8883`, `ws://…`; enables the output.', example: 'tcp://mosquitto:1883' }),
   topic: key.string({ default: DEFAULT_MQTT_TOPIC, description: 'Topic every alert is published on (no wildcards).' }),
   qos: key.integer({ default: 0, min: 0, max: 2, description: 'QoS of the publishes: 0, 1 or 2.' }),
   retained: key.boolean({ default: false, description: 'Publish with the retained flag (the broker keeps the last alert for new subscribers).' }),

@@ -26,6 +26,7 @@ export const natsKeys = {
   hostport: key.string({
     secret: true,
     description: 'Server URL `nats://[user:password@|token@]host[:port]` (★ `tls://` requires TLS); enables the output.',
+    example: 'nats://nats.example.com:4222',
   }),
   subjecttemplate: key.string({
     default: DEFAULT_NATS_SUBJECT_TEMPLATE,

@@ -17,7 +17,7 @@ export const OPSGENIE_ALERTS_URLS = {
 } as const;
 
 export const opsgenieKeys = {
-  apikey: key.string({ secret: true, description: 'API key of an Opsgenie API integration, sent as `Authorization: GenieKey <apikey>`; enables the output.' }),
+  apikey: key.string({ secret: true, description: 'API key of an Opsgenie API integration, sent as `Authorization: GenieKey <apikey>`; enables the output.', example: 'XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX' }),
   region: key.enum(['us', 'eu'], { default: 'us', description: 'Opsgenie instance: us = `api.opsgenie.com`, eu = `api.eu.opsgenie.com`.' }),
   url: key.url({ peregrine: true, description: 'Alerts API URL used instead of the region\'s (a proxy, or a local server in tests); empty = by region.' }),
 } as const;

@@ -1,7 +1,7 @@
 import type { OutputAlert } from '../alert';
 import { key } from '../config';
 import { type GoStruct, goMarshal, goStruct } from '../go/json';
-import { goRfc3339Nano, parseRfc3339 } from '../go/time';
+import { goRfc3339Nano, parseAlertTime } from '../go/time';
 import { defineOutput, type FullConfig } from '../output';
 
 /**
@@ -23,23 +23,20 @@ export const PAGERDUTY_HEADERS: Readonly<Record<string, string>> = {
 };
 
 export const pagerdutyKeys = {
-  routingkey: key.string({ secret: true, description: 'Integration (routing) key of an Events API v2 integration; enables the output.' }),
+  routingkey: key.string({ secret: true, description: 'Integration (routing) key of an Events API v2 integration; enables the output.', example: 'XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX' }),
   region: key.enum(['us', 'eu'], { default: 'us', description: 'PagerDuty service region: us = `events.pagerduty.com`, eu = `events.eu.pagerduty.com`.' }),
   url: key.url({ peregrine: true, description: 'Events API URL used instead of the region\'s (a proxy, or a local server in tests); empty = by region.' }),
 } as const;
 
 export type PagerdutyConfig = FullConfig<typeof pagerdutyKeys>;
 
-const NANOS_PER_SECOND = 1_000_000_000n;
-
 /**
  * Go's `Time.Format(time.RFC3339)` of the alert time: whole seconds (the fraction is cut, not
  * rounded), the zone it was written in, and `Z` for any zero offset.
  */
 export function goRfc3339Seconds(text: string): string {
-  const t = parseRfc3339(text);
-  const fraction = ((t.unixNanos % NANOS_PER_SECOND) + NANOS_PER_SECOND) % NANOS_PER_SECOND;
-  return goRfc3339Nano({ unixNanos: t.unixNanos - fraction, offsetMinutes: t.offsetMinutes === 0 ? undefined : t.offsetMinutes });
+  const time = parseAlertTime(text);
+  return goRfc3339Nano({ ...time, nanos: 0 });
 }
 
 /**

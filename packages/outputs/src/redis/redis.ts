@@ -18,7 +18,7 @@ const DEFAULT_REDIS_PORT = 6379;
 const REDIS_MAX_BATCH = 100;
 
 export const redisKeys = {
-  address: key.string({ description: 'Server address `host:port` (port 6379 when omitted); enables the output.' }),
+  address: key.string({ description: 'Server address `host:port` (port 6379 when omitted); enables the output.', example: 'redis:6379' }),
   username: key.string({ description: 'ACL user (Redis 6+); empty = the `default` user.' }),
   password: key.string({ secret: true, description: 'Password (`requirepass`, or the ACL user’s).' }),
   database: key.integer({ default: 0, min: 0, description: 'Database number (`SELECT`).' }),

@@ -21,7 +21,7 @@ import {
  */
 
 export const rocketchatKeys = {
-  webhookurl: key.url({ secret: true, description: 'Incoming webhook URL (`https://<server>/hooks/<integrationId>/<token>`); enables the output.' }),
+  webhookurl: key.url({ secret: true, description: 'Incoming webhook URL (`https://<server>/hooks/<integrationId>/<token>`); enables the output.', example: 'https://rocketchat.example.com/hooks/XXX/XXX' }),
   // In falcosidekick's config and defaults, but its Rocket.Chat payload never carries a footer.
   footer: key.string({ default: SLACK_DEFAULT_FOOTER, description: 'Accepted for compatibility; never sent (falcosidekick does not send it either).' }),
   icon: key.string({ default: SLACK_DEFAULT_ICON, description: 'Avatar URL (`icon_url`); empty = falcosidekick\'s grey icon (never omitted).' }),

@@ -16,7 +16,7 @@ export const SLACK_DEFAULT_FOOTER = 'https://github.com/falcosecurity/falcosidek
 export const SLACK_DEFAULT_ICON = 'https://raw.githubusercontent.com/falcosecurity/falcosidekick/master/imgs/falcosidekick_color.png';
 
 export const slackKeys = {
-  webhookurl: key.url({ secret: true, description: 'Incoming webhook URL; enables the output.' }),
+  webhookurl: key.url({ secret: true, description: 'Incoming webhook URL; enables the output.', example: 'https://hooks.slack.com/services/XXX' }),
   channel: key.string({ description: 'Channel override, sent only when set (legacy webhooks only honour it).' }),
   footer: key.string({ default: SLACK_DEFAULT_FOOTER, description: 'Attachment footer (all/fields formats); empty = the default.' }),
   icon: key.string({ default: SLACK_DEFAULT_ICON, description: 'Avatar URL (`icon_url`); empty = none.' }),

@@ -4,7 +4,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { OutputAlert } from '../alert';
 import { type ConfigIssue, key } from '../config';
-import { parseRfc3339 } from '../go/time';
+import { alertUnixNanos } from '../go/time';
 import type { TlsMaterial } from '../http';
 import { defineOutput, type FullConfig } from '../output';
 import { fatal, type ItemResult, ok, retryable, type SendResult, summarize } from '../result';
@@ -23,7 +23,7 @@ import { smtpHtmlBody, smtpSubject, smtpTextBody } from './smtp-templates';
  */
 
 export const smtpKeys = {
-  hostport: key.string({ description: 'SMTP server as `host:port` (submission is usually port 587); enables the output.' }),
+  hostport: key.string({ description: 'SMTP server as `host:port` (submission is usually port 587); enables the output.', example: 'smtp.example.com:587' }),
   tls: key.boolean({
     default: true,
     description: 'Require STARTTLS: the mail is not sent when the server does not offer it. false = STARTTLS only when offered (then the certificate is not checked), else plain text.',
@@ -37,8 +37,8 @@ export const smtpKeys = {
   token: key.string({ secret: true, description: 'OAuth 2 bearer token for oauthbearer.' }),
   identity: key.string({ description: 'Authorization identity for plain and external; empty = the user\'s own.' }),
   trace: key.string({ description: 'Trace information sent with anonymous (e.g. an address).' }),
-  from: key.string({ description: 'Sender: the From header and the envelope sender (`falco@example.com` or `Falco <falco@example.com>`); required.' }),
-  to: key.list({ description: 'Recipients: comma-separated (or a YAML list); required.' }),
+  from: key.string({ description: 'Sender: the From header and the envelope sender (`falco@example.com` or `Falco <falco@example.com>`); required.', example: 'falco@example.com' }),
+  to: key.list({ description: 'Recipients: comma-separated (or a YAML list); required.', example: 'security@example.com' }),
   outputformat: key.enum(['html', 'text'], { default: 'html', description: 'html = text and HTML alternatives; text = the text body only.' }),
 } as const;
 
@@ -85,7 +85,7 @@ export interface SmtpMail {
  */
 export function smtpMail(alert: OutputAlert, config: Pick<SmtpConfig, 'from' | 'to' | 'outputformat'>): SmtpMail {
   const text = smtpTextBody(alert);
-  const date = new Date(Number(parseRfc3339(alert.time).unixNanos / 1_000_000n));
+  const date = new Date(Number(alertUnixNanos(alert.time) / 1_000_000n));
   const common = { from: config.from, to: config.to, subject: smtpSubject(alert), date, ...(alert.uuid !== '' ? { messageId: `<${alert.uuid}@peregrine>` } : {}) };
   if (config.outputformat === 'text') return { ...common, text };
   return { ...common, text: withoutLastLineBreak(text), html: withoutLastLineBreak(smtpHtmlBody(alert)) };
@@ -350,6 +350,8 @@ export const smtp = defineOutput<typeof smtpKeys, SmtpServerAddress>({
   description: 'One e-mail per alert through an SMTP server: falcosidekick\'s subject, text and HTML bodies; STARTTLS and SASL AUTH.',
   keys: smtpKeys,
   enabledBy: 'hostport',
+  requires: ['from', 'to'],
+  readmeHeading: 'SMTP',
   // falcosidekick does not pass SMTP's minimum through its checkPriority: `info` is Informational.
   infoMinimumIsInformational: true,
   prepare(config) {

@@ -58,10 +58,11 @@ type FacilityName = keyof typeof SYSLOG_FACILITIES;
 const FACILITY_NAMES = Object.keys(SYSLOG_FACILITIES) as [FacilityName, ...FacilityName[]];
 
 export const syslogKeys = {
-  host: key.string({ description: 'Syslog server host name or IP address; enables the output.' }),
-  port: key.string({ description: 'Port of the server (514 is the usual one); required.' }),
+  host: key.string({ description: 'Syslog server host name or IP address; enables the output.', example: 'syslog.example.com' }),
+  port: key.string({ description: 'Port of the server (514 is the usual one); required.', example: '514' }),
   protocol: key.enum(['udp', 'tcp', 'tls'], {
     description: 'Transport; required. ★ tls = TLS over TCP, octet-counting framing (RFC 5425); checkcert, the CA and mutualtls apply.',
+    example: 'tcp',
   }),
   format: key.enum(['json', 'cef'], { default: 'json', description: 'json = the alert as falcosidekick marshals it; cef = a Common Event Format line.' }),
   framing: key.enum(['gosyslog', 'rfc3164', 'rfc5424'], {
@@ -415,6 +416,7 @@ export const syslog = defineOutput<typeof syslogKeys, number>({
   description: 'One syslog message per alert over UDP, TCP or TLS (Go log/syslog, RFC 3164 or RFC 5424 framing): the alert as JSON, or a CEF line.',
   keys: syslogKeys,
   enabledBy: 'host',
+  requires: ['port', 'protocol'],
   prepare(config) {
     const issues: ConfigIssue[] = [];
     const port = /^\s*\d{1,5}\s*$/.test(config.port) ? Number(config.port) : Number.NaN;

@@ -22,7 +22,7 @@ export const TEAMS_DEFAULT_IMAGE = 'https://raw.githubusercontent.com/falcosecur
 export const TEAMS_ACTIVITY_TITLE = 'Falcosidekick';
 
 export const teamsKeys = {
-  webhookurl: key.url({ secret: true, description: 'Teams webhook URL (O365 connector or Workflows); enables the output.' }),
+  webhookurl: key.url({ secret: true, description: 'Teams webhook URL (O365 connector or Workflows); enables the output.', example: 'https://example.webhook.office.com/webhookb2/XXX' }),
   activityimage: key.string({ default: TEAMS_DEFAULT_IMAGE, description: 'Image next to the title; empty = none.' }),
   outputformat: key.enum(['all', 'text', 'facts'], { default: 'all', description: 'all = text and facts, text = output line only, facts = facts only.' }),
   format: key.enum(['messagecard', 'adaptivecard'], {

@@ -16,7 +16,7 @@ export const WEBHOOK_ALERT_ID_HEADER = 'X-Peregrine-Alert-Id';
 export const WEBHOOK_OCCURRENCES_HEADER = 'X-Peregrine-Occurrences';
 
 export const webhookKeys = {
-  address: key.url({ secret: true, description: 'Receiver URL; enables the output.' }),
+  address: key.url({ secret: true, description: 'Receiver URL; enables the output.', example: 'https://receiver.example.com/falco' }),
   method: key.enum(['post', 'put'], { default: 'post', description: 'POST or PUT.' }),
   customheaders: key.map({ secret: 'values', description: 'Extra headers (YAML map, env `Key:Value,Key2:Value2`).' }),
   'signature.secret': key.string({ secret: true, peregrine: true, description: 'HMAC-SHA256 key; when set, every request is signed.' }),

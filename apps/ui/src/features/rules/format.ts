@@ -8,3 +8,12 @@ export function plural(count: number, noun: string): string {
 export function formatTime(iso: string | null): string {
   return iso === null ? '—' : formatLocalTime(iso);
 }
+
+/**
+ * Where a rule is defined, as the table shows it: the file's base name and the line (the folder
+ * is the same on most rows and would push `:line` out of sight), and the full path for a tooltip.
+ */
+export function ruleLocation(file: string, line: number): { short: string; full: string } {
+  const base = file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1) || file;
+  return { short: `${base}:${line}`, full: `${file}:${line}` };
+}

@@ -101,7 +101,8 @@ const UNIT_SECONDS: Readonly<Record<string, number>> = { '': 1, s: 1, m: 60, min
 /** The lower time bound of the filters in epoch ms, as the server computes it. */
 export function lowerBoundMs(filters: AlertFilters, nowMs: number): number | undefined {
   if (filters.from) return parseInstantMs(filters.from);
-  if (!filters.since) return undefined;
+  // `since=0` is the server's "no lower bound" (the explicit All time), not "from now".
+  if (!filters.since || filters.since === '0') return undefined;
   const match = SINCE.exec(filters.since);
   const seconds = match ? (UNIT_SECONDS[match[2] ?? ''] ?? UNIT_SECONDS[(match[2] ?? '').toLowerCase()]) : undefined;
   return match && seconds !== undefined ? nowMs - Number(match[1]) * seconds * 1000 : undefined;

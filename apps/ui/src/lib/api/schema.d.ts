@@ -283,6 +283,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/outputs/catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every output type with a minimal configuration to copy, as env variables and YAML (placeholders, no secret) */
+        get: operations["getApiV1OutputsCatalog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/outputs/{name}/replay": {
         parameters: {
             query?: never;
@@ -746,6 +763,32 @@ export interface components {
             output: string;
             /** @description Dead letters put back in the queue */
             replayed: number;
+        };
+        OutputExampleKey: {
+            /** @description Full YAML path, e.g. slack.webhookurl or aws.sqs.url */
+            path: string;
+            /** @description The environment variable, e.g. SLACK_WEBHOOKURL */
+            env: string;
+            description: string;
+            /** @description The real value is a secret (webhook URL, API key) */
+            secret: boolean;
+            /** @description A placeholder, never a real secret */
+            example: string;
+        };
+        /** @description One output type and a minimal configuration to copy (placeholders only) */
+        OutputCatalogEntry: {
+            /** @description slack, teams, loki, …: the output type (and metrics destination label) */
+            type: string;
+            title: string;
+            description: string;
+            /** @description Where every key is documented, relative to the repository root: packages/outputs/README.md#<section> */
+            docs: string;
+            /** @description The keys of the minimal example: the one that enables the output, then those it is refused without */
+            keys: components["schemas"]["OutputExampleKey"][];
+            /** @description The minimal example as NAME=value lines (quoted for a POSIX shell where needed) */
+            env: string;
+            /** @description The same as a YAML config file fragment */
+            yaml: string;
         };
         RuleView: {
             name: string;
@@ -2085,6 +2128,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OutputStatus"][];
+                };
+            };
+            /** @description No valid session (UNAUTHENTICATED) or wrong credentials (INVALID_CREDENTIALS); on ingest routes with peregrine.ingest.auth on, no ingest token (INGEST_TOKEN_REQUIRED) or one that is not valid (INGEST_TOKEN_INVALID) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiV1OutputsCatalog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The output types, in the registry’s order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutputCatalogEntry"][];
                 };
             };
             /** @description No valid session (UNAUTHENTICATED) or wrong credentials (INVALID_CREDENTIALS); on ingest routes with peregrine.ingest.auth on, no ingest token (INGEST_TOKEN_REQUIRED) or one that is not valid (INGEST_TOKEN_INVALID) */

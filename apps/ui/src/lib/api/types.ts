@@ -18,6 +18,9 @@ export type Priority = Alert['priority'];
 
 export type OutputStatus = Schemas['OutputStatus'];
 export type ReplayResult = Schemas['Replayed'];
+/** `GET /api/v1/outputs/catalog`: one output type and a minimal configuration to copy. */
+export type OutputCatalogEntry = Schemas['OutputCatalogEntry'];
+export type OutputExampleKey = Schemas['OutputExampleKey'];
 
 export type RuleView = Schemas['RuleView'];
 export type RulesList = Schemas['RulesList'];

@@ -1,10 +1,12 @@
-import { useEffect, useRef, useState } from 'react';
+import { Fragment, useEffect, useRef, useState } from 'react';
 import { FilterChip, fieldText, PriorityBadge } from '../../../components/chips';
 import { namespaceOf } from '../../../lib/alerts/filters';
+import { copyText } from '../../../lib/clipboard';
 import { prettyJsonText } from '../../../lib/json-text';
 import { formatLocalTime } from '../../../lib/time';
 import { useAlertDetail } from '../api/alerts';
 import { useFiredRule } from '../api/rule';
+import { fieldNameParts } from '../field-name';
 import type { FilterTarget } from './AlertTable';
 
 /** Alerts Peregrine's own engine raised from Kubernetes audit events. */
@@ -50,8 +52,9 @@ export function AlertDetail({ uuid, permalink, onClose, onFilter }: AlertDetailP
         <div className="drawer-body">
           <dl className="facts">
             <dt>Time</dt>
+            {/* Each time on one line (they may wrap between, never inside a date). */}
             <dd title={alert.time}>
-              {formatLocalTime(alert.time)} <span className="muted">({alert.time})</span>
+              <span className="nowrap">{formatLocalTime(alert.time)}</span> <span className="muted nowrap iso-time">({alert.time})</span>
             </dd>
             <dt>Priority</dt>
             <dd>
@@ -91,7 +94,9 @@ export function AlertDetail({ uuid, permalink, onClose, onFilter }: AlertDetailP
             <tbody>
               {Object.entries(alert.output_fields).map(([key, value]) => (
                 <tr key={key}>
-                  <th scope="row">{key}</th>
+                  <th scope="row" title={key}>
+                    <FieldName name={key} />
+                  </th>
                   <td>
                     <FilterChip label={fieldText(value)} title={`Search for ${fieldText(value)}`} onClick={() => onFilter('q', fieldText(value))} />
                   </td>
@@ -120,6 +125,16 @@ export function AlertDetail({ uuid, permalink, onClose, onFilter }: AlertDetailP
       ) : null}
     </aside>
   );
+}
+
+/** A field name that wraps only after a `.` or before a `[`. */
+function FieldName({ name }: { name: string }) {
+  return fieldNameParts(name).map((part, index) => (
+    <Fragment key={index}>
+      {index > 0 ? <wbr /> : null}
+      {part}
+    </Fragment>
+  ));
 }
 
 function FiredRuleSection({ name, rule, loading }: { name: string; rule: ReturnType<typeof useFiredRule>['rule']; loading: boolean }) {
@@ -184,25 +199,4 @@ function RawJson({ text }: { text: string }) {
       </pre>
     </section>
   );
-}
-
-/**
- * The Clipboard API exists only in secure contexts; a dashboard reached over plain HTTP on a
- * LAN address falls back to the older copy command.
- */
-async function copyText(text: string): Promise<void> {
-  if (navigator.clipboard) return navigator.clipboard.writeText(text);
-  const area = document.createElement('textarea');
-  area.value = text;
-  area.setAttribute('readonly', '');
-  area.style.position = 'fixed';
-  area.style.opacity = '0';
-  document.body.appendChild(area);
-  area.select();
-  try {
-    // Deprecated but the only way without the Clipboard API.
-    if (!document.execCommand('copy')) throw new Error('copy refused');
-  } finally {
-    area.remove();
-  }
 }

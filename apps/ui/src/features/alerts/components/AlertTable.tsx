@@ -128,7 +128,7 @@ function AlertRow({ alert, index, top, height, selected, onOpen, onFilter }: Ale
         <FilterChip label={alert.source} title={`Filter on source ${alert.source}`} onClick={() => onFilter('source', alert.source)} />
       </span>
       <span role="cell" className="c-host">
-        {alert.cluster ? <FilterChip label={alert.cluster} title={`Filter on cluster ${alert.cluster}`} onClick={() => onFilter('cluster', alert.cluster)} /> : null}
+        {alert.cluster ? <FilterChip className="chip-cluster" label={alert.cluster} title={`Filter on cluster ${alert.cluster}`} onClick={() => onFilter('cluster', alert.cluster)} /> : null}
         {alert.hostname && alert.hostname !== alert.cluster ? (
           <FilterChip label={alert.hostname} title={`Filter on hostname ${alert.hostname}`} onClick={() => onFilter('hostname', alert.hostname)} />
         ) : null}
@@ -137,12 +137,14 @@ function AlertRow({ alert, index, top, height, selected, onOpen, onFilter }: Ale
         {namespace ? <FilterChip label={namespace} title={`Filter on namespace ${namespace}`} onClick={() => onFilter('namespace', namespace)} /> : null}
       </span>
       <span role="cell" className="c-output">
-        <span className="output-text">{alert.output}</span>
+        <span className="output-text" title={alert.output}>
+          {alert.output}
+        </span>
         <span className="field-chips">
           {fields.slice(0, FIELD_CHIPS).map(([key, value]) => {
             const text = fieldText(value);
             return (
-              <FilterChip key={key} label={`${key}=${text}`} title={`Search for ${text}`} onClick={() => onFilter('q', text)}>
+              <FilterChip key={key} label={`${key}=${text}`} title={`${key}=${text}\nClick to search for this value`} onClick={() => onFilter('q', text)}>
                 <span className="chip-key">{key}=</span>
                 <span className="chip-text">{text}</span>
               </FilterChip>

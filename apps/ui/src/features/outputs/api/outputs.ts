@@ -1,11 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { OutputStatus, ReplayResult } from '../../../lib/api/types';
+import type { OutputCatalogEntry, OutputStatus, ReplayResult } from '../../../lib/api/types';
 import { describeError } from '../../../lib/errors';
 import { getJson, postJson } from '../../../lib/http';
 
-export type { OutputStatus, ReplayResult };
+export type { OutputCatalogEntry, OutputStatus, ReplayResult };
 
-const outputKeys = { all: ['outputs'] as const };
+// The catalog's key is not under `outputs`: invalidating the status (after a replay) leaves it alone.
+const outputKeys = { all: ['outputs'] as const, catalog: ['output-catalog'] as const };
 
 export function replayDeadLetters(name: string): Promise<ReplayResult> {
   return postJson<ReplayResult>(`api/v1/outputs/${encodeURIComponent(name)}/replay`);
@@ -50,4 +51,22 @@ export function useReplayDeadLetters() {
     // Not awaited: the outcome shows at once, the figures follow.
     onSettled: () => void queryClient.invalidateQueries({ queryKey: outputKeys.all }),
   });
+}
+
+export interface OutputCatalogState {
+  entries: OutputCatalogEntry[] | undefined;
+  error: string | undefined;
+}
+
+/**
+ * Every output type with a minimal configuration to copy (`GET /api/v1/outputs/catalog`). It
+ * comes from the server's registry and does not change while the server runs: fetched once.
+ */
+export function useOutputCatalog(): OutputCatalogState {
+  const query = useQuery({
+    queryKey: outputKeys.catalog,
+    queryFn: ({ signal }) => getJson<OutputCatalogEntry[]>('api/v1/outputs/catalog', signal),
+    staleTime: Infinity,
+  });
+  return { entries: query.data, error: query.error ? describeError(query.error) : undefined };
 }

@@ -2,6 +2,7 @@ import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-quer
 import { useEffect, useRef } from 'react';
 import { type AlertFilters, filtersToSearch } from '../../../lib/alerts/filters';
 import { fetchAlertStats } from '../../../lib/alerts/stats';
+import { namesTimeRange, withoutRange } from '../../../lib/alerts/time-range';
 import type { AlertStats } from '../../../lib/api/types';
 import { messageOf } from '../../../lib/errors';
 import { useLiveAlerts } from '../../../lib/live';
@@ -13,6 +14,8 @@ export interface Overview {
   topNamespaces: AlertStats;
   topHostnames: AlertStats;
   topClusters: AlertStats;
+  /** The filter's alerts over all time, to show beside the window's count. */
+  allTimeTotal: number;
 }
 
 const TOP = 10;
@@ -29,17 +32,21 @@ const overviewKeys = {
   of: (filters: AlertFilters) => ['overview', filtersToSearch(filters).toString()] as const,
 };
 
+/** The overview of resolved filters (the page's default window already applied). */
 export async function fetchOverview(filters: AlertFilters, signal: AbortSignal): Promise<Overview> {
   const top = { top: String(TOP) };
-  const [byPriority, bySource, topRules, topNamespaces, topHostnames, topClusters] = await Promise.all([
+  const bounded = namesTimeRange(filters);
+  const [byPriority, bySource, topRules, topNamespaces, topHostnames, topClusters, allTime] = await Promise.all([
     fetchAlertStats(filters, 'priority', { bucket: 'auto' }, signal),
     fetchAlertStats(filters, 'source', { bucket: 'auto' }, signal),
     fetchAlertStats(filters, 'rule', top, signal),
     fetchAlertStats(filters, 'namespace', top, signal),
     fetchAlertStats(filters, 'hostname', top, signal),
     fetchAlertStats(filters, 'cluster', top, signal),
+    // Without a window the priority counts already are the all-time total.
+    bounded ? fetchAlertStats(withoutRange(filters), 'priority', {}, signal) : undefined,
   ]);
-  return { byPriority, bySource, topRules, topNamespaces, topHostnames, topClusters };
+  return { byPriority, bySource, topRules, topNamespaces, topHostnames, topClusters, allTimeTotal: (allTime ?? byPriority).total };
 }
 
 /**

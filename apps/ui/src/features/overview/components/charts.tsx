@@ -1,14 +1,22 @@
-import { Bar, BarChart, CartesianGrid, Cell, Legend, Pie, PieChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, Cell, Legend, Pie, PieChart, Tooltip, type TooltipContentProps, XAxis, YAxis } from 'recharts';
 import type { AlertStats } from '../../../lib/api/types';
 import { fillTimeline, type TimelinePoint } from '../api/stats';
+import { middleEllipsisParts, tooltipRows } from './chart-text';
 
 const CHART_HEIGHT = 240;
+/** One row of a top-N chart: its label (HTML, beside the chart) and its bar share this height. */
+const TOP_ROW_PX = 28;
+/** Room right of the longest bar for its count. */
+const COUNT_LABEL_PX = 48;
 
-function formatBucket(ms: number, bucketMs: number): string {
+/** A bucket's start for an axis tick (short), or with its date for a tooltip (`withDate`). */
+function formatBucket(ms: number, bucketMs: number, withDate = false): string {
   const date = new Date(ms);
   const pad = (n: number): string => String(n).padStart(2, '0');
   const clock = `${pad(date.getHours())}:${pad(date.getMinutes())}${bucketMs < 60_000 ? `:${pad(date.getSeconds())}` : ''}`;
-  if (bucketMs >= 86_400_000) return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  if (bucketMs >= 86_400_000) return day;
+  if (withDate) return `${day} ${clock}`;
   return bucketMs >= 3_600_000 ? `${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${clock}` : clock;
 }
 
@@ -42,7 +50,7 @@ export function TimelineChart({ label, stats, order, colorOf, onPick }: Timeline
         <CartesianGrid vertical={false} strokeDasharray="3 3" />
         <XAxis dataKey="startMs" tickFormatter={(ms: number) => formatBucket(ms, bucketMs)} minTickGap={24} />
         <YAxis allowDecimals={false} />
-        <Tooltip labelFormatter={(ms) => formatBucket(Number(ms), bucketMs)} cursor={{ fillOpacity: 0.15 }} />
+        <Tooltip content={(props) => <TimelineTooltip {...props} bucketMs={bucketMs} />} cursor={{ fillOpacity: 0.15 }} />
         {/* Legend in the given order (most severe first), not alphabetical. */}
         <Legend itemSorter={null} />
         {[...stacked].map((name) => (
@@ -64,22 +72,64 @@ export function TimelineChart({ label, stats, order, colorOf, onPick }: Timeline
   );
 }
 
+/** A stacked bucket's tooltip: its time, then only the series it holds (an empty bucket says so). */
+function TimelineTooltip({ active, payload, label, bucketMs }: Pick<TooltipContentProps, 'active' | 'payload' | 'label'> & { bucketMs: number }) {
+  if (!active || payload.length === 0) return null;
+  const rows = tooltipRows(payload.map((entry) => ({ name: String(entry.name ?? entry.dataKey ?? ''), value: Number(entry.value ?? 0), color: entry.color ?? entry.fill ?? 'currentColor' })));
+  return (
+    <div className="chart-tooltip">
+      <p className="chart-tooltip-time">{formatBucket(Number(label), bucketMs, true)}</p>
+      {rows.length === 0 ? (
+        <p className="muted">No alerts</p>
+      ) : (
+        <ul>
+          {rows.map((row) => (
+            <li key={row.name}>
+              <span className="swatch" style={{ background: row.color }} />
+              <span className="chart-tooltip-name">{row.name}</span>
+              <span className="chart-tooltip-count">{row.value.toLocaleString('en')}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
 interface TopChartProps {
   label: string;
   results: Record<string, number>;
   color: string;
   onPick: (value: string) => void;
+  /**
+   * Where a label too long for its column loses characters: `end` for names read from the
+   * start (rules, namespaces), `middle` for names told apart by both ends (host names).
+   */
+  truncate?: 'end' | 'middle';
 }
 
-/** The largest values of a field as horizontal bars, largest on top. */
-export function TopChart({ label, results, color, onPick }: TopChartProps) {
+/**
+ * The largest values of a field as horizontal bars, largest on top. The labels are HTML in a
+ * column of their own (as wide as the longest, up to a share of the panel; each with its full
+ * value as a tooltip), so no label is clipped by the chart's edge; the bars scale to the
+ * largest count across the rest of the width.
+ */
+export function TopChart({ label, results, color, onPick, truncate = 'end' }: TopChartProps) {
   const data = Object.entries(results).map(([name, count]) => ({ name, count }));
   if (data.length === 0) return <p className="muted chart-empty">Nothing to count.</p>;
+  const largest = Math.max(...data.map((row) => row.count));
   return (
-    <div className="chart" role="img" aria-label={label}>
-      <BarChart responsive layout="vertical" style={{ width: '100%', height: Math.max(120, data.length * 28 + 24) }} data={data} margin={{ top: 0, right: 40, bottom: 0, left: 0 }}>
-        <XAxis type="number" allowDecimals={false} hide />
-        <YAxis type="category" dataKey="name" width={190} tick={SingleLineTick} />
+    <div className="chart top-chart" role="img" aria-label={label}>
+      <ol className="top-labels">
+        {data.map((row) => (
+          <li key={row.name} title={row.name} style={{ height: TOP_ROW_PX }} onClick={() => onPick(row.name)}>
+            <ChartLabel text={row.name} truncate={truncate} />
+          </li>
+        ))}
+      </ol>
+      <BarChart responsive layout="vertical" style={{ width: '100%', height: data.length * TOP_ROW_PX }} data={data} margin={{ top: 0, right: COUNT_LABEL_PX, bottom: 0, left: 0 }}>
+        <XAxis type="number" allowDecimals={false} domain={[0, largest]} hide />
+        <YAxis type="category" dataKey="name" hide />
         <Tooltip cursor={{ fillOpacity: 0.15 }} />
         <Bar
           dataKey="count"
@@ -128,13 +178,14 @@ export function ShareChart({ label, results, colorOf, onPick }: { label: string;
   );
 }
 
-/** Axis labels on one line, shortened with an ellipsis (the default wraps long names over the bars). */
-function SingleLineTick({ x, y, payload }: { x?: number | string; y?: number | string; payload?: { value?: string | number } }) {
-  const name = String(payload?.value ?? '');
+/** A label on one line, shortened by CSS only when its column is too narrow. */
+function ChartLabel({ text, truncate }: { text: string; truncate: 'end' | 'middle' }) {
+  if (truncate === 'end') return <span className="chart-label">{text}</span>;
+  const { head, tail } = middleEllipsisParts(text);
   return (
-    <text x={Number(x)} y={Number(y)} dy="0.35em" textAnchor="end" className="recharts-cartesian-axis-tick-value">
-      <title>{name}</title>
-      {name.length > 30 ? `${name.slice(0, 29)}…` : name}
-    </text>
+    <span className="chart-label middle">
+      <span className="chart-label-head">{head}</span>
+      {tail ? <span className="chart-label-tail">{tail}</span> : null}
+    </span>
   );
 }

@@ -67,12 +67,6 @@ export function RuleEditor() {
         <div className="rules-editor-field">
           <label htmlFor={`${id}-rules`}>Rules (YAML)</label>
           <textarea id={`${id}-rules`} value={rulesText} onChange={(e) => setRulesText(e.target.value)} spellCheck={false} rows={12} wrap="off" />
-          <label className="rules-check">
-            <input type="checkbox" checked={withStockRules} onChange={(e) => setWithStockRules(e.target.checked)} />
-            <span>
-              Load after the rules in force (their lists and macros are available; with <code>rule_matching: first</code> they answer first)
-            </span>
-          </label>
         </div>
         <div className="rules-editor-field">
           <label htmlFor={`${id}-event`}>Audit event (JSON)</label>
@@ -90,14 +84,21 @@ export function RuleEditor() {
           />
         </div>
       </div>
-      <RecentEvents onPick={pick} picked={picked} />
-      <div className="section-head">
+      {/* Right under the text boxes: what they are for, on screen with them. */}
+      <div className="rules-editor-actions">
         <button type="button" className="primary" onClick={run} disabled={running}>
           {running ? 'Testing…' : 'Test'}
         </button>
+        <label className="rules-check">
+          <input type="checkbox" checked={withStockRules} onChange={(e) => setWithStockRules(e.target.checked)} />
+          <span>
+            Load after the rules in force (their lists and macros are available; with <code>rule_matching: first</code> they answer first)
+          </span>
+        </label>
         {inputError ? <span role="alert">{inputError}</span> : null}
       </div>
       {outcome ? <TestOutcome outcome={outcome} /> : null}
+      <RecentEvents onPick={pick} picked={picked} />
     </section>
   );
 }

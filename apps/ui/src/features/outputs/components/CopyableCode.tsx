@@ -1,0 +1,32 @@
+import { useEffect, useId, useState } from 'react';
+import { copyText } from '../../../lib/clipboard';
+
+type CopyState = 'idle' | 'copied' | 'failed';
+
+/** A titled block of text to paste elsewhere (env variables, YAML) with its Copy button. */
+export function CopyableCode({ label, text }: { label: string; text: string }) {
+  const captionId = useId();
+  const [copied, setCopied] = useState<CopyState>('idle');
+  // Another example shown in the same block: the last outcome was about the previous text.
+  useEffect(() => setCopied('idle'), [text]);
+  const copy = (): void => {
+    copyText(text).then(
+      () => setCopied('copied'),
+      () => setCopied('failed'),
+    );
+  };
+  return (
+    <figure className="copyable-code" aria-labelledby={captionId}>
+      <div className="copyable-code-head">
+        <figcaption id={captionId}>{label}</figcaption>
+        <button type="button" onClick={copy} aria-label={`Copy ${label}`}>
+          Copy
+        </button>
+        <span role="status" className="muted">
+          {copied === 'copied' ? 'Copied' : copied === 'failed' ? 'Could not copy (clipboard blocked): select the text instead' : ''}
+        </span>
+      </div>
+      <pre className="code">{text}</pre>
+    </figure>
+  );
+}
