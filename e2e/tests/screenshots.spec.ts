@@ -149,7 +149,10 @@ async function checkPage(page: Page, heading: Locator, background: string, width
 test.beforeAll(async ({ playwright }) => {
   const request = await playwright.request.newContext();
   try {
-    for (const [i, alert] of SEEDED.entries()) await postAlert(request, { ...alert, time: new Date(Date.now() - i * 7 * 60_000).toISOString() });
+    // Seconds apart, so that they are the newest alerts of the run (earlier specs post many
+    // stamped "now") and all sit on the Events page's first screen.
+    const seededAt = Date.now();
+    for (const [i, alert] of SEEDED.entries()) await postAlert(request, { ...alert, time: new Date(seededAt - i * 20_000).toISOString() });
   } finally {
     await request.dispose();
   }

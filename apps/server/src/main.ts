@@ -3,6 +3,11 @@ import { buildProgram, serveFromProcess } from './cli/program';
 import { registerCliExtensions } from './cli/extensions';
 import { ConfigError } from './config/config.loader';
 
+// Under Node < 22 the AWS SDK prints, on every start, that SDK releases from 2027 will need
+// Node 22. The locked SDK supports the documented Node 20.19, so the notice is not something a
+// Peregrine user can act on; it stays off unless the variable is set (to "false") by the user.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 async function main(): Promise<number> {
   const program = buildProgram(
     {
