@@ -52,7 +52,7 @@ export class IngestTokensFile {
     if (text instanceof Error) throw new ConfigError([`peregrine.ingest.auth.tokens_file ${this.path}: cannot be read (${errorCode(text)})`]);
     if (text === null) {
       this.lastText = null;
-      this.logger.warn({ code: 'INGEST_TOKENS_FILE_MISSING', file: this.path }, 'ingest authentication is on but the tokens file does not exist: every sender is refused until a token is created (peregrine token create --cluster NAME)');
+      this.logger.warn({ code: 'INGEST_TOKENS_FILE_MISSING', file: this.path }, 'ingest authentication is on but the tokens file does not exist: every sender is refused until a token is created (npx peregrine token create --cluster NAME)');
       return;
     }
     const parsed = parseTokensFile(text);

@@ -135,7 +135,7 @@ export function parseTokensFile(text: string): ParsedTokensFile {
     const field = (name: string): string | undefined => stringField(item, name, where, at);
     for (const pair of item.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '';
-      if (key === 'token') at(pair.key as Node, `${where}: a token is never stored, only its sha256 (peregrine token create writes both; or printf %s "$TOKEN" | sha256sum)`);
+      if (key === 'token') at(pair.key as Node, `${where}: a token is never stored, only its sha256 (npx peregrine token create writes both; or printf %s "$TOKEN" | sha256sum)`);
       else if (!ENTRY_KEYS.has(key)) at(pair.key as Node, `${where}: unknown key "${key.slice(0, 40)}" (expected id, cluster, sha256, created, description)`);
     }
     const id = field('id');
@@ -174,7 +174,7 @@ function stringField(item: YAMLMap, name: string, where: string, at: (node: Node
 const FILE_HEADER =
   'Peregrine ingest tokens (peregrine.ingest.auth.tokens_file): the SHA-256 of each token, never the token.\n' +
   'A sender presenting a token is stored in its cluster. Changes apply without a restart.\n' +
-  'Manage with: peregrine token create --cluster NAME | peregrine token list | peregrine token revoke ID';
+  'Manage with: npx peregrine token create --cluster NAME | npx peregrine token list | npx peregrine token revoke ID';
 
 /** The file's text with one more entry; comments and layout of the rest are kept. */
 export function withTokenAdded(text: string, entry: IngestTokenEntry): string {

@@ -39,7 +39,7 @@ export function OutputsPage() {
           <h3 id="outputs-add-heading">Add an output</h3>
           <p className="outputs-intro">
             No output is configured yet: alerts are stored and shown here, but sent nowhere. As with falcosidekick, an output is on once its main key is set, as an environment
-            variable or in the config file (<code>peregrine serve -c FILE</code>), and Peregrine is restarted. Pick a destination for a minimal example to copy:
+            variable or in the config file (<code>npx peregrine serve -c FILE</code>), and Peregrine is restarted. Pick a destination for a minimal example to copy:
           </p>
           <AddOutput />
         </section>
