@@ -29,7 +29,7 @@ const GENERATOR_VERSION = 3;
 // decorator metadata, the build does.
 type DatabaseModule = typeof import('../src/store/database');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { MIGRATIONS, openDatabase } = require(join(root, 'apps/server/dist/alerts/database.js')) as DatabaseModule;
+const { MIGRATIONS, openDatabase } = require(join(root, 'apps/server/dist/store/database.js')) as DatabaseModule;
 
 const RULES = [
   'Terminal shell in container', 'Read sensitive file untrusted', 'Write below etc', 'Launch Privileged Container', 'Contact K8S API Server From Container',
