@@ -32,7 +32,7 @@ export interface Rfc3339Time extends UnixTime {
 }
 
 const SECONDS_PER_DAY = 86_400;
-const NANOS_PER_SECOND = 1_000_000_000;
+const NANOS_PER_SECOND = 1_000_000_000n;
 
 const DIGIT_0 = 48;
 const DIGIT_9 = 57;
@@ -128,12 +128,12 @@ export function parseRfc3339(text: string): Rfc3339Time | undefined {
 
 /** Nanoseconds since the epoch (they exceed 2^53, hence a bigint). */
 export function unixNanosOf(time: UnixTime): bigint {
-  return BigInt(time.seconds) * BigInt(NANOS_PER_SECOND) + BigInt(time.nanos);
+  return BigInt(time.seconds) * NANOS_PER_SECOND + BigInt(time.nanos);
 }
 
 /** The instant of a nanosecond count, the fraction always positive (as Go's `time.Unix(0, ns)`). */
 export function unixTimeFromNanos(ns: bigint): UnixTime {
-  const perSecond = BigInt(NANOS_PER_SECOND);
+  const perSecond = NANOS_PER_SECOND;
   let seconds = ns / perSecond;
   let nanos = ns % perSecond;
   if (nanos < 0n) {

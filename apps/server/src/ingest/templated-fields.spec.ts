@@ -4,7 +4,7 @@ import { compileTemplatedFields, templateProblems } from './templated-fields';
 
 // The template language itself is specified in packages/outputs/src/go/template.spec.ts.
 describe('templatedfields', () => {
-  it('compiles each entry once and renders it over an alert’s output fields', () => {
+  it('compiles each entry and renders it over an alert’s output fields', () => {
     const fields = compileTemplatedFields({ owner: '{{ or (index . "k8s.ns.labels.team") "none" }}', time: '{{ .t }}' });
     expect(fields.map((field) => field.name)).toEqual(['owner', 'time']);
     expect(fields.map((field) => field.render({ 'k8s.ns.labels.team': 'payments', t: new LosslessNumber('1795442727146981532') }))).toEqual(['payments', '1795442727146981532']);

@@ -94,12 +94,15 @@ export const COLUMN_LIMITS = {
   cluster: { characters: 255, bytes: 255 },
 } as const;
 
+// Checked for every alert: the pairs are listed once.
+const COLUMN_LIMIT_ENTRIES = Object.entries(COLUMN_LIMITS) as Array<[keyof typeof COLUMN_LIMITS, { characters: number; bytes: number }]>;
+
 /** Namespace and pod are read from output fields: longer than any Kubernetes name, they are not indexed. */
 const DERIVED_LIMIT = COLUMN_LIMITS.hostname;
 
 /** Why an alert's indexed columns do not fit the table (`rule is longer than …`), or undefined. */
 export function columnProblem(values: Readonly<Record<keyof typeof COLUMN_LIMITS, string>>): string | undefined {
-  for (const [column, limit] of Object.entries(COLUMN_LIMITS) as Array<[keyof typeof COLUMN_LIMITS, { characters: number; bytes: number }]>) {
+  for (const [column, limit] of COLUMN_LIMIT_ENTRIES) {
     if (!fits(values[column], limit)) return `${column} is longer than the store keeps (${limit.characters} characters, ${limit.bytes} bytes of UTF-8)`;
   }
   return undefined;

@@ -12,7 +12,7 @@ describe('the route registry', () => {
     ]);
   });
 
-  it('keeps the charts out of the first load, and an alert inside the Events route', () => {
+  it('loads the Overview page (and its charts) on demand, and keeps an alert inside the Events route', () => {
     const byLabel = new Map(PAGES.map((page) => [page.navLabel, page]));
     expect(byLabel.get('Overview')?.lazy).toBeTypeOf('function');
     expect(byLabel.get('Overview')?.Page).toBeUndefined();

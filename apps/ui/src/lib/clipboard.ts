@@ -1,3 +1,5 @@
+import { useState } from 'react';
+
 /** What copying needs from the browser; a parameter so the fallback can be tried without one. */
 export interface ClipboardHost {
   /** The Clipboard API: present only in secure contexts (HTTPS, localhost). */
@@ -29,4 +31,21 @@ export async function copyText(text: string, host: ClipboardHost = browserHost()
   } finally {
     area.remove();
   }
+}
+
+export type CopyOutcome = 'idle' | 'copied' | 'failed';
+
+/**
+ * A Copy button's state: the outcome of the last copy, as long as it was of this same text
+ * (another text shown in the same place starts idle again).
+ */
+export function useCopy(text: string): { outcome: CopyOutcome; copy: () => void } {
+  const [last, setLast] = useState<{ text: string; outcome: CopyOutcome }>({ text, outcome: 'idle' });
+  const copy = (): void => {
+    copyText(text).then(
+      () => setLast({ text, outcome: 'copied' }),
+      () => setLast({ text, outcome: 'failed' }),
+    );
+  };
+  return { outcome: last.text === text ? last.outcome : 'idle', copy };
 }

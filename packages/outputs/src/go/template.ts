@@ -209,7 +209,15 @@ class ActionParser<Data> {
         args.push(this.parseOperand());
       }
       if (args.length === 0) this.fail('"or" needs at least one argument');
-      return (data) => goOr(args.map((arg) => () => arg(data)));
+      // Go's "or": the first true argument, else the last; later arguments are not evaluated.
+      return (data) => {
+        let last: unknown;
+        for (const arg of args) {
+          last = arg(data);
+          if (isGoTrue(last)) return last;
+        }
+        return last;
+      };
     }
     if (word === 'index') {
       this.position += word.length;
@@ -294,16 +302,6 @@ class ActionParser<Data> {
 
 function ownValue(map: unknown, key: string): unknown {
   return typeof map === 'object' && map !== null && Object.prototype.hasOwnProperty.call(map, key) ? (map as Record<string, unknown>)[key] : undefined;
-}
-
-/** Go's `or`: the first argument that is true in Go's sense, else the last; evaluated lazily, as Go 1.18+ does. */
-function goOr(args: ReadonlyArray<() => unknown>): unknown {
-  let last: unknown;
-  for (const arg of args) {
-    last = arg();
-    if (isGoTrue(last)) return last;
-  }
-  return last;
 }
 
 /**

@@ -6,10 +6,10 @@ describe('fieldNameParts', () => {
     const name = 'ka.req.pod.spec.initContainers[0].image';
     expect(fieldNameParts(name)).toEqual(['ka.', 'req.', 'pod.', 'spec.', 'initContainers', '[0].', 'image']);
     expect(fieldNameParts(name).join('')).toBe(name);
+    expect(fieldNameParts('evt.time')).toEqual(['evt.', 'time']);
   });
 
   it('leaves a name without dots or brackets whole', () => {
-    expect(fieldNameParts('evt.time')).toEqual(['evt.', 'time']);
     expect(fieldNameParts('hostname')).toEqual(['hostname']);
     expect(fieldNameParts('')).toEqual([]);
   });

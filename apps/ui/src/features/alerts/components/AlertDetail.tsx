@@ -1,7 +1,7 @@
-import { Fragment, useEffect, useRef, useState } from 'react';
+import { Fragment, useEffect, useRef } from 'react';
 import { FilterChip, fieldText, PriorityBadge } from '../../../components/chips';
 import { namespaceOf } from '../../../lib/alerts/filters';
-import { copyText } from '../../../lib/clipboard';
+import { useCopy } from '../../../lib/clipboard';
 import { prettyJsonText } from '../../../lib/json-text';
 import { formatLocalTime } from '../../../lib/time';
 import { useAlertDetail } from '../api/alerts';
@@ -175,14 +175,7 @@ function FiredRuleSection({ name, rule, loading }: { name: string; rule: ReturnT
 
 function RawJson({ text }: { text: string }) {
   const pretty = prettyJsonText(text);
-  const [copied, setCopied] = useState<'idle' | 'copied' | 'failed'>('idle');
-  useEffect(() => setCopied('idle'), [text]);
-  const copy = (): void => {
-    copyText(pretty).then(
-      () => setCopied('copied'),
-      () => setCopied('failed'),
-    );
-  };
+  const { outcome: copied, copy } = useCopy(pretty);
   return (
     <section aria-labelledby="raw-json-title">
       <div className="section-head">

@@ -1,20 +1,10 @@
-import { useEffect, useId, useState } from 'react';
-import { copyText } from '../../../lib/clipboard';
-
-type CopyState = 'idle' | 'copied' | 'failed';
+import { useId } from 'react';
+import { useCopy } from '../../../lib/clipboard';
 
 /** A titled block of text to paste elsewhere (env variables, YAML) with its Copy button. */
 export function CopyableCode({ label, text }: { label: string; text: string }) {
   const captionId = useId();
-  const [copied, setCopied] = useState<CopyState>('idle');
-  // Another example shown in the same block: the last outcome was about the previous text.
-  useEffect(() => setCopied('idle'), [text]);
-  const copy = (): void => {
-    copyText(text).then(
-      () => setCopied('copied'),
-      () => setCopied('failed'),
-    );
-  };
+  const { outcome: copied, copy } = useCopy(text);
   return (
     <figure className="copyable-code" aria-labelledby={captionId}>
       <div className="copyable-code-head">

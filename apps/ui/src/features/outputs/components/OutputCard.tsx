@@ -1,4 +1,4 @@
-import { ApiError } from '../../../lib/http';
+import { describeError } from '../../../lib/errors';
 import { type OutputStatus, useReplayDeadLetters } from '../api/outputs';
 import { settingText, timeAgo } from '../format';
 import { outputHealth } from '../health';
@@ -10,7 +10,7 @@ export function OutputCard({ output, nowMs }: { output: OutputStatus; nowMs: num
   const health = outputHealth(output);
   const replay = useReplayDeadLetters();
   const replaying = replay.isPending;
-  const outcome = replay.isSuccess ? `Requeued ${replay.data.replayed} dead letter${replay.data.replayed === 1 ? '' : 's'}.` : replay.isError ? `Replay failed: ${replayFailure(replay.error)}` : undefined;
+  const outcome = replay.isSuccess ? `Requeued ${replay.data.replayed} dead letter${replay.data.replayed === 1 ? '' : 's'}.` : replay.isError ? `Replay failed: ${describeError(replay.error)}` : undefined;
   const headingId = `output-${output.name}-heading`;
 
   return (
@@ -80,10 +80,6 @@ export function OutputCard({ output, nowMs }: { output: OutputStatus; nowMs: num
       </details>
     </article>
   );
-}
-
-function replayFailure(error: unknown): string {
-  return error instanceof ApiError ? `${error.code}: ${error.message}` : String(error);
 }
 
 function Figure({ label, value, warn = false }: { label: string; value: number; warn?: boolean }) {

@@ -4,7 +4,7 @@ import { type RecentAuditEvent, type RulesTestResult, useRulesTest } from '../ap
 import { parseEventText } from '../audit-event';
 import { plural } from '../format';
 import { EXAMPLE_RULES, ruleNamesIn } from '../rules-text';
-import { PriorityBadge } from './PriorityBadge';
+import { PriorityBadge } from '../../../components/chips';
 import { ProblemList } from './ProblemList';
 import { RecentEvents } from './RecentEvents';
 

@@ -1,7 +1,7 @@
 import { Fragment, useId, useState } from 'react';
 import type { RuleView } from '../api/rules';
 import { ruleLocation } from '../format';
-import { PriorityBadge } from './PriorityBadge';
+import { PriorityBadge } from '../../../components/chips';
 
 const COLUMNS = 7;
 
