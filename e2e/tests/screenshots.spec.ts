@@ -133,6 +133,18 @@ const OVERFLOWING = `(() => {
   return out.slice(0, 8);
 })()`;
 
+/** Boxes whose content is wider than they are (they scroll or clip sideways), described. */
+const SCROLLED_SIDEWAYS = `(() => {
+  const out = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const overflow = getComputedStyle(el).overflowX;
+    if ((overflow === 'auto' || overflow === 'scroll') && el.scrollWidth > el.clientWidth + 1) {
+      out.push(el.tagName.toLowerCase() + (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\\s+/).join('.') : '') + ' ' + el.scrollWidth + ' > ' + el.clientWidth);
+    }
+  }
+  return out;
+})()`;
+
 /** What every picture must show: its heading, the theme asked for, no error; on a phone, no sideways scrolling. */
 async function checkPage(page: Page, heading: Locator, background: string, width: number): Promise<void> {
   await expect(heading).toBeVisible();
@@ -146,6 +158,9 @@ async function checkPage(page: Page, heading: Locator, background: string, width
     const culprits = await page.evaluate<string[]>(OVERFLOWING);
     expect(scrollWidth, `the page scrolls sideways (${scrollWidth} px > ${innerWidth} px); past the edge: ${culprits.join(' | ')}`).toBeLessThanOrEqual(innerWidth);
   }
+  // Nor does any box inside it: what a scrolling frame hides past its edge is cut all the same.
+  const scrolledFrames = await page.evaluate<string[]>(SCROLLED_SIDEWAYS);
+  expect(scrolledFrames, 'boxes that scroll sideways').toEqual([]);
 }
 
 test.beforeAll(async ({ playwright }) => {
