@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classifyResponse, describeStatus, type HttpResponse, parseRetryAfter, UndiciTransport } from './http';
+import { classifyResponse, describeStatus, type HttpRequestSpec, type HttpResponse, parseRetryAfter, sendEach, type TransportOutcome, UndiciTransport } from './http';
 
 const response = (status: number, body = '', headers: Record<string, string> = {}): HttpResponse => ({ status, body, headers, truncated: false });
 const NOW = Date.UTC(2024, 0, 1);
@@ -21,6 +21,38 @@ describe('classifyResponse', () => {
     expect(describeStatus(response(400, '  invalid_payload\n'))).toBe('HTTP 400 bad request: invalid_payload');
     expect(describeStatus(response(302))).toBe('HTTP 302 redirect not followed');
     expect(describeStatus(response(418, 'x'.repeat(400)))).toBe(`HTTP 418 unexpected response: ${'x'.repeat(300)}…`);
+  });
+});
+
+describe('sendEach', () => {
+  const specs = (count: number): HttpRequestSpec[] => Array.from({ length: count }, (_, i) => ({ method: 'POST', url: `http://sink/${i}`, headers: {}, body: String(i) }));
+  const answer = (status: number): TransportOutcome => ({ kind: 'response', response: { status, headers: {}, body: '', truncated: false } });
+
+  it('keeps at most `concurrency` requests in flight and answers in request order', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const send = async (spec: HttpRequestSpec): Promise<TransportOutcome> => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, spec.body === '0' ? 20 : 1));
+      inFlight--;
+      return answer(200 + Number(spec.body));
+    };
+    const outcomes = await sendEach(send, specs(7), 3);
+    expect(most).toBe(3);
+    expect(outcomes.map((o) => (o?.kind === 'response' ? o.response.status : 0))).toEqual([200, 201, 202, 203, 204, 205, 206]);
+  });
+
+  it('starts nothing after a failure or a non-2xx answer: the rest is null (never sent)', async () => {
+    const sent: string[] = [];
+    const failing = (bad: string, outcome: TransportOutcome) => async (spec: HttpRequestSpec): Promise<TransportOutcome> => {
+      sent.push(String(spec.body));
+      return spec.body === bad ? outcome : answer(200);
+    };
+    expect(await sendEach(failing('1', answer(503)), specs(4), 1)).toEqual([answer(200), answer(503), null, null]);
+    expect(sent).toEqual(['0', '1']);
+    const refused: TransportOutcome = { kind: 'failure', failure: 'connection', message: 'connection failed (ECONNREFUSED)' };
+    expect(await sendEach(failing('0', refused), specs(3), 1)).toEqual([refused, null, null]);
+    expect(await sendEach(failing('x', refused), [], 4)).toEqual([]);
   });
 });
 

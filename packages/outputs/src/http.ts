@@ -41,7 +41,34 @@ export type TransportOutcome =
 /** What the senders need from HTTP. The real one is {@link UndiciTransport}. */
 export interface HttpTransport {
   send(spec: HttpRequestSpec): Promise<TransportOutcome>;
+  /**
+   * Sends these requests as {@link sendEach} does. Optional: a transport on another thread
+   * (the server's delivery thread) runs a whole pass of requests there, one hop for all of
+   * them instead of a hop per request.
+   */
+  sendMany?(specs: readonly HttpRequestSpec[], concurrency: number): Promise<Array<TransportOutcome | null>>;
   close(): Promise<void>;
+}
+
+/**
+ * Sends requests with at most `concurrency` in flight (at least one), starting no new one once
+ * an answer was a failure or not 2xx: a sink that is down costs one timeout, not one per alert.
+ * One outcome per request, in order; null for the requests never started.
+ */
+export async function sendEach(send: (spec: HttpRequestSpec) => Promise<TransportOutcome>, specs: readonly HttpRequestSpec[], concurrency: number): Promise<Array<TransportOutcome | null>> {
+  const outcomes: Array<TransportOutcome | null> = specs.map(() => null);
+  let next = 0;
+  let stopped = false;
+  const lane = async (): Promise<void> => {
+    while (!stopped && next < specs.length) {
+      const index = next++;
+      const outcome = await send(specs[index] as HttpRequestSpec);
+      outcomes[index] = outcome;
+      if (outcome.kind !== 'response' || !isSuccess(outcome.response.status)) stopped = true;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, specs.length)) }, lane));
+  return outcomes;
 }
 
 export interface TlsMaterial {
@@ -106,6 +133,10 @@ export class UndiciTransport implements HttpTransport {
     } catch (error: unknown) {
       return { kind: 'failure', ...describeTransportError(error, this.options.timeoutMs) };
     }
+  }
+
+  sendMany(specs: readonly HttpRequestSpec[], concurrency: number): Promise<Array<TransportOutcome | null>> {
+    return sendEach((spec) => this.send(spec), specs, concurrency);
   }
 
   async close(): Promise<void> {

@@ -19,6 +19,7 @@ export {
   type SenderDeps,
   createSender,
   defineOutput,
+  deliverInChunks,
   systemClock,
   transportFor,
   transportOptionsFor,
@@ -36,6 +37,7 @@ export {
   type TransportOutcome,
   classifyResponse,
   parseRetryAfter,
+  sendEach,
   UndiciTransport,
 } from './http';
 export { type FatalResult, type ItemResult, type OkResult, type PartialResult, type RetryableResult, type SendResult, itemResults } from './result';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { HttpRequestSpec, HttpResponse, HttpTransport, TransportOutcome } from './http';
-import { canonicalHeaderName, createSender, withHeaders } from './output';
+import { type HttpRequestSpec, type HttpResponse, type HttpTransport, sendEach, type TransportOutcome } from './http';
+import { canonicalHeaderName, createSender, deliverInChunks, withHeaders } from './output';
 import { fixedClock, referenceAlert } from './testing/alerts';
 import { instanceFrom } from './testing/instances';
 
@@ -101,6 +101,55 @@ describe('createSender', () => {
     const http = new ScriptedTransport([]);
     await createSender(instanceFrom('webhook', { address: 'http://r/x' }), { http }).close();
     expect(http.closed).toBe(false);
+  });
+});
+
+/** The scripted transport that also takes a whole pass at once (as the server's delivery thread does). */
+class PassTransport extends ScriptedTransport {
+  readonly passes: number[] = [];
+  sendMany(specs: readonly HttpRequestSpec[], concurrency: number): Promise<Array<TransportOutcome | null>> {
+    this.passes.push(specs.length);
+    return sendEach((spec) => this.send(spec), specs, concurrency);
+  }
+}
+
+describe('deliver (a pass handed to the transport at once) and deliverInChunks', () => {
+  const alerts = (count: number) => Array.from({ length: count }, (_, i) => ({ ...referenceAlert(), rule: `rule ${i}` }));
+
+  it('is offered only by a transport that takes passes, and sends every request of the pass in one call', async () => {
+    expect(createSender(instanceFrom('webhook', { address: 'http://r/x' }), { http: new ScriptedTransport([]), clock: fixedClock }).deliver).toBeUndefined();
+    const http = new PassTransport([]);
+    const sender = createSender(instanceFrom('webhook', { address: 'http://r/x' }), { http, clock: fixedClock });
+    const results = await sender.deliver?.(alerts(4), 1);
+    expect(results).toEqual([{ kind: 'ok', status: 200 }, { kind: 'ok', status: 200 }, { kind: 'ok', status: 200 }, { kind: 'ok', status: 200 }]);
+    expect(http.passes).toEqual([4]);
+    expect(http.sent.map((spec) => (JSON.parse(String(spec.body)) as { rule: string }).rule)).toEqual(['rule 0', 'rule 1', 'rule 2', 'rule 3']);
+  });
+
+  it('gives the same per-alert results as chunk-by-chunk sending: a failure stops the pass, the rest is null (never sent)', async () => {
+    const script = (): Array<TransportOutcome> => [respond(200), respond(429, 'slow down', { 'retry-after': '9' }), respond(200), respond(200)];
+    const webhook = instanceFrom('webhook', { address: 'http://r/x' });
+    const viaPass = await createSender(webhook, { http: new PassTransport(script()), clock: fixedClock }).deliver?.(alerts(4), 1);
+    const viaChunks = await deliverInChunks(createSender(webhook, { http: new ScriptedTransport(script()), clock: fixedClock }), alerts(4), 1, 1);
+    expect(viaPass).toEqual(viaChunks);
+    expect(viaPass?.[1]).toMatchObject({ kind: 'retryable', status: 429, after: 9000 });
+    expect(viaPass?.slice(2)).toEqual([null, null]);
+  });
+
+  it('batches by maxBatch (Loki: several alerts per push), redacts answers, and reads a rejecting transport as a failure of every alert', async () => {
+    const http = new PassTransport([respond(200)]);
+    const loki = createSender(instanceFrom('loki', { hostport: 'http://loki:3100', maxbatch: 2 }), { http, clock: fixedClock });
+    expect(await loki.deliver?.(alerts(3), 1)).toHaveLength(3);
+    expect(http.passes).toEqual([2]);
+    const secret = 'sup3rs3cr3tt0k3n';
+    const leaky = createSender(instanceFrom('slack', { webhookurl: `https://hooks.slack.com/services/T/B/${secret}` }), { http: new PassTransport([respond(400, `bad token ${secret}`)]), clock: fixedClock });
+    const refused = await leaky.deliver?.(alerts(2), 1);
+    expect(JSON.stringify(refused)).not.toContain(secret);
+    expect(refused?.[0]).toMatchObject({ kind: 'fatal', status: 400 });
+    const rejecting = new PassTransport([]);
+    rejecting.sendMany = () => Promise.reject(new Error('thread gone'));
+    const lost = await createSender(instanceFrom('webhook', { address: 'http://r/x' }), { http: rejecting, clock: fixedClock }).deliver?.(alerts(2), 1);
+    expect(lost).toEqual([{ kind: 'retryable', reason: 'transport error: thread gone' }, { kind: 'retryable', reason: 'transport error: thread gone' }]);
   });
 });
 

@@ -301,6 +301,44 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+function transportError(error: unknown): TransportOutcome {
+  return { kind: 'failure', failure: 'other', message: `transport error: ${errorMessage(error)}` };
+}
+
+/** One result per alert of a chunk from the results of the requests planned for it (the worst one where several carry it). */
+function perAlertResults(plan: readonly PlannedRequest[], results: readonly SendResult[], alertCount: number): ItemResult[] {
+  const perAlert: ItemResult[][] = Array.from({ length: alertCount }, () => []);
+  plan.forEach((request, r) => {
+    const items = itemResults(results[r] ?? fatal('no outcome for this request'), request.alerts.length);
+    request.alerts.forEach((alertIndex, j) => perAlert[alertIndex]?.push(items[j] ?? fatal('no outcome for this alert')));
+  });
+  // Every alert must be carried by some request; anything else is an output bug worth seeing.
+  return perAlert.map((list) => (list.length > 0 ? worstOf(list) : fatal('no request was planned for this alert')));
+}
+
+/**
+ * Sends alerts in chunks of `chunkSize` through `send`, `concurrency` chunks at a time; once a
+ * chunk fails, no new chunk starts. One result per alert, null for the alerts of chunks never
+ * started. What the dispatcher uses for senders without `deliver` (and for dedup's groups).
+ */
+export async function deliverInChunks(sender: Pick<OutputSender, 'send'>, alerts: readonly OutputAlert[], chunkSize: number, concurrency: number): Promise<Array<ItemResult | null>> {
+  const results: Array<ItemResult | null> = alerts.map(() => null);
+  let next = 0;
+  let failed = false;
+  const lane = async (): Promise<void> => {
+    while (!failed && next < alerts.length) {
+      const start = next;
+      next += chunkSize;
+      const chunk = alerts.slice(start, start + chunkSize);
+      const items = itemResults(await sender.send(chunk), chunk.length);
+      items.forEach((item, i) => (results[start + i] = item));
+      if (items.some((item) => item.kind !== 'ok')) failed = true;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, lane));
+  return results;
+}
+
 /** What the dispatcher holds per output instance. */
 export interface OutputSender {
   readonly instance: OutputInstance;
@@ -309,6 +347,13 @@ export interface OutputSender {
    * and never rejects: the result says, per alert if they differ, ok / retry (after) / fatal.
    */
   send(alerts: readonly OutputAlert[]): Promise<SendResult>;
+  /**
+   * Delivers these alerts as {@link deliverInChunks} does — at most `concurrency` requests in
+   * flight, none started after a failure, one result per alert and null for alerts never sent —
+   * with every request handed to the transport at once (`HttpTransport.sendMany`). Present only
+   * when the transport can do that; otherwise the dispatcher uses {@link deliverInChunks}.
+   */
+  deliver?(alerts: readonly OutputAlert[], concurrency: number): Promise<Array<ItemResult | null>>;
   /** Releases the connection pool (only the one this sender created). */
   close(): Promise<void>;
 }
@@ -344,15 +389,13 @@ export function createSender(instance: OutputInstance, deps: SenderDeps = {}): O
   const clock = deps.clock ?? systemClock;
   const redact = createRedactor(instance.secrets);
   const definition = instance.definition;
+  // A sink's error answer may echo the request (its URL, its headers): redacted as it arrives,
+  // before anything reads or cuts it. A reason keeps the first 300 characters of an answer; cut
+  // first and redacted after, a secret across the cut kept its first characters.
+  const redactAnswer = (outcome: TransportOutcome): TransportOutcome =>
+    outcome.kind !== 'response' || isSuccess(outcome.response.status) ? outcome : { ...outcome, response: { ...outcome.response, body: redact(outcome.response.body) } };
   // An injected transport should never reject, but one that does must not look like a builder bug.
-  const send = async (spec: HttpRequestSpec): Promise<TransportOutcome> => {
-    const outcome = await http.send(spec).catch((error: unknown) => ({ kind: 'failure', failure: 'other', message: `transport error: ${error instanceof Error ? error.message : String(error)}` }) as const);
-    // A sink's error answer may echo the request (its URL, its headers): redacted as it arrives,
-    // before anything reads or cuts it. A reason keeps the first 300 characters of an answer; cut
-    // first and redacted after, a secret across the cut kept its first characters.
-    if (outcome.kind !== 'response' || isSuccess(outcome.response.status)) return outcome;
-    return { ...outcome, response: { ...outcome.response, body: redact(outcome.response.body) } };
-  };
+  const send = async (spec: HttpRequestSpec): Promise<TransportOutcome> => redactAnswer(await http.send(spec).catch(transportError));
   let setupDone = definition.setupSteps(instance, clock.now()).length === 0;
 
   async function runSetup(): Promise<string | undefined> {
@@ -382,17 +425,53 @@ export function createSender(instance: OutputInstance, deps: SenderDeps = {}): O
   async function sendChunk(chunk: readonly OutputAlert[]): Promise<ItemResult[]> {
     const plan = definition.plan(instance, chunk, clock.now());
     const results = await Promise.all(plan.map(async (request) => resultOf(await send(request.spec), request, chunk)));
-    const perAlert: ItemResult[][] = chunk.map(() => []);
-    plan.forEach((request, r) => {
-      const items = itemResults(results[r]!, request.alerts.length);
-      request.alerts.forEach((alertIndex, j) => perAlert[alertIndex]?.push(items[j] ?? fatal('no outcome for this alert')));
-    });
-    // Every alert must be carried by some request; anything else is an output bug worth seeing.
-    return perAlert.map((list) => (list.length > 0 ? worstOf(list) : fatal('no request was planned for this alert')));
+    return perAlertResults(plan, results, chunk.length);
   }
 
+  /** `deliver`: every chunk planned first, all requests to the transport in one call. */
+  async function deliverAll(sendMany: NonNullable<HttpTransport['sendMany']>, alerts: readonly OutputAlert[], concurrency: number): Promise<Array<ItemResult | null>> {
+    if (alerts.length === 0) return [];
+    try {
+      if (!setupDone) {
+        const problem = await runSetup();
+        // As a chunk-by-chunk pass: the first chunk is told to retry later, the rest was never tried.
+        if (problem !== undefined) {
+          const result = redactResult(retryable(`setup failed: ${problem}`), redact) as ItemResult;
+          return alerts.map((_, i) => (i < instance.maxBatch ? result : null));
+        }
+      }
+      const now = clock.now();
+      const chunks: Array<readonly OutputAlert[]> = [];
+      for (let start = 0; start < alerts.length; start += instance.maxBatch) chunks.push(alerts.slice(start, start + instance.maxBatch));
+      const plans = chunks.map((chunk) => definition.plan(instance, chunk, now));
+      const specs = plans.flatMap((plan) => plan.map((request) => request.spec));
+      const outcomes = await sendMany(specs, concurrency).catch((error: unknown) => specs.map(() => transportError(error)));
+      const results: Array<ItemResult | null> = [];
+      let next = 0;
+      for (const [c, chunk] of chunks.entries()) {
+        const plan = plans[c] ?? [];
+        const answered = plan.map(() => outcomes[next++] ?? null);
+        if (answered.every((outcome) => outcome === null)) {
+          for (let i = 0; i < chunk.length; i++) results.push(null);
+          continue;
+        }
+        const chunkResults = await Promise.all(plan.map(async (request, r) => {
+          const outcome = answered[r];
+          return outcome ? resultOf(redactAnswer(outcome), request, chunk) : retryable('not sent: an earlier request of this pass failed');
+        }));
+        for (const item of perAlertResults(plan, chunkResults, chunk.length)) results.push(redactResult(item, redact) as ItemResult);
+      }
+      return results;
+    } catch (error: unknown) {
+      const result = redactResult(fatal(`could not build the request: ${error instanceof Error ? error.message : String(error)}`), redact) as ItemResult;
+      return alerts.map(() => result);
+    }
+  }
+
+  const sendMany = http.sendMany?.bind(http);
   return {
     instance,
+    ...(sendMany ? { deliver: (alerts: readonly OutputAlert[], concurrency: number) => deliverAll(sendMany, alerts, concurrency) } : {}),
     async send(alerts) {
       if (alerts.length === 0) return { kind: 'ok' };
       try {

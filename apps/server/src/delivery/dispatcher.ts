@@ -1,4 +1,4 @@
-import { type ItemResult, itemResults, type OutputAlert, type OutputInstance, type OutputSender } from '@peregrine/outputs';
+import { deliverInChunks, type OutputAlert, type OutputInstance, type OutputSender } from '@peregrine/outputs';
 import type { Clock } from '../common/clock';
 import { stringifyJson } from '../common/json';
 import type { AppLogger } from '../logging/logger';
@@ -136,12 +136,16 @@ export class Dispatcher {
 
     const alerts: OutputAlert[] = groups.map((group) => ({ ...(byUuid.get(group.representative.alertUuid) as OutputAlert), folded: group.members.length - 1 }));
     const chunkSize = instance.dedup ? Math.max(1, alerts.length) : instance.maxBatch;
-    // Outcomes are recorded slice by slice: a crash sends at most one slice again (at least once).
+    // Outcomes are recorded slice by slice, each while the next slice is being sent (one record
+    // in flight at a time): a crash sends at most two slices again (at least once).
     const sliceSize = Math.max(SETTLE_EVERY, chunkSize * concurrency);
+    let recording: Promise<void> = Promise.resolve();
     for (let start = 0, first = true; first || start < groups.length; start += sliceSize, first = false) {
       const slice = groups.slice(start, start + sliceSize);
       const started = this.clock.monotonicSeconds();
-      const results = await sendInChunks(sender, alerts.slice(start, start + sliceSize), chunkSize, concurrency);
+      const sliceAlerts = alerts.slice(start, start + sliceSize);
+      // Dedup's groups go as one call, the sender splitting them into batches itself.
+      const results = sender.deliver && !instance.dedup ? await sender.deliver(sliceAlerts, concurrency) : await deliverInChunks(sender, sliceAlerts, chunkSize, concurrency);
       const seconds = this.clock.monotonicSeconds() - started;
 
       const deliveredIds: number[] = [];
@@ -166,7 +170,10 @@ export class Dispatcher {
       const released = slice.filter((_, index) => results[index] === null).flatMap((group) => group.members.map((delivery) => delivery.id));
       if (stopping) for (const group of groups.slice(start + sliceSize)) released.push(...group.members.map((delivery) => delivery.id));
 
-      await this.deliveries.settle({ delivered: deliveredIds, dead, retries, released: { ids: released, at: now } });
+      await recording;
+      recording = this.deliveries.settle({ delivered: deliveredIds, dead, retries, released: { ids: released, at: now } });
+      // Awaited before the next record or at the end of the pass, which rethrows its failure.
+      recording.catch(() => undefined);
 
       if (deliveredIds.length > 0) {
         state.delivered += deliveredIds.length;
@@ -185,31 +192,10 @@ export class Dispatcher {
         this.logger.warn({ code: 'DELIVERY_DEAD_LETTER', output: instance.name, count: dead.length, reason: dead[0]?.reason }, 'deliveries became dead letters');
       }
       // A sink that fails now is tried again at the next pass, not for every alert of this one.
-      if (stopping) return;
+      if (stopping) break;
     }
+    await recording;
   }
-}
-
-/**
- * Sends alerts in chunks of `chunkSize`, `concurrency` at a time; once a chunk fails, no new
- * chunk starts. Answers one result per alert, null for the alerts of chunks never started.
- */
-async function sendInChunks(sender: OutputSender, alerts: readonly OutputAlert[], chunkSize: number, concurrency: number): Promise<Array<ItemResult | null>> {
-  const results: Array<ItemResult | null> = alerts.map(() => null);
-  let next = 0;
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < alerts.length) {
-      const start = next;
-      next += chunkSize;
-      const chunk = alerts.slice(start, start + chunkSize);
-      const items = itemResults(await sender.send(chunk), chunk.length);
-      items.forEach((item, i) => (results[start + i] = item));
-      if (items.some((item) => item.kind !== 'ok')) failed = true;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
-  return results;
 }
 
 interface DeliveryGroup {

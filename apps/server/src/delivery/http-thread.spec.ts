@@ -49,6 +49,24 @@ describe('HttpThread (the outputs’ HTTP on a worker thread)', () => {
     await transport.close();
   });
 
+  it('runs a whole pass of requests on the thread in one hop: in order, at most `concurrency` at once, none started after a failure', async () => {
+    const thread = new HttpThread();
+    const transport = thread.transport(options);
+    if (!transport.sendMany) throw new Error('the thread transport sends passes');
+    const pass = (names: string[]) => names.map((name) => ({ method: 'POST' as const, url: `${url}/${name}`, headers: {}, body: `pass ${name}` }));
+    const before = received.length;
+    const serial = await transport.sendMany(pass(['p1', 'p2', 'p3']), 1);
+    expect(serial.map((outcome) => (outcome?.kind === 'response' ? outcome.response.body : outcome))).toEqual(['got /p1', 'got /p2', 'got /p3']);
+    expect(received.slice(before).map((r) => r.body)).toEqual(['pass p1', 'pass p2', 'pass p3']);
+    // The sink says 429 to the second: the third is never sent (tried again at the next pass).
+    const stopped = await transport.sendMany(pass(['q1', 'busy', 'q3']), 1);
+    expect(stopped[0]).toMatchObject({ kind: 'response', response: { status: 200 } });
+    expect(stopped[1]).toMatchObject({ kind: 'response', response: { status: 429 } });
+    expect(stopped[2]).toBeNull();
+    expect(received.some((r) => r.body === 'pass q3')).toBe(false);
+    await transport.close();
+  });
+
   it('fails what was in flight when the thread dies (to be retried from the outbox), and starts a new one for the next request', async () => {
     const errors: Error[] = [];
     const thread = new HttpThread((error) => errors.push(error));

@@ -7,12 +7,14 @@ import type { HttpRequestSpec, HttpTransport, TransportOptions, TransportOutcome
 export type ToHttpThread =
   | { op: 'open'; transport: number; options: TransportOptions }
   | { op: 'send'; transport: number; request: number; spec: HttpRequestSpec }
+  | { op: 'sendMany'; transport: number; request: number; specs: readonly HttpRequestSpec[]; concurrency: number }
   | { op: 'close'; transport: number; request: number };
 
-/** Delivery thread → main thread: the outcome of a send, or the end of a close. */
+/** Delivery thread → main thread: the outcome of a send (or of each of a sendMany), or the end of a close. */
 export interface FromHttpThread {
   request: number;
   outcome?: TransportOutcome;
+  outcomes?: Array<TransportOutcome | null>;
 }
 
 /**
@@ -32,7 +34,7 @@ export class HttpThread {
   private nextTransport = 1;
   private nextRequest = 1;
   private readonly transports = new Map<number, TransportOptions>();
-  private readonly pending = new Map<number, (outcome: TransportOutcome | undefined) => void>();
+  private readonly pending = new Map<number, (answer: FromHttpThread | undefined) => void>();
   private outbox: ToHttpThread[] = [];
   private flushQueued = false;
 
@@ -47,7 +49,11 @@ export class HttpThread {
     this.transports.set(id, options);
     if (this.worker) this.post({ op: 'open', transport: id, options });
     return {
-      send: (spec) => this.request((request) => ({ op: 'send', transport: id, request, spec })).then((outcome) => outcome ?? { kind: 'failure', failure: 'other', message: 'no answer from the delivery thread' }),
+      send: (spec) => this.request((request) => ({ op: 'send', transport: id, request, spec })).then((answer) => answer?.outcome ?? NO_ANSWER),
+      // A pass's requests cross once and run back to back on the thread: a serial output
+      // (maxconcurrentrequests 1, the default) no longer waits for the event loop between two.
+      sendMany: (specs, concurrency) =>
+        this.request((request) => ({ op: 'sendMany', transport: id, request, specs, concurrency })).then((answer) => specs.map((_, i) => (answer?.outcomes ? (answer.outcomes[i] ?? null) : (answer?.outcome ?? NO_ANSWER)))),
       close: async () => {
         if (!this.transports.delete(id)) return;
         if (this.worker) await this.request((request) => ({ op: 'close', transport: id, request }));
@@ -64,7 +70,7 @@ export class HttpThread {
     this.failPending('the delivery thread was stopped');
   }
 
-  private request(message: (request: number) => ToHttpThread): Promise<TransportOutcome | undefined> {
+  private request(message: (request: number) => ToHttpThread): Promise<FromHttpThread | undefined> {
     const request = this.nextRequest++;
     return new Promise((resolve) => {
       this.pending.set(request, resolve);
@@ -91,10 +97,10 @@ export class HttpThread {
     // Never what keeps the process alive: shutdown closes the transports, which ends it.
     worker.unref();
     worker.on('message', (answers: FromHttpThread[]) => {
-      for (const { request, outcome } of answers) {
-        const resolve = this.pending.get(request);
-        this.pending.delete(request);
-        resolve?.(outcome);
+      for (const answer of answers) {
+        const resolve = this.pending.get(answer.request);
+        this.pending.delete(answer.request);
+        resolve?.(answer);
       }
     });
     worker.on('error', (error) => {
@@ -116,9 +122,11 @@ export class HttpThread {
   private failPending(message: string): void {
     const waiting = [...this.pending.values()];
     this.pending.clear();
-    for (const resolve of waiting) resolve({ kind: 'failure', failure: 'connection', message });
+    for (const resolve of waiting) resolve({ request: 0, outcome: { kind: 'failure', failure: 'connection', message } });
   }
 }
+
+const NO_ANSWER: TransportOutcome = { kind: 'failure', failure: 'other', message: 'no answer from the delivery thread' };
 
 /**
  * The worker's compiled file: beside this one in the build; from the sources (tests), the
