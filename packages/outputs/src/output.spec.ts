@@ -136,6 +136,18 @@ describe('deliver (a pass handed to the transport at once) and deliverInChunks',
     expect(viaPass?.slice(2)).toEqual([null, null]);
   });
 
+  it('an alert no request was planned for is an output bug (fatal, seen), not "never sent" (which would come due again at once, forever)', async () => {
+    const webhook = instanceFrom('webhook', { address: 'http://r/x' });
+    const plansNothing = { ...webhook, definition: { ...webhook.definition, plan: () => [] } };
+    const http = new PassTransport([]);
+    const results = await createSender(plansNothing, { http, clock: fixedClock }).deliver?.(alerts(2), 1);
+    expect(results).toEqual([
+      { kind: 'fatal', reason: 'no request was planned for this alert' },
+      { kind: 'fatal', reason: 'no request was planned for this alert' },
+    ]);
+    expect(http.sent).toEqual([]);
+  });
+
   it('batches by maxBatch (Loki: several alerts per push), redacts answers, and reads a rejecting transport as a failure of every alert', async () => {
     const http = new PassTransport([respond(200)]);
     const loki = createSender(instanceFrom('loki', { hostport: 'http://loki:3100', maxbatch: 2 }), { http, clock: fixedClock });

@@ -451,7 +451,9 @@ export function createSender(instance: OutputInstance, deps: SenderDeps = {}): O
       for (const [c, chunk] of chunks.entries()) {
         const plan = plans[c] ?? [];
         const answered = plan.map(() => outcomes[next++] ?? null);
-        if (answered.every((outcome) => outcome === null)) {
+        // Never started (an earlier request failed): null, due again. A chunk nothing was
+        // planned for is not that: perAlertResults makes it an output bug to see.
+        if (plan.length > 0 && answered.every((outcome) => outcome === null)) {
           for (let i = 0; i < chunk.length; i++) results.push(null);
           continue;
         }
