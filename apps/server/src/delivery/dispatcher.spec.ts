@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { OutputAlert, OutputInstance, OutputSender, SendResult } from '@peregrine/outputs';
+import type { ItemResult, OutputAlert, OutputInstance, OutputSender, SendResult } from '@peregrine/outputs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Clock } from '../common/clock';
 import { instantFromRfc3339 } from '../common/time';
 import { enrichAlert } from '../ingest/enrichment';
 import { createLogger } from '../logging/logger';
+import type { DeliveriesRepository, DeliveryOutcomes } from '../store/deliveries.repository';
 import { Store } from '../store/store';
 import { type DeliveryObserver, Dispatcher } from './dispatcher';
 import { DEFAULT_RETRY } from './retry-policy';
@@ -67,6 +68,65 @@ describe('Dispatcher (one pass of an output)', () => {
     const later = await store.deliveries.due('hook', 100, new Set(), Date.now() + 10 * 60_000);
     expect(later).toHaveLength(28);
     expect(later.find((delivery) => delivery.attempts === 1)).toBeDefined();
+  });
+
+  it('hands a sender that takes passes its slices whole, and records each slice while the next one is sent (one record in flight)', async () => {
+    const passes: number[] = [];
+    const events: string[] = [];
+    const sender: OutputSender = {
+      instance,
+      send: () => Promise.reject(new Error('a sender that takes passes is not sent to alert by alert')),
+      deliver: async (alerts: readonly OutputAlert[]): Promise<Array<ItemResult | null>> => {
+        passes.push(alerts.length);
+        events.push(`send ${passes.length}`);
+        return alerts.map(() => ({ kind: 'ok' }));
+      },
+      close: async () => undefined,
+    };
+    // The outbox's records, held until the test lets each one finish.
+    const held: Array<() => void> = [];
+    const outbox = Object.create(store.deliveries) as DeliveriesRepository;
+    let records = 0;
+    outbox.settle = async (outcomes: DeliveryOutcomes): Promise<void> => {
+      const record = ++records;
+      events.push(`record ${record} begins`);
+      await new Promise<void>((resolve) => held.push(resolve));
+      await store.deliveries.settle(outcomes);
+      events.push(`record ${record} ends`);
+    };
+    const dispatcher = new Dispatcher(outbox, store.alerts, [sender], new Clock(), DEFAULT_RETRY, silent, createLogger('silent'));
+    const due = await dispatcher.due(instance, 100, new Set());
+    const pass = dispatcher.deliver(sender, due, { inFlight: 0, delivered: 0, failed: 0, deadLettered: 0 });
+    while (records < 3 || held.length > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      held.shift()?.();
+    }
+    await pass;
+    expect(passes).toEqual([10, 10, 10]);
+    // The second slice is sent while the first is being recorded; the third waits for that record.
+    expect(events).toEqual(['send 1', 'record 1 begins', 'send 2', 'record 1 ends', 'record 2 begins', 'send 3', 'record 2 ends', 'record 3 begins', 'record 3 ends']);
+    expect(await store.deliveries.due('hook', 100, new Set(), Date.now())).toHaveLength(0);
+  });
+
+  it('a record that fails fails the pass (the loop backs off) once the slice after it is sent, and nothing is lost', async () => {
+    const sent: number[] = [];
+    const sender: OutputSender = {
+      instance,
+      send: () => Promise.reject(new Error('unused')),
+      deliver: async (alerts) => {
+        sent.push(alerts.length);
+        return alerts.map(() => ({ kind: 'ok' }));
+      },
+      close: async () => undefined,
+    };
+    const outbox = Object.create(store.deliveries) as DeliveriesRepository;
+    outbox.settle = () => Promise.reject(new Error('SQLITE_FULL: database or disk is full'));
+    const dispatcher = new Dispatcher(outbox, store.alerts, [sender], new Clock(), DEFAULT_RETRY, silent, createLogger('silent'));
+    const due = await dispatcher.due(instance, 100, new Set());
+    await expect(dispatcher.deliver(sender, due, { inFlight: 0, delivered: 0, failed: 0, deadLettered: 0 })).rejects.toThrow(/SQLITE_FULL/);
+    expect(sent).toEqual([10, 10]);
+    // Nothing was recorded: every delivery is still due (sent again: at least once).
+    expect(await store.deliveries.due('hook', 100, new Set(), Date.now())).toHaveLength(30);
   });
 
   it('a pass that runs past half its lease starts no new request and releases the rest', async () => {
