@@ -148,6 +148,17 @@ describe('deliver (a pass handed to the transport at once) and deliverInChunks',
     expect(http.sent).toEqual([]);
   });
 
+  it('an alert carried by several requests (AlertManager hosts) reaches every host even when one fails: those passes go chunk by chunk', async () => {
+    const script = (): TransportOutcome[] => [respond(503), respond(200), respond(200), respond(200), respond(200), respond(200)];
+    const hosts = instanceFrom('alertmanager', { hostport: ['http://a', 'http://b', 'http://c'] });
+    const http = new PassTransport(script());
+    const viaPass = await createSender(hosts, { http, clock: fixedClock }).deliver?.(alerts(2), 1);
+    expect(http.passes).toEqual([]);
+    expect(http.sent.slice(0, 3).map((spec) => new URL(spec.url).host)).toEqual(['a', 'b', 'c']);
+    expect(viaPass).toEqual(await deliverInChunks(createSender(hosts, { http: new ScriptedTransport(script()), clock: fixedClock }), alerts(2), hosts.maxBatch, 1));
+    expect(viaPass?.[0]).toMatchObject({ kind: 'retryable', status: 503 });
+  });
+
   it('batches by maxBatch (Loki: several alerts per push), redacts answers, and reads a rejecting transport as a failure of every alert', async () => {
     const http = new PassTransport([respond(200)]);
     const loki = createSender(instanceFrom('loki', { hostport: 'http://loki:3100', maxbatch: 2 }), { http, clock: fixedClock });

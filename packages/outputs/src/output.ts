@@ -428,6 +428,25 @@ export function createSender(instance: OutputInstance, deps: SenderDeps = {}): O
     return perAlertResults(plan, results, chunk.length);
   }
 
+  async function sendAlerts(alerts: readonly OutputAlert[]): Promise<SendResult> {
+    if (alerts.length === 0) return { kind: 'ok' };
+    try {
+      if (!setupDone) {
+        const problem = await runSetup();
+        // Nothing was sent: all of them can simply be tried again later.
+        if (problem !== undefined) return redactResult(retryable(`setup failed: ${problem}`), redact);
+      }
+      const items: ItemResult[] = [];
+      for (let start = 0; start < alerts.length; start += instance.maxBatch) {
+        items.push(...(await sendChunk(alerts.slice(start, start + instance.maxBatch))));
+      }
+      return redactResult(summarize(items), redact);
+    } catch (error: unknown) {
+      // A builder bug or an unexpected alert shape: deterministic, so retrying would not help.
+      return redactResult(fatal(`could not build the request: ${error instanceof Error ? error.message : String(error)}`), redact);
+    }
+  }
+
   /** `deliver`: every chunk planned first, all requests to the transport in one call. */
   async function deliverAll(sendMany: NonNullable<HttpTransport['sendMany']>, alerts: readonly OutputAlert[], concurrency: number): Promise<Array<ItemResult | null>> {
     if (alerts.length === 0) return [];
@@ -444,6 +463,9 @@ export function createSender(instance: OutputInstance, deps: SenderDeps = {}): O
       const chunks: Array<readonly OutputAlert[]> = [];
       for (let start = 0; start < alerts.length; start += instance.maxBatch) chunks.push(alerts.slice(start, start + instance.maxBatch));
       const plans = chunks.map((chunk) => definition.plan(instance, chunk, now));
+      // Several requests for one chunk (AlertManager's hosts) all go out together whatever one
+      // of them answers, which a pass that stops at the first failure would not do: chunk by chunk.
+      if (plans.some((plan) => plan.length > 1)) return await deliverInChunks({ send: sendAlerts }, alerts, instance.maxBatch, concurrency);
       const specs = plans.flatMap((plan) => plan.map((request) => request.spec));
       const outcomes = await sendMany(specs, concurrency).catch((error: unknown) => specs.map(() => transportError(error)));
       const results: Array<ItemResult | null> = [];
@@ -474,24 +496,7 @@ export function createSender(instance: OutputInstance, deps: SenderDeps = {}): O
   return {
     instance,
     ...(sendMany ? { deliver: (alerts: readonly OutputAlert[], concurrency: number) => deliverAll(sendMany, alerts, concurrency) } : {}),
-    async send(alerts) {
-      if (alerts.length === 0) return { kind: 'ok' };
-      try {
-        if (!setupDone) {
-          const problem = await runSetup();
-          // Nothing was sent: all of them can simply be tried again later.
-          if (problem !== undefined) return redactResult(retryable(`setup failed: ${problem}`), redact);
-        }
-        const items: ItemResult[] = [];
-        for (let start = 0; start < alerts.length; start += instance.maxBatch) {
-          items.push(...(await sendChunk(alerts.slice(start, start + instance.maxBatch))));
-        }
-        return redactResult(summarize(items), redact);
-      } catch (error: unknown) {
-        // A builder bug or an unexpected alert shape: deterministic, so retrying would not help.
-        return redactResult(fatal(`could not build the request: ${error instanceof Error ? error.message : String(error)}`), redact);
-      }
-    },
+    send: sendAlerts,
     async close() {
       if (ownsTransport) await http.close();
     },
