@@ -197,6 +197,8 @@ async function main(): Promise<void> {
       concurrentOutputsVsNone: ratio('peregrine, two outputs', 'peregrine', 50),
     };
     const concurrentP99 = find('peregrine', 50)?.p99Ms ?? Infinity;
+    // What the outputs ratios are worth: the share of deliveries done while the sender was sending.
+    const deliveredDuring = (connections: number): number => median(targets.find((t) => t.outputs && t.connections === connections)?.deliveredDuring ?? []);
     const summary = {
       name: 'ingest',
       durationSeconds,
@@ -205,6 +207,7 @@ async function main(): Promise<void> {
       ratios,
       everyAcknowledgedStored: [plain, withOutputs, fsync].every((instance) => (stored.get(instance.url)?.stored ?? 0) >= acknowledged(instance.url)),
       everyAcknowledgedDelivered: targets.every((target) => (target.drainSeconds ?? []).every((seconds) => seconds !== undefined)),
+      outputsDeliveredDuringRound: { serial: deliveredDuring(1), concurrent: deliveredDuring(50) },
       targets: { serial: '>= 0.25', concurrent: '>= 0.5', concurrentP99Ms: '< 20', outputsVsNone: '>= 0.85' },
       met: {
         serial: ratios.serial >= 0.25,
