@@ -1,6 +1,7 @@
 import { rootCertificates } from 'node:tls';
 import { gunzipSync } from 'node:zlib';
 import { Agent, request } from 'undici';
+import { runInLanes } from './lanes';
 import type { RetryableResult, FatalResult, ItemResult } from './result';
 
 /**
@@ -51,24 +52,16 @@ export interface HttpTransport {
 }
 
 /**
- * Sends requests with at most `concurrency` in flight (at least one), starting no new one once
- * an answer was a failure or not 2xx: a sink that is down costs one timeout, not one per alert.
- * One outcome per request, in order; null for the requests never started.
+ * Sends requests in order with at most `concurrency` in flight, starting no new one once an
+ * answer was a failure or not 2xx (runInLanes). One outcome per request; null for those never started.
  */
-export async function sendEach(send: (spec: HttpRequestSpec) => Promise<TransportOutcome>, specs: readonly HttpRequestSpec[], concurrency: number): Promise<Array<TransportOutcome | null>> {
-  const outcomes: Array<TransportOutcome | null> = specs.map(() => null);
-  let next = 0;
-  let stopped = false;
-  const lane = async (): Promise<void> => {
-    while (!stopped && next < specs.length) {
-      const index = next++;
-      const outcome = await send(specs[index] as HttpRequestSpec);
-      outcomes[index] = outcome;
-      if (outcome.kind !== 'response' || !isSuccess(outcome.response.status)) stopped = true;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, specs.length)) }, lane));
-  return outcomes;
+export function sendEach(send: (spec: HttpRequestSpec) => Promise<TransportOutcome>, specs: readonly HttpRequestSpec[], concurrency: number): Promise<Array<TransportOutcome | null>> {
+  return runInLanes(specs.length, concurrency, (index) => send(specs[index] as HttpRequestSpec), (outcome) => outcome.kind !== 'response' || !isSuccess(outcome.response.status));
+}
+
+/** A transport that rejected instead of answering, as the failure it stands for. */
+export function transportError(error: unknown): TransportOutcome {
+  return { kind: 'failure', failure: 'other', message: `transport error: ${error instanceof Error ? error.message : String(error)}` };
 }
 
 export interface TlsMaterial {

@@ -38,6 +38,7 @@ export {
   classifyResponse,
   parseRetryAfter,
   sendEach,
+  transportError,
   UndiciTransport,
 } from './http';
 export { type FatalResult, type ItemResult, type OkResult, type PartialResult, type RetryableResult, type SendResult, itemResults } from './result';

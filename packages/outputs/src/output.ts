@@ -11,9 +11,11 @@ import {
   type TlsMaterial,
   type TransportOptions,
   type TransportOutcome,
+  transportError,
   transportFailureResult,
   UndiciTransport,
 } from './http';
+import { runInLanes } from './lanes';
 import { createRedactor } from './redact';
 import { fatal, type ItemResult, itemResults, redactResult, retryable, type SendResult, summarize, worstOf } from './result';
 
@@ -301,10 +303,6 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function transportError(error: unknown): TransportOutcome {
-  return { kind: 'failure', failure: 'other', message: `transport error: ${errorMessage(error)}` };
-}
-
 /** One result per alert of a chunk from the results of the requests planned for it (the worst one where several carry it). */
 function perAlertResults(plan: readonly PlannedRequest[], results: readonly SendResult[], alertCount: number): ItemResult[] {
   const perAlert: ItemResult[][] = Array.from({ length: alertCount }, () => []);
@@ -322,21 +320,15 @@ function perAlertResults(plan: readonly PlannedRequest[], results: readonly Send
  * started. What the dispatcher uses for senders without `deliver` (and for dedup's groups).
  */
 export async function deliverInChunks(sender: Pick<OutputSender, 'send'>, alerts: readonly OutputAlert[], chunkSize: number, concurrency: number): Promise<Array<ItemResult | null>> {
-  const results: Array<ItemResult | null> = alerts.map(() => null);
-  let next = 0;
-  let failed = false;
-  const lane = async (): Promise<void> => {
-    while (!failed && next < alerts.length) {
-      const start = next;
-      next += chunkSize;
-      const chunk = alerts.slice(start, start + chunkSize);
-      const items = itemResults(await sender.send(chunk), chunk.length);
-      items.forEach((item, i) => (results[start + i] = item));
-      if (items.some((item) => item.kind !== 'ok')) failed = true;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, lane));
-  return results;
+  const chunks: Array<readonly OutputAlert[]> = [];
+  for (let start = 0; start < alerts.length; start += chunkSize) chunks.push(alerts.slice(start, start + chunkSize));
+  const perChunk = await runInLanes(
+    chunks.length,
+    concurrency,
+    async (index) => itemResults(await sender.send(chunks[index] ?? []), chunks[index]?.length ?? 0),
+    (items) => items.some((item) => item.kind !== 'ok'),
+  );
+  return chunks.flatMap((chunk, index): Array<ItemResult | null> => [...(perChunk[index] ?? chunk.map(() => null))]);
 }
 
 /** What the dispatcher holds per output instance. */

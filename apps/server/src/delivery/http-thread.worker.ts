@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { type HttpRequestSpec, type HttpTransport, sendEach, type TransportOutcome, UndiciTransport } from '@peregrine/outputs';
+import { type HttpRequestSpec, type HttpTransport, sendEach, transportError, type TransportOutcome, UndiciTransport } from '@peregrine/outputs';
 import type { FromHttpThread, ToHttpThread } from './http-thread';
 
 /** The delivery thread (see HttpThread): runs the outputs' requests with undici, answers in batches. */
@@ -22,22 +22,21 @@ function answer(reply: FromHttpThread): void {
   });
 }
 
-const failure = (message: string): TransportOutcome => ({ kind: 'failure', failure: 'other', message });
-const transportError = (error: unknown): TransportOutcome => failure(`transport error: ${error instanceof Error ? error.message : String(error)}`);
+/** Sends on a transport the thread was told to open (one it does not know answers as a failure). */
+function sendOn(id: number, spec: HttpRequestSpec): Promise<TransportOutcome> {
+  const transport = transports.get(id);
+  // A Buffer body arrives as a plain Uint8Array (structured clone); undici takes either.
+  return transport ? transport.send(spec).catch(transportError) : Promise.resolve({ kind: 'failure', failure: 'other', message: 'unknown transport' });
+}
 
 port.on('message', (messages: ToHttpThread[]) => {
   for (const message of messages) {
     if (message.op === 'open') {
       transports.set(message.transport, new UndiciTransport(message.options));
     } else if (message.op === 'send') {
-      const transport = transports.get(message.transport);
-      // A Buffer body arrives as a plain Uint8Array (structured clone); undici takes either.
-      const outcome = transport ? transport.send(message.spec).catch(transportError) : Promise.resolve(failure('unknown transport'));
-      void outcome.then((answered) => answer({ request: message.request, outcome: answered }));
+      void sendOn(message.transport, message.spec).then((outcome) => answer({ request: message.request, outcome }));
     } else if (message.op === 'sendMany') {
-      const transport = transports.get(message.transport);
-      const send = (spec: HttpRequestSpec): Promise<TransportOutcome> => (transport ? transport.send(spec).catch(transportError) : Promise.resolve(failure('unknown transport')));
-      void sendEach(send, message.specs, message.concurrency).then((outcomes) => answer({ request: message.request, outcomes }));
+      void sendEach((spec) => sendOn(message.transport, spec), message.specs, message.concurrency).then((outcomes) => answer({ request: message.request, outcomes }));
     } else {
       const transport = transports.get(message.transport);
       transports.delete(message.transport);
