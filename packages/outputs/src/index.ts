@@ -22,11 +22,10 @@ export {
   deliverInChunks,
   systemClock,
   transportFor,
-  transportOptionsFor,
 } from './output';
 export { type ConfigKey, type ConfigKeys, commonKeys, envName, key } from './config';
 export { type Env, type OutputsConfigResult, maskedConfig } from './instances';
-export { OUTPUTS, outputDefinition, parseOutputsConfig } from './registry';
+export { instanceData, instanceFromData, type OutputInstanceData, OUTPUTS, outputDefinition, parseOutputsConfig } from './registry';
 export { type ExampleKey, type OutputExample, outputExample, outputExamples } from './examples';
 export {
   type HttpRequestSpec,

@@ -14,7 +14,7 @@ import { mqtt } from './mqtt/mqtt';
 import { nats } from './nats/nats';
 import { opsgenie } from './opsgenie/opsgenie';
 import { pagerduty } from './pagerduty/pagerduty';
-import type { OutputDefinition } from './output';
+import type { OutputDefinition, OutputInstance } from './output';
 import { redis } from './redis/redis';
 import { rocketchat } from './rocketchat/rocketchat';
 import { slack } from './slack/slack';
@@ -40,4 +40,22 @@ export function outputDefinition(type: string): OutputDefinition | undefined {
  */
 export function parseOutputsConfig(tree: Readonly<Record<string, unknown>>, env: Env): OutputsConfigResult {
   return parseOutputsConfigWith(OUTPUTS, tree, env);
+}
+
+/**
+ * An output instance as plain data, for another thread (structured clone): without its
+ * definition and prepared state, which hold functions (compiled templates) and are rebuilt there.
+ */
+export type OutputInstanceData = Omit<OutputInstance, 'definition' | 'prepared'>;
+
+export function instanceData(instance: OutputInstance): OutputInstanceData {
+  const { definition: _definition, prepared: _prepared, ...data } = instance;
+  return data;
+}
+
+/** The instance again from its plain data: the definition looked up, its state prepared anew from the same config. */
+export function instanceFromData(data: OutputInstanceData): OutputInstance {
+  const definition = outputDefinition(data.type);
+  if (!definition) throw new Error(`unknown output type ${data.type}`);
+  return { ...data, definition, prepared: definition.prepare(data.config, data.globals).prepared };
 }

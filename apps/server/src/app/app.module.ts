@@ -18,12 +18,12 @@ import type { AppLogger } from '../logging/logger';
 import { Metrics } from '../metrics/metrics';
 import { MetricsController } from '../metrics/metrics.controller';
 import { ErrorFilter } from '../web/error.filter';
-import { createSender, OUTPUTS, type OutputInstance, transportOptionsFor } from '@peregrine/outputs';
+import { createSender, OUTPUTS, type OutputInstance } from '@peregrine/outputs';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { Dispatcher } from '../delivery/dispatcher';
-import { HttpThread, httpThreadWorkerFile } from '../delivery/http-thread';
+import { type DeliveryControl, Dispatcher } from '../delivery/dispatcher';
+import { DeliveryThread, deliveryThreadWorkerFile } from '../delivery/delivery-thread';
 import { RoutingTable } from '../delivery/routing';
 import { OutputsController } from '../delivery/outputs.controller';
 import { DeliveryMetrics, OutputsService } from '../delivery/outputs.service';
@@ -42,7 +42,7 @@ import { RulesController } from '../rules/rules.controller';
 import { RulesService } from '../rules/rules.service';
 import { ReplicaRegistry } from '../rules/replica-registry';
 import { dashboardDirectory } from './dashboard';
-import { APP_CONFIG, DELIVERY_THREAD, LIVE_FANOUT, LOGGER } from './tokens';
+import { APP_CONFIG, DELIVERY, LIVE_FANOUT, LOGGER } from './tokens';
 import { AuthController } from '../auth/auth.controller';
 import { authProviders } from '../auth/auth.providers';
 import { AboutController } from '../about/about.controller';
@@ -59,11 +59,10 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     @Inject(FalcoCompatServer) private readonly compat: FalcoCompatServer,
     @Inject(RetentionService) private readonly retention: RetentionService,
     @Inject(AlertWriter) private readonly writer: AlertWriter,
-    @Inject(Dispatcher) private readonly dispatcher: Dispatcher,
+    @Inject(DELIVERY) private readonly delivery: DeliveryControl,
     @Inject(Store) private readonly store: Store,
     @Inject(RulesService) private readonly rules: RulesService,
     @Inject(AuditListeners) private readonly auditListeners: AuditListeners,
-    @Inject(DELIVERY_THREAD) private readonly deliveryThread: HttpThread | undefined,
     @Inject(LIVE_FANOUT) private readonly fanout: ReplicaFanout | undefined,
     @Inject(ReplicaRegistry) private readonly replicas: ReplicaRegistry,
     @Inject(LOGGER) private readonly logger: AppLogger,
@@ -77,7 +76,7 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     await this.retention.sweep();
     this.retention.start();
     // Resumes whatever a previous run left in the outbox.
-    this.dispatcher.start();
+    this.delivery.start();
     await this.replicas.start();
   }
 
@@ -90,8 +89,7 @@ class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     // Everything acknowledged is already durable; this waits for appends in flight.
     await this.writer.drain();
     // Deliveries not finished stay in the outbox for the next start.
-    await this.dispatcher.stop();
-    await this.deliveryThread?.stop();
+    await this.delivery.stop();
     await this.fanout?.close();
     // Indexes what the inbox still holds, then closes the files.
     await this.store.close();
@@ -157,35 +155,33 @@ export class AppModule {
           inject: [Store, Clock, Metrics],
         },
         {
-          provide: DELIVERY_THREAD,
-          useFactory: () => {
-            if (outputs.length === 0) return undefined;
-            if (existsSync(httpThreadWorkerFile())) return new HttpThread((err) => logger.error({ code: 'DELIVERY_THREAD_FAILED', err }, 'the delivery thread failed; its requests are retried'));
-            // Only when running from the sources without a build (a developer's vitest run).
-            logger.warn({ code: 'DELIVERY_THREAD_MISSING' }, 'the delivery thread is not built; outputs send from the event loop');
-            return undefined;
-          },
-        },
-        {
-          provide: Dispatcher,
-          useFactory: (store: Store, clock: Clock, metrics: Metrics, thread: HttpThread | undefined) => {
+          provide: DELIVERY,
+          useFactory: (store: Store, clock: Clock, metrics: Metrics): DeliveryControl => {
             const tls = outputTlsMaterial(config, outputs);
-            // HTTP outputs send on the delivery thread; outputs with their own client library (NATS, SMTP, ...) use the TLS material themselves.
-            const senders = outputs.map((instance) =>
-              createSender(instance, { ...(thread && instance.definition.protocol === 'http' ? { http: thread.transport(transportOptionsFor(instance, tls)) } : {}), ...(tls ? { tls } : {}) }),
-            );
             const observer = new DeliveryMetrics(metrics, () => store.deliveries.queueDepth(), outputs);
-            const dispatcher = new Dispatcher(store.deliveries, store.alerts, senders, clock, retrySettings(config), observer, logger.child({ component: 'delivery' }), replica.id);
+            const database = databaseSettings(config);
+            let delivery: DeliveryControl;
+            // Its own thread, with its own connection to the store (an in-memory SQLite store has
+            // only the one); on the event loop only without outputs or without a build (a
+            // developer's vitest run from the sources).
+            const ownThread = outputs.length > 0 && !(database.driver === 'sqlite' && database.path === ':memory:');
+            if (ownThread && existsSync(deliveryThreadWorkerFile())) {
+              delivery = new DeliveryThread({ database, retry: retrySettings(config), claimant: replica.id, ...(tls ? { tls } : {}) }, outputs, observer, logger);
+            } else {
+              if (ownThread) logger.warn({ code: 'DELIVERY_THREAD_MISSING' }, 'the delivery thread is not built; outputs deliver from the event loop');
+              const senders = outputs.map((instance) => createSender(instance, tls ? { tls } : {}));
+              delivery = new Dispatcher(store.deliveries, store.alerts, senders, clock, retrySettings(config), observer, logger.child({ component: 'delivery' }), replica.id);
+            }
             // Deliveries exist once their alerts are indexed: that is when the dispatcher looks.
-            store.indexer.onDeliveriesQueued((queued) => dispatcher.wake(queued.keys()));
-            return dispatcher;
+            store.indexer.onDeliveriesQueued((queued) => delivery.wake(queued.keys()));
+            return delivery;
           },
-          inject: [Store, Clock, Metrics, DELIVERY_THREAD],
+          inject: [Store, Clock, Metrics],
         },
         {
           provide: OutputsService,
-          useFactory: (store: Store, dispatcher: Dispatcher, clock: Clock) => new OutputsService(store.deliveries, outputs, dispatcher, clock),
-          inject: [Store, Dispatcher, Clock],
+          useFactory: (store: Store, delivery: DeliveryControl, clock: Clock) => new OutputsService(store.deliveries, outputs, delivery, clock),
+          inject: [Store, DELIVERY, Clock],
         },
         { provide: OutputsCatalogService, useFactory: () => new OutputsCatalogService(OUTPUTS) },
         {

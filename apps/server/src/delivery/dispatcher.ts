@@ -1,8 +1,7 @@
 import { deliverInChunks, type OutputAlert, type OutputInstance, type OutputSender } from '@peregrine/outputs';
 import type { Clock } from '../common/clock';
 import { stringifyJson } from '../common/json';
-import type { AppLogger } from '../logging/logger';
-import type { AlertsRepository } from '../store/alerts.repository';
+import type { AlertLookup } from '../store/alerts.repository';
 import type { DeliveriesRepository, DueDelivery } from '../store/deliveries.repository';
 import { DEFAULT_RETRY, isExpired, nextDelayMs, type RetrySettings } from './retry-policy';
 
@@ -13,6 +12,21 @@ export interface DeliveryObserver {
   deadLettered(instance: OutputInstance, count: number, reason: string): void;
   /** Deliveries taken over from a replica that stopped mid-delivery: sent again, perhaps a second time. */
   reclaimed(instance: OutputInstance, count: number): void;
+}
+
+/** What the rest of the server asks of delivery, wherever it runs (this thread: Dispatcher; its own: DeliveryThread). */
+export interface DeliveryControl {
+  start(): void;
+  /** New deliveries were committed for these outputs: look now rather than at the next poll. */
+  wake(outputs: Iterable<string>): void;
+  /** Resolves once no delivery is in flight; what is not delivered stays in the outbox. */
+  stop(): Promise<void>;
+  state(name: string): OutputRuntimeState | undefined;
+}
+
+/** What the dispatcher logs with (the app's logger, or the delivery thread's forwarder to it). */
+export interface DeliveryLogger {
+  warn(fields: Record<string, unknown>, message: string): void;
 }
 
 /** Live state of one output, for `GET /api/v1/outputs`. */
@@ -31,17 +45,17 @@ export interface OutputRuntimeState {
  * output's batch size, at most `maxconcurrentrequests` chunks at once. A slow or dead sink
  * only slows its own loop; the queue is on disk, so memory stays bounded whatever happens.
  */
-export class Dispatcher {
+export class Dispatcher implements DeliveryControl {
   private readonly loops = new Map<string, OutputLoop>();
 
   constructor(
     private readonly deliveries: DeliveriesRepository,
-    private readonly alerts: AlertsRepository,
+    private readonly alerts: AlertLookup,
     senders: readonly OutputSender[],
     private readonly clock: Clock,
     private readonly retry: RetrySettings,
     private readonly observer: DeliveryObserver,
-    private readonly logger: AppLogger,
+    private readonly logger: DeliveryLogger,
     /** Names this replica on the rows it claims (PostgreSQL). */
     private readonly claimant = 'peregrine',
   ) {

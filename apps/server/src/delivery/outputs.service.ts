@@ -4,7 +4,7 @@ import type { Clock } from '../common/clock';
 import { PeregrineError } from '../common/errors';
 import type { Metrics } from '../metrics/metrics';
 import type { DeliveriesRepository, QueueDepthRow } from '../store/deliveries.repository';
-import type { DeliveryObserver, Dispatcher } from './dispatcher';
+import type { DeliveryControl, DeliveryObserver } from './dispatcher';
 
 /** One output as `GET /api/v1/outputs` shows it. No secret ever: the config is masked. */
 export interface OutputStatus {
@@ -82,7 +82,7 @@ export class OutputsService {
   constructor(
     private readonly deliveries: DeliveriesRepository,
     private readonly instances: readonly OutputInstance[],
-    private readonly dispatcher: Dispatcher,
+    private readonly delivery: DeliveryControl,
     private readonly clock: Clock,
   ) {}
 
@@ -94,7 +94,7 @@ export class OutputsService {
     const depth = await this.queueDepth();
     const count = (output: string, state: string): number => depth.find((d) => d.output === output && d.state === state)?.count ?? 0;
     return this.instances.map((instance) => {
-      const state = this.dispatcher.state(instance.name);
+      const state = this.delivery.state(instance.name);
       return {
         name: instance.name,
         type: instance.type,
@@ -120,7 +120,7 @@ export class OutputsService {
   async replay(name: string): Promise<{ output: string; replayed: number }> {
     if (!this.instances.some((instance) => instance.name === name)) throw new PeregrineError('NOT_FOUND', `no output named ${name}`);
     const replayed = await this.deliveries.replayDead(name, this.clock.nowMs());
-    this.dispatcher.wake([name]);
+    this.delivery.wake([name]);
     return { output: name, replayed };
   }
 }

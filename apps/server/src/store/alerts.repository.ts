@@ -148,10 +148,8 @@ export class AlertsRepository {
   }
 
   /** Stored alerts by uuid (the dispatcher's chunk). */
-  async findManyByUuid(uuids: readonly string[]): Promise<Map<string, StoredAlert>> {
-    if (uuids.length === 0) return new Map();
-    const rows = await this.dataSource.getRepository(AlertRecord).createQueryBuilder('a').where('a.uuid IN (:...uuids)', { uuids }).getMany();
-    return new Map(rows.map((row) => [row.uuid, fromRow(row)]));
+  findManyByUuid(uuids: readonly string[]): Promise<Map<string, StoredAlert>> {
+    return findAlertsByUuid(this.dataSource, uuids);
   }
 
   /** Deletes alerts received before `cutoffMs`, in chunks that each hold the write lock briefly. */
@@ -303,3 +301,14 @@ function all<T = unknown>(connection: sqlite3.Database, sql: string, parameters:
   return new Promise((resolve, reject) => connection.all(sql, parameters, (error: Error | null, rows: T[]) => (error ? reject(error) : resolve(rows))));
 }
 
+/** What the dispatcher reads of the alerts table: the alerts its due deliveries carry. */
+export interface AlertLookup {
+  findManyByUuid(uuids: readonly string[]): Promise<Map<string, StoredAlert>>;
+}
+
+/** Stored alerts by uuid (those no longer stored are absent), on any connection to the store. */
+export async function findAlertsByUuid(dataSource: DataSource, uuids: readonly string[]): Promise<Map<string, StoredAlert>> {
+  if (uuids.length === 0) return new Map();
+  const rows = await dataSource.getRepository(AlertRecord).createQueryBuilder('a').where('a.uuid IN (:...uuids)', { uuids }).getMany();
+  return new Map(rows.map((row) => [row.uuid, fromRow(row)]));
+}

@@ -27,8 +27,11 @@ export const MIGRATIONS = [CreateAlerts1732300000000, CreateDeliveries1732300000
  * SQLite runs in WAL mode. Alerts are acknowledged on the journal's appends (JournalInbox),
  * which follow the same `synchronous` setting: NORMAL (the default) survives a crash of the
  * process, FULL also a power cut (an fdatasync per append).
+ *
+ * `migrate: false` attaches to a store another connection of this process has opened and
+ * migrated already (the delivery thread's own connection): the schema is taken as it is.
  */
-export async function openDatabase(settings: DatabaseSettings): Promise<DataSource> {
+export async function openDatabase(settings: DatabaseSettings, { migrate = true }: { migrate?: boolean } = {}): Promise<DataSource> {
   const dataSource =
     settings.driver === 'sqlite'
       ? new DataSource({
@@ -61,6 +64,7 @@ export async function openDatabase(settings: DatabaseSettings): Promise<DataSour
     await dataSource.query('PRAGMA wal_autocheckpoint = 10000');
     await dataSource.query('PRAGMA foreign_keys = ON');
   }
+  if (!migrate) return dataSource;
   await dataSource.runMigrations({ transaction: 'each' });
   await refreshPlannerStatistics(dataSource);
   return dataSource;

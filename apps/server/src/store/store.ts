@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { AccountsRepository } from './accounts.repository';
 import { AlertQueries } from './alert-queries';
-import { AlertsRepository } from './alerts.repository';
+import { type AlertLookup, AlertsRepository, findAlertsByUuid } from './alerts.repository';
 import { type DatabaseSettings, openDatabase } from './database';
 import { DeliveriesRepository } from './deliveries.repository';
 import { ReplicasRepository } from './replicas.repository';
@@ -36,12 +36,37 @@ export class Store {
     return new Store(dataSource, alerts, deliveries, new AccountsRepository(dataSource, lock), new ReplicasRepository(dataSource, lock), indexer, new AlertQueries(dataSource, alerts, indexer));
   }
 
+  /**
+   * A second connection to a store this process has opened already, for the delivery thread:
+   * the outbox and the alerts its deliveries carry, nothing else (no journal, no indexer, no
+   * migration). On SQLite its writes (the outcomes of deliveries) take the write lock in turn
+   * with the main connection's, waiting up to the busy timeout as any writer does.
+   */
+  static async openOutbox(settings: DatabaseSettings, clock: { nowMs(): number }): Promise<OutboxStore> {
+    const dataSource = await openDatabase(settings, { migrate: false });
+    const lock = settings.driver === 'sqlite' ? new StoreLock(sqliteLockedOutPolicy(dataSource, settings.busyTimeoutMs, clock)) : new StoreLock();
+    return {
+      deliveries: new DeliveriesRepository(dataSource, lock),
+      alerts: { findManyByUuid: (uuids) => findAlertsByUuid(dataSource, uuids) },
+      close: async () => {
+        if (dataSource.isInitialized) await dataSource.destroy();
+      },
+    };
+  }
+
   /** Indexes what is left in the inbox, then closes. */
   async close(): Promise<void> {
     await this.indexer.stop();
     this.alerts.close();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
+}
+
+/** What the delivery thread opens of the store (Store.openOutbox). */
+export interface OutboxStore {
+  readonly deliveries: DeliveriesRepository;
+  readonly alerts: AlertLookup;
+  close(): Promise<void>;
 }
 
 /** While another process holds the write lock, a probe waits this long for it instead of the whole busy timeout. */
