@@ -125,6 +125,7 @@ export class DeliveryThread implements DeliveryControl {
     this.whenStopped = undefined;
     this.worker = undefined;
     await worker.terminate();
+    this.retire();
   }
 
   private post(message: ToDeliveryThread): void {

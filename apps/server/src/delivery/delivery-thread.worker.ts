@@ -18,8 +18,11 @@ let flushQueued = false;
 let dispatcher: Dispatcher | undefined;
 const instances: OutputInstance[] = data.outputs.map(instanceFromData);
 
-function post(message: FromDeliveryThread): void {
-  outgoing.push(message);
+/** The outputs' live state as last sent, to send it again only when it changed. */
+let lastStates = '';
+
+function post(message?: FromDeliveryThread): void {
+  if (message) outgoing.push(message);
   if (flushQueued) return;
   flushQueued = true;
   setImmediate(() => {
@@ -30,9 +33,11 @@ function post(message: FromDeliveryThread): void {
       const state = dispatcher?.state(instance.name);
       if (state) states[instance.name] = { ...state };
     }
-    const batch = [...outgoing, { kind: 'states', states } satisfies FromDeliveryThread];
+    const text = JSON.stringify(states);
+    const batch = text === lastStates ? outgoing : [...outgoing, { kind: 'states', states } satisfies FromDeliveryThread];
+    lastStates = text;
     outgoing = [];
-    port?.postMessage(batch);
+    if (batch.length > 0) port?.postMessage(batch);
   });
 }
 
@@ -42,6 +47,8 @@ const observer: DeliveryObserver = {
   deadLettered: (instance, count, reason) => post({ kind: 'observed', event: 'deadLettered', output: instance.name, count, reason }),
   reclaimed: (instance, count) => post({ kind: 'observed', event: 'reclaimed', output: instance.name, count }),
 };
+
+const STATE_EVERY_MS = 250;
 
 const clock = { nowMs: (): number => Date.now(), monotonicSeconds: (): number => performance.now() / 1000 };
 // Wake-ups that arrive while the store is being opened: the dispatcher looks at once when it starts anyway.
@@ -65,6 +72,8 @@ async function main(): Promise<void> {
   if (stopRequested) return stop();
   running.start();
   post({ kind: 'ready' });
+  // A pass that ends reports nothing by itself (its deliveries no longer in flight): the state is looked at a few times a second.
+  setInterval(() => post(), STATE_EVERY_MS).unref();
 }
 
 port.on('message', (message: ToDeliveryThread) => {
