@@ -64,7 +64,7 @@ describe('DeliveryThread (the dispatcher on a thread of its own)', () => {
   let url: string;
   const received: string[] = [];
   let dir: string;
-  let settings: DatabaseSettings;
+  let settings: Extract<DatabaseSettings, { driver: 'sqlite' }>;
   let store: Store;
   let webhook: OutputInstance;
 
