@@ -29,7 +29,7 @@ export class Store {
 
   static async open(settings: DatabaseSettings, indexing: { settings: IndexerSettings; observer: IndexerObserver; clock: { nowMs(): number; monotonicSeconds(): number } }): Promise<Store> {
     const dataSource = await openDatabase(settings);
-    const lock = settings.driver === 'sqlite' ? new StoreLock(sqliteLockedOutPolicy(dataSource, settings.busyTimeoutMs, indexing.clock)) : new StoreLock();
+    const lock = writeLockFor(settings, dataSource, indexing.clock);
     const deliveries = new DeliveriesRepository(dataSource, lock);
     const alerts = await AlertsRepository.open(dataSource, deliveries, lock, settings.driver === 'sqlite' ? { sqlitePath: settings.path, synchronous: settings.synchronous, busyTimeoutMs: settings.busyTimeoutMs } : {});
     const indexer = new StoreIndexer(alerts, indexing.clock, indexing.settings, indexing.observer);
@@ -44,7 +44,7 @@ export class Store {
    */
   static async openOutbox(settings: DatabaseSettings, clock: { nowMs(): number }): Promise<OutboxStore> {
     const dataSource = await openDatabase(settings, { migrate: false });
-    const lock = settings.driver === 'sqlite' ? new StoreLock(sqliteLockedOutPolicy(dataSource, settings.busyTimeoutMs, clock)) : new StoreLock();
+    const lock = writeLockFor(settings, dataSource, clock);
     return {
       deliveries: new DeliveriesRepository(dataSource, lock),
       alerts: { findManyByUuid: (uuids) => findAlertsByUuid(dataSource, uuids) },
@@ -67,6 +67,11 @@ export interface OutboxStore {
   readonly deliveries: DeliveriesRepository;
   readonly alerts: AlertLookup;
   close(): Promise<void>;
+}
+
+/** The lock a connection's writes take turns through (on SQLite, with the locked-out policy below). */
+function writeLockFor(settings: DatabaseSettings, dataSource: DataSource, clock: { nowMs(): number }): StoreLock {
+  return settings.driver === 'sqlite' ? new StoreLock(sqliteLockedOutPolicy(dataSource, settings.busyTimeoutMs, clock)) : new StoreLock();
 }
 
 /** While another process holds the write lock, a probe waits this long for it instead of the whole busy timeout. */
