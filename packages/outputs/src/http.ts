@@ -43,9 +43,8 @@ export type TransportOutcome =
 export interface HttpTransport {
   send(spec: HttpRequestSpec): Promise<TransportOutcome>;
   /**
-   * Sends these requests as {@link sendEach} does. Optional: a transport on another thread
-   * (the server's delivery thread) runs a whole pass of requests there, one hop for all of
-   * them instead of a hop per request.
+   * Sends these requests as {@link sendEach} does: a whole pass handed over at once (undici's
+   * does; a scripted one in tests may not). Optional: without it, a pass goes chunk by chunk.
    */
   sendMany?(specs: readonly HttpRequestSpec[], concurrency: number): Promise<Array<TransportOutcome | null>>;
   close(): Promise<void>;

@@ -104,7 +104,7 @@ describe('createSender', () => {
   });
 });
 
-/** The scripted transport that also takes a whole pass at once (as the server's delivery thread does). */
+/** The scripted transport that also takes a whole pass at once (as undici's does). */
 class PassTransport extends ScriptedTransport {
   readonly passes: number[] = [];
   sendMany(specs: readonly HttpRequestSpec[], concurrency: number): Promise<Array<TransportOutcome | null>> {
