@@ -127,6 +127,7 @@ describe('DeliveryThread (the dispatcher on a thread of its own)', () => {
       expect(events).toContain('failed webhook 1');
       await until(() => logs().some((line) => line['code'] === 'DELIVERY_DEAD_LETTER'), 'the dead letter to be logged');
       expect(logs().find((line) => line['code'] === 'DELIVERY_DEAD_LETTER')).toMatchObject({ level: 40, component: 'delivery', output: 'webhook', count: 1 });
+      expect(logs().filter((line) => line['code'] === 'DELIVERY_THREAD_STARTED')).toHaveLength(1);
     } finally {
       await thread.stop();
     }

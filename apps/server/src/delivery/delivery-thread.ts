@@ -180,6 +180,7 @@ export class DeliveryThread implements DeliveryControl {
         this.whenStopped?.();
         return;
       case 'ready':
+        this.logger.info({ code: 'DELIVERY_THREAD_STARTED', outputs: [...this.byName.keys()] }, 'outputs deliver from a thread of their own');
         return;
     }
   }

@@ -92,6 +92,9 @@ describe('delivery from the outbox (webhook output against a real HTTP receiver)
       const metrics = await (await fetch(`${server.mainUrl}/metrics`)).text();
       expect(metrics).toContain('falcosecurity_falcosidekick_outputs_total{destination="webhook",status="ok"} 2');
       expect(metrics).toContain('peregrine_output_queue_depth{destination="webhook",output="webhook",state="pending"} 0');
+      // All of it came from the delivery thread, as in production, not from the event loop's fallback.
+      expect(server.logLines().filter((line) => line['code'] === 'DELIVERY_THREAD_STARTED')).toEqual([expect.objectContaining({ outputs: ['webhook'] })]);
+      expect(server.logLines().some((line) => line['code'] === 'DELIVERY_THREAD_MISSING')).toBe(false);
     } finally {
       await server.stop();
     }
