@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { AcceptedAlert, StoredAlert } from '../model/alert';
 import { AlertRecord } from './alert.entity';
 import { fromRow, inboxEntry, recordOf, ROUTES_INDEX, ROW_COLUMNS } from './alert-row';
-import { refreshPlannerStatistics } from './database';
+import { refreshPlannerStatistics, sqliteConnection } from './database';
 import type { DeliveriesRepository } from './deliveries.repository';
 import { JournalInbox, journalPathFor } from './journal-inbox';
 import { removeLegacyInbox, takeLegacyInbox } from './legacy-inbox';
@@ -232,7 +232,7 @@ export class AlertsRepository {
 
   /** SQLite's own handle: INSERT … RETURNING through TypeORM's driver loses the returned rows. */
   private connection(): sqlite3.Database {
-    return (this.dataSource.driver as unknown as { databaseConnection: sqlite3.Database }).databaseConnection;
+    return sqliteConnection(this.dataSource);
   }
 }
 

@@ -6,6 +6,33 @@ import { AlertRecord } from './alert.entity';
 import { inSqliteTransaction, openDatabase, refreshPlannerStatistics } from './database';
 
 describe('openDatabase', () => {
+  it('two connections of one process (the delivery thread has its own): one waiting for the write lock with reads queued behind it does not starve the other of the thread pool', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'peregrine-two-connections-'));
+    const settings = { driver: 'sqlite', path: join(dir, 'p.db'), synchronous: 'NORMAL', busyTimeoutMs: 3000 } as const;
+    const main = await openDatabase(settings);
+    const outbox = await openDatabase(settings, { migrate: false });
+    try {
+      // The outbox connection holds the write lock mid-transaction…
+      await outbox.query('BEGIN IMMEDIATE');
+      // …while the main one waits for it, with more statements queued behind (the dashboard's reads).
+      const mainBegins = main.query('BEGIN IMMEDIATE');
+      const reads = Array.from({ length: 6 }, () => main.query('SELECT COUNT(*) AS count FROM alerts'));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // The outbox connection still gets a thread of the pool for its next statements: it
+      // finishes, and the main connection then gets the lock instead of giving up (SQLITE_BUSY
+      // after the busy timeout, when its statements held every thread of the pool).
+      await outbox.query('DELETE FROM deliveries WHERE id = -1');
+      await outbox.query('COMMIT');
+      await expect(mainBegins).resolves.toBeDefined();
+      await main.query('COMMIT');
+      expect(await Promise.all(reads)).toHaveLength(6);
+    } finally {
+      await outbox.destroy();
+      await main.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('migrates to exactly the schema the entities describe (no drift between the two)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'peregrine-schema-'));
     const dataSource = await openDatabase({ driver: 'sqlite', path: join(dir, 'p.db'), synchronous: 'NORMAL', busyTimeoutMs: 1000 });

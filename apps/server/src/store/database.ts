@@ -57,6 +57,14 @@ export async function openDatabase(settings: DatabaseSettings, { migrate = true 
         });
   await dataSource.initialize();
   if (settings.driver === 'sqlite') {
+    // One statement of this connection in libuv's thread pool at a time. node-sqlite3 otherwise
+    // hands every queued statement to the pool at once, where all but one wait for SQLite's
+    // connection mutex, each holding a pool thread: while the main connection waited for the
+    // write lock (busy timeout) with its reads queued behind, they held all four threads, and
+    // the delivery thread's connection, holding that lock mid-transaction, could not get one to
+    // run its COMMIT. Both stalled for the whole busy timeout (dashboard reads took 4–6 s in
+    // the soak); serialized, each connection takes one thread and the pool has room for both.
+    sqliteConnection(dataSource).serialize();
     await dataSource.query(`PRAGMA synchronous = ${settings.synchronous}`);
     // The indexer rewrites the same index pages batch after batch: checkpointing every 40 MiB of
     // log instead of SQLite's 4 MiB writes each of them back far less often (a quarter less time
@@ -125,6 +133,11 @@ async function analyzedAlertRows(dataSource: DataSource): Promise<number | undef
   if (!table) return undefined;
   const [stat] = await dataSource.query<Array<{ stat: string }>>("SELECT stat FROM sqlite_stat1 WHERE tbl = 'alerts' AND idx = 'idx_alerts_time_dims'");
   return stat ? Number(stat.stat.split(' ')[0]) : undefined;
+}
+
+/** node-sqlite3's connection under TypeORM's SQLite driver. */
+export function sqliteConnection(dataSource: DataSource): sqlite3.Database {
+  return (dataSource.driver as unknown as { databaseConnection: sqlite3.Database }).databaseConnection;
 }
 
 /**
