@@ -58,11 +58,6 @@ export function sendEach(send: (spec: HttpRequestSpec) => Promise<TransportOutco
   return runInLanes(specs.length, concurrency, (index) => send(specs[index] as HttpRequestSpec), (outcome) => outcome.kind !== 'response' || !isSuccess(outcome.response.status));
 }
 
-/** A transport that rejected instead of answering, as the failure it stands for. */
-export function transportError(error: unknown): TransportOutcome {
-  return { kind: 'failure', failure: 'other', message: `transport error: ${error instanceof Error ? error.message : String(error)}` };
-}
-
 export interface TlsMaterial {
   /** PEM text (not paths: reading files is the server's job). */
   readonly ca?: string;

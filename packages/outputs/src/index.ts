@@ -36,8 +36,6 @@ export {
   type TransportOutcome,
   classifyResponse,
   parseRetryAfter,
-  sendEach,
-  transportError,
   UndiciTransport,
 } from './http';
 export { type FatalResult, type ItemResult, type OkResult, type PartialResult, type RetryableResult, type SendResult, itemResults } from './result';

@@ -11,7 +11,6 @@ import {
   type TlsMaterial,
   type TransportOptions,
   type TransportOutcome,
-  transportError,
   transportFailureResult,
   UndiciTransport,
 } from './http';
@@ -301,6 +300,11 @@ export function defineOutput<K extends ConfigKeys, P = undefined>(spec: OutputSp
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A transport that rejected instead of answering, as the failure it stands for. */
+function transportError(error: unknown): TransportOutcome {
+  return { kind: 'failure', failure: 'other', message: `transport error: ${errorMessage(error)}` };
 }
 
 /** One result per alert of a chunk from the results of the requests planned for it (the worst one where several carry it). */

@@ -95,11 +95,7 @@ export class DeliveryThread implements DeliveryControl {
 
   state(name: string): OutputRuntimeState | undefined {
     if (!this.byName.has(name)) return undefined;
-    const now = this.current.get(name);
-    const before = this.earlier.get(name);
-    if (!before) return now ?? { inFlight: 0, delivered: 0, failed: 0, deadLettered: 0 };
-    if (!now) return { ...before, inFlight: 0 };
-    return { ...now, delivered: before.delivered + now.delivered, failed: before.failed + now.failed, deadLettered: before.deadLettered + now.deadLettered, ...(now.lastSuccessAt === undefined && before.lastSuccessAt !== undefined ? { lastSuccessAt: before.lastSuccessAt } : {}), ...(now.lastError === undefined && before.lastError ? { lastError: before.lastError } : {}) };
+    return since(this.earlier.get(name), this.current.get(name) ?? IDLE);
   }
 
   /** Lets the passes in flight finish and record their outcomes, then ends the thread. */
@@ -152,10 +148,7 @@ export class DeliveryThread implements DeliveryControl {
 
   /** The ended thread's counts move to `earlier`; its in-flight deliveries are due again. */
   private retire(): void {
-    for (const [name, state] of this.current) {
-      const before = this.earlier.get(name);
-      this.earlier.set(name, before ? { ...state, inFlight: 0, delivered: before.delivered + state.delivered, failed: before.failed + state.failed, deadLettered: before.deadLettered + state.deadLettered } : { ...state, inFlight: 0 });
-    }
+    for (const [name, state] of this.current) this.earlier.set(name, { ...since(this.earlier.get(name), state), inFlight: 0 });
     this.current = new Map();
   }
 
@@ -184,6 +177,23 @@ export class DeliveryThread implements DeliveryControl {
         return;
     }
   }
+}
+
+const IDLE: OutputRuntimeState = { inFlight: 0, delivered: 0, failed: 0, deadLettered: 0 };
+
+/** A thread's live state on top of the counts of the threads before it: the counts add up, the latest success and error win. */
+function since(before: OutputRuntimeState | undefined, now: OutputRuntimeState): OutputRuntimeState {
+  if (!before) return now;
+  const lastSuccessAt = now.lastSuccessAt ?? before.lastSuccessAt;
+  const lastError = now.lastError ?? before.lastError;
+  return {
+    inFlight: now.inFlight,
+    delivered: before.delivered + now.delivered,
+    failed: before.failed + now.failed,
+    deadLettered: before.deadLettered + now.deadLettered,
+    ...(lastSuccessAt !== undefined ? { lastSuccessAt } : {}),
+    ...(lastError ? { lastError } : {}),
+  };
 }
 
 /**

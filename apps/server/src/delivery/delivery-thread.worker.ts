@@ -51,7 +51,9 @@ const observer: DeliveryObserver = {
 const STATE_EVERY_MS = 250;
 
 const clock = { nowMs: (): number => Date.now(), monotonicSeconds: (): number => performance.now() / 1000 };
-// Wake-ups that arrive while the store is being opened: the dispatcher looks at once when it starts anyway.
+/** Ends the dispatcher and closes the store; undefined until the store is open. */
+let stop: (() => Promise<void>) | undefined;
+/** A stop asked for while the store was being opened. */
 let stopRequested = false;
 
 async function main(): Promise<void> {
@@ -60,15 +62,11 @@ async function main(): Promise<void> {
   const logger = { warn: (fields: Record<string, unknown>, message: string) => post({ kind: 'log', level: 'warn', fields, message }) };
   const running = new Dispatcher(store.deliveries, store.alerts, senders, clock, data.retry, observer, logger, data.claimant);
   dispatcher = running;
-  const stop = async (): Promise<void> => {
+  stop = async (): Promise<void> => {
     await running.stop();
     await store.close();
     post({ kind: 'stopped' });
   };
-  port?.on('message', (message: ToDeliveryThread) => {
-    if (message.op === 'wake') running.wake(message.outputs);
-    else void stop();
-  });
   if (stopRequested) return stop();
   running.start();
   post({ kind: 'ready' });
@@ -76,8 +74,11 @@ async function main(): Promise<void> {
   setInterval(() => post(), STATE_EVERY_MS).unref();
 }
 
+// Wake-ups that arrive while the store is being opened are dropped: the dispatcher looks at once when it starts.
 port.on('message', (message: ToDeliveryThread) => {
-  if (message.op === 'stop' && dispatcher === undefined) stopRequested = true;
+  if (message.op === 'wake') dispatcher?.wake(message.outputs);
+  else if (stop) void stop();
+  else stopRequested = true;
 });
 
 main().catch((error: unknown) => {
