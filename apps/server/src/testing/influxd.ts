@@ -23,6 +23,20 @@ export interface Influxd {
 export async function startInfluxd(admin: InfluxdbCredentials): Promise<Influxd> {
   const binary = findExecutable(['/usr/bin/influxd', '/usr/local/bin/influxd']);
   if (!binary) throw new Error('influxd is not installed (apt-get install influxdb); .ci/run installs it');
+  // The ports are picked free and then handed to influxd, so on a busy CI machine another process
+  // can take one in between; a second try on new ports is what a person would do.
+  const failures: string[] = [];
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      return await startOnce(binary, admin);
+    } catch (error: unknown) {
+      failures.push(`attempt ${attempt}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  throw new Error(`influxd did not start:\n${failures.join('\n')}`);
+}
+
+async function startOnce(binary: string, admin: InfluxdbCredentials): Promise<Influxd> {
   const dir = mkdtempSync(join(tmpdir(), 'peregrine-influxdb-'));
   const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
   try {
@@ -57,17 +71,41 @@ export async function startInfluxd(admin: InfluxdbCredentials): Promise<Influxd>
       await influxd.stop();
       removeDir();
     };
-    // With no user yet, InfluxDB lets the first admin be created without credentials.
-    const created = await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q: `CREATE USER "${admin.user}" WITH PASSWORD '${admin.password}' WITH ALL PRIVILEGES` }) });
-    if (created.status !== 200) {
-      const answer = await created.text();
+    try {
+      await createFirstAdmin(url, admin);
+      // A listener that answered but is not this influxd (it lost its port and exited) must not pass.
+      if (influxd.process.exitCode !== null) throw new Error(`influxd exited (${influxd.process.exitCode}):\n${influxd.output()}`);
+    } catch (error: unknown) {
       await stop();
-      throw new Error(`influxd refused to create the admin user: ${created.status} ${answer}`);
+      throw error;
     }
     return { url, stop };
   } catch (error: unknown) {
     removeDir();
     throw error;
+  }
+}
+
+/**
+ * Creates `admin` as the first (admin) user, which InfluxDB allows without credentials, and waits
+ * until a query signed as it is authorised. A statement's failure comes back as 200 with an
+ * `error` in the body, and a loaded CI machine has shown the next query answered 403 ("create
+ * admin user first") right after a 200: so the proof is a query as the admin, retried until due.
+ */
+async function createFirstAdmin(url: string, admin: InfluxdbCredentials, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastAnswer = '';
+  for (;;) {
+    // Once the user exists, this answers 401 (credentials required): harmless, the check below decides.
+    const created = await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q: `CREATE USER "${admin.user}" WITH PASSWORD '${admin.password}' WITH ALL PRIVILEGES` }) });
+    lastAnswer = `CREATE USER: ${created.status} ${await created.text()}`;
+    // InfluxDB 1.6 reads u and p from the URL (or basic auth), not from a form body.
+    const check = await fetch(`${url}/query?${new URLSearchParams({ q: 'SHOW USERS', u: admin.user, p: admin.password }).toString()}`);
+    const checkAnswer = await check.text();
+    if (check.status === 200 && !checkAnswer.includes('"error"')) return;
+    lastAnswer += `; SHOW USERS as ${admin.user}: ${check.status} ${checkAnswer}`;
+    if (Date.now() > deadline) throw new Error(`influxd did not accept ${admin.user} as its admin in time: ${lastAnswer}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
